@@ -1,0 +1,60 @@
+"""Date parsing to ISO 8601 with an offset; naive times take the site's timezone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+# "17/6/2021, 08:15", "Thứ năm, 17/06/2021 - 08:15 (GMT+7)": the visible date line of VN papers.
+_VN_VISIBLE = re.compile(
+    r"\b(\d{1,2})/(\d{1,2})/(\d{4})\W{0,6}(?:(\d{1,2})[:h](\d{2}))?(?:\s*\(?GMT\s*([+-]\d{1,2})\)?)?"
+)
+
+
+def _localize(moment: datetime, timezone: str) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _parse_datetime(value: str) -> datetime | date | None:
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)  # RFC 822 dates of RSS feeds
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def to_iso(value: str | None, timezone: str) -> str | None:
+    """ISO 8601 (seconds, with offset) of ``value``; a bare date stays a date."""
+    if not value:
+        return None
+    parsed = _parse_datetime(value)
+    if parsed is None:
+        return None
+    if isinstance(parsed, datetime):
+        if len(value.strip()) <= 10:  # fromisoformat reads "2021-06-17" as midnight
+            return parsed.date().isoformat()
+        return _localize(parsed, timezone).isoformat(timespec="seconds")
+    return parsed.isoformat()
+
+
+def visible_vietnamese_date(text: str, timezone: str) -> str | None:
+    """The first ``dd/mm/yyyy[, HH:MM][ (GMT+7)]`` date in ``text``, as ISO 8601."""
+    match = _VN_VISIBLE.search(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, gmt = match.groups()
+    try:
+        if hour is None:
+            return date(int(year), int(month), int(day)).isoformat()
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute))
+    except ValueError:
+        return None
+    if gmt is not None:
+        return f"{moment.isoformat(timespec='seconds')}{int(gmt):+03d}:00"
+    return _localize(moment, timezone).isoformat(timespec="seconds")

@@ -1,0 +1,83 @@
+"""Decoding of fetched HTML, robust to the charset mistakes Vietnamese sites make.
+
+Priority is the WHATWG one (BOM, HTTP header, ``<meta charset>``), checked against the bytes:
+a declaration that fails to decode them, or a single-byte declaration on bytes that are valid
+UTF-8 with non-ASCII text (a lying ``<meta charset>``), is overruled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
+_MULTI_BYTE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030", "big5",
+               "shift_jis", "euc-jp", "euc-kr"}
+# Candidates for guessing when no declaration holds: what Vietnamese sites have used.
+_GUESSES = ("utf-8", "cp1258", "cp1252")
+
+
+class UndecodableError(ValueError):
+    """The bytes decode under no declared or plausible encoding."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    # how the encoding was chosen: bom, header, meta, utf-8-override, guess
+    source: str
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _is_single_byte(encoding: str) -> bool:
+    return encoding.replace("_", "-") not in _MULTI_BYTE
+
+
+def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    found = [("header", http_content_type_encoding(content_type) if content_type else None),
+             ("meta", html_body_declared_encoding(body))]
+    return [(source, resolve_encoding(enc) or enc) for source, enc in found if enc]
+
+
+def _guess(body: bytes) -> Decoded | None:
+    match = from_bytes(body[:200_000], cp_isolation=list(_GUESSES)).best()
+    if match is None:
+        return None
+    text = _strict(body, match.encoding)
+    return Decoded(text, match.encoding, "guess") if text is not None else None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
+    """Decode an HTML body; raise ``UndecodableError`` when nothing fits."""
+    bom_encoding, bom_length = read_bom(body)
+    if bom_encoding:
+        text = _strict(body[bom_length:], bom_encoding)
+        if text is not None:
+            return Decoded(text, bom_encoding, "bom")
+    utf8 = _strict(body, "utf-8")
+    for source, encoding in _declared(body, content_type):
+        text = _strict(body, encoding)
+        if text is None:
+            continue
+        if utf8 is not None and not body.isascii() and _is_single_byte(encoding):
+            return Decoded(utf8, "utf-8", "utf-8-override")
+        return Decoded(text, encoding, source)
+    if utf8 is not None:
+        return Decoded(utf8, "utf-8", "utf-8")
+    guessed = _guess(body)
+    if guessed is None:
+        raise UndecodableError("no declared or guessed encoding decodes the page")
+    return guessed

@@ -1,0 +1,230 @@
+"""Article extraction: trafilatura for the text, the page's structured data for the metadata.
+
+Pure functions, no Scrapy: ``extract_article`` takes decoded HTML and returns an ``Extraction``
+(the article's fields) or raises ``NotExtractable`` with a reason the pipelines report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from newscrawl.dates import to_iso, visible_vietnamese_date
+
+_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+                  "blogposting", "opinionnewsarticle", "backgroundnewsarticle", "report"}
+_NON_ARTICLE_TYPES = {"collectionpage", "videoobject", "liveblogposting", "imagegallery",
+                      "searchresultspage", "itemlist", "website"}
+_NON_ARTICLE_OG = {"website", "video", "video.other", "video.movie", "profile", "music.song"}
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datePublished",
+                   "pubdate", "publishdate", "dc.date.issued", "date")
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
+_DATE_NODES = ("//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
+               "[not(ancestor::a)][string-length(normalize-space()) < 80]")
+# A page whose text is mostly link text is a listing, whatever its URL looks like.
+_MAX_LINK_DENSITY = 0.6
+
+
+class NotExtractable(Exception):
+    def __init__(self, reason: str, evidence: str = "") -> None:
+        super().__init__(f"{reason}: {evidence}" if evidence else reason)
+        self.reason = reason
+        self.evidence = evidence
+
+
+@dataclass
+class Extraction:
+    headline: str | None
+    body: str
+    description: str | None = None
+    canonical_url: str | None = None
+    date_published: str | None = None
+    date_modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None
+    image: str | None = None
+    breadcrumbs: list[dict[str, str]] = field(default_factory=list)
+    date_source: str | None = None
+
+
+def _json_ld_nodes(tree: lxml.html.HtmlElement) -> Iterator[Mapping[str, Any]]:
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                stack.extend(node.get("@graph", ()))
+                yield node
+
+
+def _types(node: Mapping[str, Any]) -> set[str]:
+    kind = node.get("@type", ())
+    return {str(k).lower() for k in ([kind] if isinstance(kind, str) else kind)}
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    return []
+
+
+def _breadcrumbs(node: Mapping[str, Any]) -> list[dict[str, str]]:
+    crumbs = []
+    for element in sorted(node.get("itemListElement", ()), key=lambda e: e.get("position", 0)):
+        item = element.get("item")
+        url = item.get("@id") if isinstance(item, dict) else item
+        name = element.get("name") or (item.get("name") if isinstance(item, dict) else None)
+        if name:
+            crumbs.append({"name": str(name).strip(), **({"url": str(url)} if url else {})})
+    return crumbs
+
+
+@dataclass
+class _Structured:
+    """What JSON-LD and <meta> say, before trafilatura is asked."""
+
+    article: dict[str, Any] = field(default_factory=dict)
+    breadcrumbs: list[dict[str, str]] = field(default_factory=list)
+    non_article_type: str | None = None
+
+
+def _read_json_ld(tree: lxml.html.HtmlElement) -> _Structured:
+    found = _Structured()
+    for node in _json_ld_nodes(tree):
+        types = _types(node)
+        if types & _ARTICLE_TYPES and not found.article:
+            found.article = dict(node)
+        elif "breadcrumblist" in types and not found.breadcrumbs:
+            found.breadcrumbs = _breadcrumbs(node)
+        elif types & _NON_ARTICLE_TYPES and not found.non_article_type:
+            found.non_article_type = sorted(types & _NON_ARTICLE_TYPES)[0]
+    return found
+
+
+def _meta(tree: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        values = tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]'
+                            "/@content")
+        if values and values[0].strip():
+            return values[0].strip()
+    return None
+
+
+def _non_article_reason(tree: lxml.html.HtmlElement, structured: _Structured) -> str | None:
+    if structured.article:
+        return None
+    og_type = (_meta(tree, ("og:type",)) or "").lower()
+    if og_type in _NON_ARTICLE_OG:
+        return f"og:type={og_type}"
+    if structured.non_article_type:
+        return f"json-ld @type={structured.non_article_type}"
+    return None
+
+
+def _link_density(tree: lxml.html.HtmlElement) -> float:
+    body = tree.find("body")
+    if body is None:
+        return 0.0
+    total = len(body.text_content().split())
+    linked = sum(len(a.text_content().split()) for a in body.iter("a"))
+    return linked / total if total else 0.0
+
+
+def _dates(tree: lxml.html.HtmlElement, structured: _Structured, hints: Mapping[str, str],
+           timezone: str) -> tuple[str | None, str | None, str | None]:
+    """(published, modified, where published came from): JSON-LD/meta, sitemap/feed, page."""
+    candidates = (
+        ("json-ld", structured.article.get("datePublished")),
+        ("meta", _meta(tree, _PUBLISHED_META)),
+        ("sitemap-or-feed", hints.get("published")),
+    )
+    published, source = None, None
+    for where, value in candidates:
+        published = to_iso(value if isinstance(value, str) else None, timezone)
+        if published:
+            source = where
+            break
+    modified = (to_iso(structured.article.get("dateModified"), timezone)
+                or to_iso(_meta(tree, _MODIFIED_META), timezone)
+                or to_iso(hints.get("lastmod"), timezone))
+    return published, modified, source
+
+
+def _visible_date(tree: lxml.html.HtmlElement, timezone: str) -> str | None:
+    for node in tree.xpath(_DATE_NODES):
+        if found := visible_vietnamese_date(node.text_content(), timezone):
+            return found
+    return None
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    if not html.strip():
+        raise NotExtractable("empty-page")
+    try:
+        return lxml.html.document_fromstring(html)
+    except (ParserError, ValueError) as exc:
+        raise NotExtractable("unparsable-html", str(exc)) from exc
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Mapping[str, Any]:
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        include_images=False, deduplicate=False,
+    )
+    if document is None or not (document.text or "").strip():
+        raise NotExtractable("empty-extraction", "trafilatura found no main text")
+    return document.as_dict()
+
+
+def extract_article(html: str, url: str, *, timezone: str,
+                    hints: Mapping[str, str] | None = None) -> Extraction:
+    """Extract one article page; raise ``NotExtractable`` for pages that are not articles."""
+    hints = hints or {}
+    tree = _parse(html)
+    structured = _read_json_ld(tree)
+    if reason := _non_article_reason(tree, structured):
+        raise NotExtractable("not-article", reason)
+    if not structured.article and (density := _link_density(tree)) > _MAX_LINK_DENSITY:
+        raise NotExtractable("not-article", f"listing page, link density {density:.2f}")
+    published, modified, date_source = _dates(tree, structured, hints, timezone)
+    language = tree.get("lang") or _meta(tree, ("og:locale", "language", "content-language"))
+    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    image = _meta(tree, ("og:image",))
+    authors = _names(structured.article.get("author"))
+    headline = structured.article.get("headline")
+    if published is None and (published := _visible_date(tree, timezone)):
+        date_source = "page"
+    document = _trafilatura(tree, url)  # last: trafilatura prunes the tree in place
+    if published is None and (published := to_iso(document.get("date"), timezone)):
+        date_source = "page"
+    return Extraction(
+        headline=(headline if isinstance(headline, str) else None) or document.get("title")
+        or hints.get("title"),
+        body=document["text"],
+        description=document.get("description"),
+        canonical_url=canonical[0].strip() if canonical else document.get("url"),
+        date_published=published,
+        date_modified=modified,
+        authors=authors or [a.strip() for a in (document.get("author") or "").split(";")
+                            if a.strip()],
+        language=(language or "").split("-")[0].split("_")[0].lower() or None,
+        image=image or document.get("image"),
+        breadcrumbs=structured.breadcrumbs,
+        date_source=date_source,
+    )

@@ -1,0 +1,39 @@
+"""Where a run writes: its JSONL feed and its rejects file, named by spider and UTC start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+# Scrapy's own %(time)s shape, fixed once per run so that the feed and its companions match.
+RUN_STAMP = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
+FEED_OPTIONS = {"format": "jsonlines", "encoding": "utf-8"}
+
+
+def default_feed_uri(settings: BaseSettings, spider_name: str) -> str:
+    directory = Path(settings.get("NEWSCRAWL_OUTPUT_DIR")).resolve()
+    return str(directory / f"{spider_name}-{RUN_STAMP}.jsonl")
+
+
+def _local_feed_path(settings: BaseSettings) -> Path | None:
+    for uri in settings.getdict("FEEDS"):
+        parts = urlsplit(str(uri))
+        if parts.scheme in ("", "file") and str(uri) not in ("-", "stdout:"):
+            return Path(parts.path if parts.scheme else str(uri))
+    return None
+
+
+def companion_path(settings: BaseSettings, suffix: str) -> Path:
+    """``<feed stem>.<suffix>`` beside the run's JSONL (or in the output directory)."""
+    feed = _local_feed_path(settings) or Path(default_feed_uri(settings, "run"))
+    return feed.with_name(f"{feed.name.split('.')[0]}.{suffix}")
+
+
+def rejects_path(settings: BaseSettings) -> Path:
+    """NEWSCRAWL_REJECTS_URI, else ``<feed stem>.rejects.jsonl`` beside the run's JSONL."""
+    if configured := settings.get("NEWSCRAWL_REJECTS_URI"):
+        return Path(urlsplit(configured).path if configured.startswith("file:") else configured)
+    return companion_path(settings, "rejects.jsonl")

@@ -1,0 +1,212 @@
+"""Item pipelines: thin Scrapy glue over ``newscrawl.extraction`` and ``newscrawl.cleaning``.
+
+Each pipeline reads and writes items through ``ItemAdapter``, so it serves any item class whose
+fields carry the same names. A dropped item raises ``Rejected``, whose reason and evidence the
+``RejectsLog`` extension writes to the rejects file and counts in the stats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
+
+from newscrawl.cleaning import (
+    check_quality,
+    find_title_injection,
+    load_lexicon,
+    normalize_line,
+    normalize_text,
+    repair_body,
+    strip_boilerplate,
+)
+from newscrawl.extraction import NotExtractable, extract_article
+from newscrawl.items import Article, Page
+from newscrawl.registry import DEFAULT_TIMEZONE
+
+_WORDS = re.compile(r"\w+")
+
+
+class Rejected(DropItem):
+    def __init__(self, reason: str, evidence: str = "") -> None:
+        super().__init__(f"{reason}: {evidence}" if evidence else reason)
+        self.reason = reason
+        self.evidence = evidence
+
+
+def body_fingerprint(body: str) -> str:
+    """Stable across whitespace, case and punctuation edits of the same text."""
+    words = " ".join(_WORDS.findall(body.casefold()))
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
+
+
+class ExtractPipeline:
+    """``Page`` → ``Article`` with trafilatura; pages that are not articles are rejected."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Page):
+            return item
+        try:
+            found = extract_article(item.html, item.url, timezone=item.timezone or
+                                    DEFAULT_TIMEZONE, hints=item.hints)
+        except NotExtractable as exc:
+            raise Rejected(exc.reason, exc.evidence) from exc
+        return Article(
+            url=item.url, site=item.site, headline=found.headline, articleBody=found.body,
+            canonicalUrl=found.canonical_url, description=found.description,
+            datePublished=found.date_published, dateModified=found.date_modified,
+            authors=[{"name": name} for name in found.authors],
+            inLanguage=found.language or item.language,
+            mainImage={"url": found.image} if found.image else None,
+            breadcrumbs=found.breadcrumbs,
+            metadata={"dateDownloaded": item.downloaded, "encoding": item.encoding, "dateSource": found.date_source,
+                      "expectedLanguage": item.language},
+        )
+
+
+class NormalizePipeline:
+    def __init__(self, unify_tone_marks: bool) -> None:
+        self.unify_tone_marks = unify_tone_marks
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getbool("NEWSCRAWL_UNIFY_TONE_MARKS"))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        vietnamese = (adapter.get("inLanguage") or "vi") == "vi"
+        options = {"vietnamese": vietnamese, "unify_tone_marks": self.unify_tone_marks}
+        for name in ("headline", "description"):
+            if adapter.get(name):
+                adapter[name] = normalize_line(adapter[name], **options)
+        if adapter.get("articleBody"):
+            adapter["articleBody"] = normalize_text(adapter["articleBody"], **options)
+        return item
+
+
+def _lexicon(settings: BaseSettings) -> Any:
+    return load_lexicon(settings.getlist("NEWSCRAWL_SPAM_EXTRA_TERMS"),
+                        settings.getlist("NEWSCRAWL_SPAM_ALLOW_TERMS"))
+
+
+class SpamTitlePipeline:
+    """Drops (or repairs, by setting) items whose headline carries injected SEO spam."""
+
+    def __init__(self, lexicon: Any, action: str, stats: StatsCollector) -> None:
+        if action not in ("drop", "repair"):
+            raise NotConfigured(f"NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair: {action!r}")
+        self.lexicon = lexicon
+        self.action = action
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(_lexicon(crawler.settings), crawler.settings.get("NEWSCRAWL_SPAM_TITLE_ACTION"),
+                   crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        found = find_title_injection(adapter.get("headline") or "",
+                                     adapter.get("articleBody") or "", self.lexicon)
+        if found is None:
+            return item
+        evidence = f"{found.phrase!r} ({found.where})"
+        if self.action == "drop":
+            raise Rejected("spam-title", evidence)
+        self.stats.inc_value("newscrawl/repaired/spam-title")
+        adapter["headline"] = found.cleaned
+        adapter["metadata"] = {**adapter.get("metadata", {}), "titleInjection": evidence}
+        return item
+
+
+class BodyRepairPipeline:
+    """Cuts spam fragments glued into the body, stray CJK runs and a duplicated lead."""
+
+    def __init__(self, lexicon: Any, stats: StatsCollector) -> None:
+        self.lexicon = lexicon
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(_lexicon(crawler.settings), crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        body, repairs = repair_body(adapter.get("articleBody") or "", adapter.get("headline") or "",
+                                    self.lexicon, language=adapter.get("inLanguage") or "vi")
+        if repairs:
+            self.stats.inc_value("newscrawl/repaired/body", len(repairs))
+            adapter["articleBody"] = body
+            adapter["metadata"] = {**adapter.get("metadata", {}), "bodyRepairs": repairs}
+        return item
+
+
+class FooterPipeline:
+    """Strips footers, player residue and teasers; keeps the source credit as a field."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.site_patterns: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        sites = getattr(self.crawler.spider, "sites", ())
+        self.site_patterns = {site.key: site.footer_patterns for site in sites}
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        stripped = strip_boilerplate(
+            adapter.get("articleBody") or "", adapter.get("headline") or "",
+            extra_line_patterns=self.site_patterns.get(adapter.get("site"), ()),
+        )
+        adapter["articleBody"] = stripped.body
+        if stripped.source_credit:
+            adapter["sourceCredit"] = stripped.source_credit
+        for kind, _line in stripped.removed:
+            self.crawler.stats.inc_value(f"newscrawl/stripped/{kind}")
+        return item
+
+
+class QualityPipeline:
+    def __init__(self, min_chars: int, check_language: bool) -> None:
+        self.min_chars = min_chars
+        self.check_language = check_language
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getint("NEWSCRAWL_MIN_BODY_CHARS"),
+                   crawler.settings.getbool("NEWSCRAWL_CHECK_LANGUAGE"))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        expected = adapter.get("metadata", {}).get("expectedLanguage")
+        problem = check_quality(adapter.get("headline") or "", adapter.get("articleBody") or "",
+                                expected_language=expected if self.check_language else None,
+                                min_chars=self.min_chars)
+        if problem:
+            raise Rejected(*problem)
+        return item
+
+
+class DuplicatePipeline:
+    """Sets the body fingerprint; drops exact duplicates seen earlier in the run."""
+
+    def __init__(self) -> None:
+        self.first_url: dict[str, str] = {}
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        fingerprint = body_fingerprint(adapter.get("articleBody") or "")
+        adapter["fingerprint"] = fingerprint
+        if (first := self.first_url.setdefault(fingerprint, adapter["url"])) != adapter["url"]:
+            raise Rejected("duplicate", f"same body as {first}")
+        return item

@@ -1,0 +1,199 @@
+"""The site registry: one TOML table per site, loaded into typed ``Site`` records."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+# Used only when a site gives no article_allow: the last path segment of a news article is a long
+# slug or carries a numeric id (VnExpress -4301234.html, Tuổi Trẻ -20210616123456789.htm, VOV -post123.vov).
+_ARTICLE_SHAPE = re.compile(r"(?:[^/]*-){3,}[^/]*$|[-_/](?:post)?\d{5,}(?:\.[a-z]{2,5})?$")
+_NON_ARTICLE_PATHS = re.compile(
+    r"/(?:tag|tags|chu-de|video|videos|truc-tiep|live|anh|photo|gallery|podcast|tim-kiem|search)"
+    r"(?:/|$|-)"
+)
+
+
+class RegistryError(ValueError):
+    """A registry file or a site name that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    name: str
+    domains: tuple[str, ...]
+    language: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    article_allow: tuple[re.Pattern[str], ...] = ()
+    article_deny: tuple[re.Pattern[str], ...] = ()
+    footer_patterns: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def owns(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def article_verdict(self, url: str) -> str | None:
+        """None when ``url`` looks like an article of this site, else the reason it does not."""
+        if any(p.search(url) for p in self.article_deny):
+            return "url-denied"
+        if self.article_allow:
+            return None if any(p.search(url) for p in self.article_allow) else "url-not-allowed"
+        path = urlsplit(url).path
+        if _NON_ARTICLE_PATHS.search(path):
+            return "url-non-article-section"
+        return None if _ARTICLE_SHAPE.search(path) else "url-not-article-shaped"
+
+
+def _compile_all(patterns: Iterable[str], key: str, site: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(p) for p in patterns)
+    except re.error as exc:
+        raise RegistryError(f"site {site!r}: bad regex in {key}: {exc}") from exc
+
+
+def _check_urls(urls: Iterable[str], key: str, site: str) -> tuple[str, ...]:
+    checked = tuple(urls)
+    for url in checked:
+        check_url(url, f"site {site!r} {key}")
+    return checked
+
+
+def check_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RegistryError(f"{what}: not an http(s) URL: {url!r}")
+    return url
+
+
+def _check_timezone(name: str, site: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RegistryError(f"site {site!r}: unknown timezone {name!r}") from exc
+    return name
+
+
+def site_from_table(key: str, table: Mapping[str, Any]) -> Site:
+    domains = tuple(str(d).lower() for d in table.get("domains", ()))
+    if not domains:
+        raise RegistryError(f"site {key!r}: 'domains' is required")
+    known = {f for f in Site.__dataclass_fields__ if f not in ("key", "extra")}
+    return Site(
+        key=key,
+        name=str(table.get("name", key)),
+        domains=domains,
+        language=table.get("language"),
+        timezone=_check_timezone(table.get("timezone", DEFAULT_TIMEZONE), key),
+        sitemaps=_check_urls(table.get("sitemaps", ()), "sitemaps", key),
+        feeds=_check_urls(table.get("feeds", ()), "feeds", key),
+        listings=_check_urls(table.get("listings", ()), "listings", key),
+        urls=_check_urls(table.get("urls", ()), "urls", key),
+        article_allow=_compile_all(table.get("article_allow", ()), "article_allow", key),
+        article_deny=_compile_all(table.get("article_deny", ()), "article_deny", key),
+        footer_patterns=tuple(table.get("footer_patterns", ())),
+        extra={k: v for k, v in table.items() if k not in known},
+    )
+
+
+def parse_registry(text: str, origin: str) -> dict[str, Site]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{origin}: not valid TOML: {exc}") from exc
+    return {key: site_from_table(key, table) for key, table in data.items()}
+
+
+def load_registry(path: str | Path | None = None) -> dict[str, Site]:
+    """The bundled registry, or the file at ``path`` when given."""
+    if path is None:
+        text = resources.files("newscrawl").joinpath("sites.toml").read_text("utf-8")
+        return parse_registry(text, "bundled sites.toml")
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"cannot read sites file {str(path)!r}: {exc}") from exc
+    return parse_registry(text, str(path))
+
+
+def ad_hoc_site(url: str, *, language: str | None = None) -> Site:
+    """A registry-less site for ``-a sitemap=``/``feed=``/``start_url=``/``urls_file=``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return Site(key=host, name=host, domains=(host,), language=language)
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _read_url_list(path: str) -> tuple[str, ...]:
+    try:
+        lines = Path(path).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"cannot read urls_file {path!r}: {exc}") from exc
+    urls = tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return tuple(check_url(url, f"urls_file {path!r}") for url in urls)
+
+
+def _merge(sites: list[Site]) -> tuple[Site, ...]:
+    """One site per key, with the sources of all the ad-hoc arguments that name it."""
+    merged: dict[str, Site] = {}
+    for site in sites:
+        if (known := merged.get(site.key)) is None:
+            merged[site.key] = site
+            continue
+        merged[site.key] = replace(
+            known,
+            sitemaps=known.sitemaps + site.sitemaps, feeds=known.feeds + site.feeds,
+            listings=known.listings + site.listings, urls=known.urls + site.urls,
+        )
+    return tuple(merged.values())
+
+
+def sites_from_arguments(*, site: str | None = None, sites_file: str | None = None,
+                         sitemap: str | None = None, feed: str | None = None,
+                         start_url: str | None = None, urls_file: str | None = None
+                         ) -> tuple[Site, ...]:
+    """The sites a ``scrapy crawl news -a ...`` run covers; ``RegistryError`` on a bad argument."""
+    chosen: list[Site] = []
+    if site or sites_file:
+        registry = load_registry(sites_file)
+        keys = _split(site) or list(registry)
+        unknown = [key for key in keys if key not in registry]
+        if unknown:
+            raise RegistryError(f"unknown site(s) {', '.join(unknown)}; known: "
+                                f"{', '.join(sorted(registry))}")
+        chosen.extend(registry[key] for key in keys)
+    for key, value in (("sitemaps", sitemap), ("feeds", feed), ("listings", start_url)):
+        for url in _split(value):
+            chosen.append(replace(ad_hoc_site(check_url(url, key)), **{key: (url,)}))
+    if urls_file:
+        chosen.extend(replace(ad_hoc_site(url), urls=(url,)) for url in _read_url_list(urls_file))
+    if not chosen:
+        raise RegistryError("nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
+                            "start_url= or urls_file=")
+    return _merge(chosen)
+
+
+def parse_since(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise RegistryError(f"since must be YYYY-MM-DD, got {value!r}") from exc

@@ -1,0 +1,61 @@
+"""newscrawl's Scrapy settings. Every NEWSCRAWL_* setting is documented in the README."""
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
+
+# -- politeness ----------------------------------------------------------------------------
+USER_AGENT = "newscrawl/0.1 (news archiving crawler; set USER_AGENT to add your contact)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+HTTPCACHE_ENABLED = False  # turn on (-s HTTPCACHE_ENABLED=1) to re-run cleaning without refetching
+REDIRECT_MAX_TIMES = 5
+DNS_TIMEOUT = 20
+
+# -- output --------------------------------------------------------------------------------
+# One JSONL file a run: NEWSCRAWL_OUTPUT_DIR/<spider>-<UTC start time>.jsonl (see NewsSpider);
+# -o/-O on the command line replace it.
+NEWSCRAWL_OUTPUT_DIR = "output"
+NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
+FEED_EXPORT_ENCODING = "utf-8"
+
+# -- crawl shape ---------------------------------------------------------------------------
+NEWSCRAWL_LISTING_DEPTH = 2  # links followed from a listing page before giving up on a branch
+
+# -- cleaning ------------------------------------------------------------------------------
+NEWSCRAWL_SPAM_TITLE_ACTION = "drop"  # or "repair": strip the injection, keep the item
+NEWSCRAWL_SPAM_EXTRA_TERMS: list[str] = []
+NEWSCRAWL_SPAM_ALLOW_TERMS: list[str] = []
+NEWSCRAWL_UNIFY_TONE_MARKS = False
+NEWSCRAWL_MIN_BODY_CHARS = 200
+NEWSCRAWL_CHECK_LANGUAGE = True
+
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.ExtractPipeline": 100,
+    "newscrawl.pipelines.NormalizePipeline": 200,
+    "newscrawl.pipelines.SpamTitlePipeline": 300,
+    "newscrawl.pipelines.BodyRepairPipeline": 400,
+    "newscrawl.pipelines.FooterPipeline": 500,
+    "newscrawl.pipelines.QualityPipeline": 600,
+    "newscrawl.pipelines.DuplicatePipeline": 700,
+}
+EXTENSIONS = {
+    "newscrawl.extensions.RejectsLog": 500,
+    "newscrawl.extensions.RunReport": 600,
+}
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newscrawl.logformatter.ConciseLogFormatter"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

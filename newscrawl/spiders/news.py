@@ -1,0 +1,220 @@
+"""The ``news`` spider: sitemaps, Google News sitemaps, feeds, listing pages and URL lists."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import feedparser
+import lxml.etree
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import BaseSettings
+from scrapy.spiders import SitemapSpider
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from newscrawl.encoding import UndecodableError, decode_html
+from newscrawl.items import Page
+from newscrawl.output import FEED_OPTIONS, default_feed_uri
+from newscrawl.registry import Site, parse_since, sites_from_arguments
+from newscrawl.signals import page_rejected
+
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+_NEWS_FIELDS = {"publication_date": "published", "title": "title"}
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's Sitemap, keeping the Google News fields (publication date, title) it drops."""
+
+    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
+        news = {
+            _NEWS_FIELDS[name]: (child.text or "").strip()
+            for child in elem.iter()
+            if (name := self._get_tag_name(child)) in _NEWS_FIELDS
+            and self._get_tag_name(child.getparent()) == "news"
+        }
+        entry = super()._process_sitemap_element(elem)
+        return None if entry is None else {**entry, **news}
+
+
+def _entry_date(entry: dict[str, Any]) -> date | None:
+    value = entry.get("published") or entry.get("lastmod") or ""
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
+
+
+class NewsSpider(SitemapSpider):
+    name = "news"
+
+    def __init__(self, since: str | None = None, **kwargs: Any) -> None:
+        sources = {key: kwargs.pop(key) for key in _SOURCE_ARGUMENTS if key in kwargs}
+        super().__init__(**kwargs)
+        self.sites, self.since = self.check_arguments(since=since, **sources)
+        self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
+        self._skipped: set[str] = set()
+
+    @staticmethod
+    def check_arguments(since: str | None = None, **sources: str | None
+                        ) -> tuple[tuple[Site, ...], date | None]:
+        """The sites and ``since`` date of ``-a`` arguments; ``RegistryError`` if one is bad."""
+        return sites_from_arguments(**sources), parse_since(since)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if not settings.getdict("FEEDS"):  # neither -o/-O nor a FEEDS setting: one file a run
+            settings.set("FEEDS", {default_feed_uri(settings, cls.name): FEED_OPTIONS},
+                         priority="spider")
+
+    # -- sources ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for site in self.sites:
+            meta = {"site": site.key}
+            for url in site.sitemaps:
+                yield Request(url, self._parse_sitemap, meta=meta, errback=self.on_error)
+            for url in site.feeds:
+                yield Request(url, self.parse_feed, meta=meta, errback=self.on_error)
+            for url in site.listings:
+                yield Request(url, self.parse_listing, meta={**meta, "listing_depth": 0},
+                              errback=self.on_error)
+            for url in site.urls:
+                yield self._article_request(url, site, {})
+
+    def site_of(self, response: Response) -> Site:
+        key = response.meta.get("site")
+        return next((s for s in self.sites if s.key == key), None) or next(
+            s for s in self.sites if s.owns(response.url))
+
+    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        site = self.site_of(response)
+        if response.url.endswith("/robots.txt"):
+            urls = sitemap_urls_from_robots(response.body, base_url=response.url)
+            return [Request(u, self._parse_sitemap, meta=response.meta) for u in urls]
+        body = self._get_sitemap_body(response)
+        sitemap = _open_sitemap(body) if body else None
+        if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            self.reject(response.url, "malformed-sitemap", "not a sitemap or sitemap index", site)
+            return []
+        entries = list(sitemap)
+        if not _well_formed(body):
+            self.reject(response.url, "malformed-sitemap",
+                        f"XML errors; {len(entries)} entries recovered", site)
+        if sitemap.type == "sitemapindex":
+            return [Request(e["loc"], self._parse_sitemap, meta=response.meta,
+                            errback=self.on_error) for e in entries]
+        return list(self._article_requests(entries, site))
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        site = self.site_of(response)
+        feed = feedparser.parse(response.body)
+        if feed.bozo and not feed.entries:
+            self.reject(response.url, "malformed-feed", str(feed.get("bozo_exception", "")), site)
+            return
+        if feed.bozo:
+            self.logger.warning("Feed %s is malformed; %d entries recovered",
+                                response.url, len(feed.entries))
+            self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
+        entries = ({"loc": e.get("link", ""), "published": e.get("published", ""),
+                    "title": e.get("title", "")} for e in feed.entries if e.get("link"))
+        yield from self._article_requests(entries, site)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        site = self.site_of(response)
+        if not isinstance(response, TextResponse):
+            self.reject(response.url, "not-html", "listing page is not text", site)
+            return
+        depth = response.meta.get("listing_depth", 0)
+        links = LinkExtractor(allow_domains=site.domains, unique=True).extract_links(response)
+        for link in links:
+            verdict = site.article_verdict(link.url)
+            if verdict is None:
+                yield self._article_request(link.url, site, {})
+            elif verdict != "url-denied" and depth < self.settings.getint(
+                    "NEWSCRAWL_LISTING_DEPTH"):
+                yield Request(link.url, self.parse_listing, errback=self.on_error,
+                              meta={"site": site.key, "listing_depth": depth + 1})
+            else:
+                self._count_skip(link.url, verdict)
+
+    # -- articles --------------------------------------------------------------------------
+
+    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site
+                          ) -> Iterator[Request]:
+        for entry in entries:
+            url = entry["loc"]
+            if (verdict := site.article_verdict(url)) is not None:
+                self._count_skip(url, verdict)
+            elif self.since and (when := _entry_date(entry)) and when < self.since:
+                self._count_skip(url, "older-than-since")
+            else:
+                hints = {k: entry[k] for k in ("published", "lastmod", "title") if entry.get(k)}
+                yield self._article_request(url, site, hints)
+
+    def _article_request(self, url: str, site: Site, hints: dict[str, str]) -> Request:
+        return Request(url, self.parse_article, errback=self.on_error,
+                       meta={"site": site.key, "hints": hints})
+
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        site = self.site_of(response)
+        content_type = response.headers.get(b"Content-Type") or b""
+        if not response.body.strip():
+            self.reject(response.url, "empty-page", f"HTTP {response.status}, no body", site)
+            return
+        if not content_type.lower().startswith(_HTML_TYPES) and not isinstance(
+                response, TextResponse):
+            self.reject(response.url, "not-html", content_type.decode("latin-1"), site)
+            return
+        try:
+            decoded = decode_html(response.body, content_type.decode("latin-1") or None)
+        except UndecodableError as exc:
+            self.reject(response.url, "undecodable", str(exc), site)
+            return
+        self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
+        yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
+                   language=site.language, timezone=site.timezone,
+                   hints=response.meta.get("hints", {}),
+                   downloaded=datetime.now(UTC).isoformat(timespec="seconds"))
+
+    # -- accounting ------------------------------------------------------------------------
+
+    def _count_skip(self, url: str, reason: str) -> None:
+        if url not in self._skipped:
+            self._skipped.add(url)
+            self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
+
+    def reject(self, url: str, reason: str, evidence: str, site: Site | None) -> None:
+        self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
+        self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
+                                            evidence=evidence, site=site.key if site else None)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        evidence = (f"HTTP {response.status}" if response is not None
+                    else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
+        self.reject(request.url, "fetch-failed", evidence, site)
+
+
+def _open_sitemap(body: bytes) -> NewsSitemap | None:
+    try:
+        return NewsSitemap(body)
+    except (lxml.etree.XMLSyntaxError, StopIteration):
+        return None
+
+
+def _well_formed(body: bytes) -> bool:
+    try:
+        lxml.etree.fromstring(body, parser=lxml.etree.XMLParser(resolve_entities=False))
+    except lxml.etree.XMLSyntaxError:
+        return False
+    return True

@@ -1,0 +1,83 @@
+"""Shared fixtures: the demo sites on 127.0.0.1 and a runner for ``scrapy crawl`` subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl.demosite import DemoSite
+
+PROJECT = Path(__file__).resolve().parents[1]
+# Loopback needs no politeness delay; the rest is the project's real configuration.
+FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO")
+
+
+@dataclass
+class CrawlRun:
+    returncode: int
+    stderr: str
+    items: list[dict[str, Any]]
+    rejects: list[dict[str, Any]]
+    report: dict[str, Any]
+    output_dir: Path
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.report.get("stats", {})
+
+    def by_url_path(self) -> dict[str, dict[str, Any]]:
+        from urllib.parse import urlsplit
+
+        return {urlsplit(item["url"]).path: item for item in self.items}
+
+    def rejects_for(self, reason: str) -> list[dict[str, Any]]:
+        return [r for r in self.rejects if r["reason"] == reason]
+
+
+def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
+    return [json.loads(line) for path in paths for line in path.read_text("utf-8").splitlines()]
+
+
+def crawl(output_dir: Path, *args: str, timeout: float = 180) -> CrawlRun:
+    """Run ``scrapy crawl news`` as a user would and collect what it wrote."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", *FAST,
+               "-s", f"NEWSCRAWL_OUTPUT_DIR={output_dir}", *args]
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    reports = sorted(output_dir.glob("*.report.json"))
+    return CrawlRun(
+        returncode=done.returncode,
+        stderr=done.stderr,
+        items=_read_jsonl(sorted(p for p in output_dir.glob("*.jsonl")
+                                 if not p.name.endswith(".rejects.jsonl"))),
+        rejects=_read_jsonl(sorted(output_dir.glob("*.rejects.jsonl"))),
+        report=json.loads(reports[-1].read_text("utf-8")) if reports else {},
+        output_dir=output_dir,
+    )
+
+
+@pytest.fixture(scope="session")
+def paper() -> Iterator[DemoSite]:
+    with DemoSite("paper").start() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def farm() -> Iterator[DemoSite]:
+    with DemoSite("farm").start() as site:
+        yield site
+
+
+@pytest.fixture
+def sites_file(tmp_path: Path, paper: DemoSite, farm: DemoSite) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text(paper.registry_toml("demo") + "\n" + farm.registry_toml("farm"), "utf-8")
+    return path
