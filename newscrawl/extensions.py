@@ -41,7 +41,7 @@ class RejectsLog:
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
         reason = getattr(exception, "reason", "dropped")
         evidence = getattr(exception, "evidence", str(exception))
-        self._write(ItemAdapter(item), reason, evidence)
+        self._write(ItemAdapter(getattr(exception, "item", None) or item), reason, evidence)
 
     def item_error(self, item: Any, failure: Any, **_: Any) -> None:
         self._write(ItemAdapter(item), "pipeline-error", failure.getErrorMessage())

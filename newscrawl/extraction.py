@@ -27,15 +27,21 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "dateP
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 _DATE_NODES = ("//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
                "[not(ancestor::a)][string-length(normalize-space()) < 80]")
+_AUTHOR_NODES = ("//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
+                 "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]")
+_MAX_NAME_WORDS = 6
 # A page whose text is mostly link text is a listing, whatever its URL looks like.
 _MAX_LINK_DENSITY = 0.6
 
 
 class NotExtractable(Exception):
     def __init__(self, reason: str, evidence: str = "") -> None:
-        super().__init__(f"{reason}: {evidence}" if evidence else reason)
+        super().__init__(reason, evidence)  # both in args, so it pickles across processes
         self.reason = reason
         self.evidence = evidence
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.evidence}" if self.evidence else self.reason
 
 
 @dataclass
@@ -166,6 +172,23 @@ def _dates(tree: lxml.html.HtmlElement, structured: _Structured, hints: Mapping[
     return published, modified, source
 
 
+def _byline_authors(tree: lxml.html.HtmlElement) -> list[str]:
+    """Names in the page's author elements (VnExpress ``p.author_mail``, Dân Trí
+    ``.author-name``): short texts only, so a whole author box does not pass for a name."""
+    names = []
+    for node in tree.xpath(_AUTHOR_NODES):
+        text = " ".join(node.text_content().split())
+        if text and len(text.split()) <= _MAX_NAME_WORDS and text not in names:
+            names.append(text)
+    return names
+
+
+def _without_byline(text: str, authors: list[str]) -> str:
+    """trafilatura keeps a closing byline paragraph; it belongs in ``authors``, not the body."""
+    head, _, last = text.rstrip().rpartition("\n")
+    return head if head and last.strip() in authors else text
+
+
 def _visible_date(tree: lxml.html.HtmlElement, timezone: str) -> str | None:
     for node in tree.xpath(_DATE_NODES):
         if found := visible_vietnamese_date(node.text_content(), timezone):
@@ -206,7 +229,7 @@ def extract_article(html: str, url: str, *, timezone: str,
     language = tree.get("lang") or _meta(tree, ("og:locale", "language", "content-language"))
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     image = _meta(tree, ("og:image",))
-    authors = _names(structured.article.get("author"))
+    authors = _names(structured.article.get("author")) or _byline_authors(tree)
     headline = structured.article.get("headline")
     if published is None and (published := _visible_date(tree, timezone)):
         date_source = "page"
@@ -216,7 +239,7 @@ def extract_article(html: str, url: str, *, timezone: str,
     return Extraction(
         headline=(headline if isinstance(headline, str) else None) or document.get("title")
         or hints.get("title"),
-        body=document["text"],
+        body=_without_byline(document["text"], authors),
         description=document.get("description"),
         canonical_url=canonical[0].strip() if canonical else document.get("url"),
         date_published=published,

@@ -7,8 +7,13 @@ fields carry the same names. A dropped item raises ``Rejected``, whose reason an
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -26,7 +31,7 @@ from newscrawl.cleaning import (
     repair_body,
     strip_boilerplate,
 )
-from newscrawl.extraction import NotExtractable, extract_article
+from newscrawl.extraction import Extraction, NotExtractable, extract_article
 from newscrawl.items import Article, Page
 from newscrawl.registry import DEFAULT_TIMEZONE
 
@@ -34,10 +39,14 @@ _WORDS = re.compile(r"\w+")
 
 
 class Rejected(DropItem):
-    def __init__(self, reason: str, evidence: str = "") -> None:
+    """A drop with its reason and evidence; ``item`` is the item as the dropping stage saw it
+    (Scrapy's item_dropped signal carries the item that entered the pipeline chain)."""
+
+    def __init__(self, reason: str, evidence: str = "", item: Any = None) -> None:
         super().__init__(f"{reason}: {evidence}" if evidence else reason)
         self.reason = reason
         self.evidence = evidence
+        self.item = item
 
 
 def body_fingerprint(body: str) -> str:
@@ -46,28 +55,84 @@ def body_fingerprint(body: str) -> str:
     return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
 
 
-class ExtractPipeline:
-    """``Page`` → ``Article`` with trafilatura; pages that are not articles are rejected."""
+def _extract(page: Page) -> Extraction:
+    return extract_article(page.html, page.url, timezone=page.timezone or DEFAULT_TIMEZONE,
+                           hints=page.hints)
 
-    def process_item(self, item: Any) -> Any:
+
+def _article(page: Page, found: Extraction) -> Article:
+    return Article(
+        url=page.url, site=page.site, headline=found.headline, articleBody=found.body,
+        canonicalUrl=found.canonical_url, description=found.description,
+        datePublished=found.date_published, dateModified=found.date_modified,
+        authors=[{"name": name} for name in found.authors],
+        inLanguage=found.language or page.language,
+        mainImage={"url": found.image} if found.image else None,
+        breadcrumbs=found.breadcrumbs,
+        metadata={"dateDownloaded": page.downloaded, "encoding": page.encoding,
+                  "dateSource": found.date_source, "expectedLanguage": page.language},
+    )
+
+
+class ExtractPipeline:
+    """``Page`` → ``Article`` with trafilatura, in a pool of worker processes.
+
+    trafilatura holds the CPU for tens of milliseconds a page; in the event-loop thread that
+    would stall every download. NEWSCRAWL_EXTRACT_WORKERS=0 extracts in-process (debugging).
+    """
+
+    def __init__(self, workers: int, stats: StatsCollector) -> None:
+        self.workers = workers
+        self.stats = stats
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", -1)
+        return cls(os.cpu_count() or 1 if workers < 0 else workers, crawler.stats)
+
+    def open_spider(self) -> None:
+        if self.workers:
+            self.pool = _new_pool(self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
         try:
-            found = extract_article(item.html, item.url, timezone=item.timezone or
-                                    DEFAULT_TIMEZONE, hints=item.hints)
+            return _article(item, await self._extract_in_pool(item))
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
-        return Article(
-            url=item.url, site=item.site, headline=found.headline, articleBody=found.body,
-            canonicalUrl=found.canonical_url, description=found.description,
-            datePublished=found.date_published, dateModified=found.date_modified,
-            authors=[{"name": name} for name in found.authors],
-            inLanguage=found.language or item.language,
-            mainImage={"url": found.image} if found.image else None,
-            breadcrumbs=found.breadcrumbs,
-            metadata={"dateDownloaded": item.downloaded, "encoding": item.encoding, "dateSource": found.date_source,
-                      "expectedLanguage": item.language},
-        )
+
+    async def _extract_in_pool(self, page: Page) -> Extraction:
+        if self.pool is None:
+            return _extract(page)
+        for _attempt in range(2):
+            pool = self.pool
+            try:
+                return await asyncio.wrap_future(pool.submit(_extract, page))
+            except BrokenProcessPool as exc:
+                # A worker died (OOM killer, a crash in a parser): new pool, one more try.
+                self._replace(pool)
+                failure = exc
+        raise NotExtractable("extraction-crashed", "worker process died twice") from failure
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        self.stats.inc_value("newscrawl/extract/pool-broken")
+        if self.pool is broken:  # the first of its failed pages replaces it for all
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.pool = _new_pool(self.workers)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: workers start from a clean process with the extraction modules preloaded, not
+    # from a fork of the running reactor and its threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newscrawl.extraction"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 class NormalizePipeline:
@@ -118,7 +183,7 @@ class SpamTitlePipeline:
             return item
         evidence = f"{found.phrase!r} ({found.where})"
         if self.action == "drop":
-            raise Rejected("spam-title", evidence)
+            raise Rejected("spam-title", evidence, item)
         self.stats.inc_value("newscrawl/repaired/spam-title")
         adapter["headline"] = found.cleaned
         adapter["metadata"] = {**adapter.get("metadata", {}), "titleInjection": evidence}
@@ -193,7 +258,7 @@ class QualityPipeline:
                                 expected_language=expected if self.check_language else None,
                                 min_chars=self.min_chars)
         if problem:
-            raise Rejected(*problem)
+            raise Rejected(*problem, item)
         return item
 
 
@@ -208,5 +273,5 @@ class DuplicatePipeline:
         fingerprint = body_fingerprint(adapter.get("articleBody") or "")
         adapter["fingerprint"] = fingerprint
         if (first := self.first_url.setdefault(fingerprint, adapter["url"])) != adapter["url"]:
-            raise Rejected("duplicate", f"same body as {first}")
+            raise Rejected("duplicate", f"same body as {first}", item)
         return item

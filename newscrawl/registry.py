@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # Used only when a site gives no article_allow: the last path segment of a news article is a long
-# slug or carries a numeric id (VnExpress -4301234.html, Tuổi Trẻ -20210616123456789.htm, VOV -post123.vov).
+# slug or carries a numeric id (VnExpress -4301234.html, Tuổi Trẻ -2021061612345.htm,
+# VOV -post123.vov).
 _ARTICLE_SHAPE = re.compile(r"(?:[^/]*-){3,}[^/]*$|[-_/](?:post)?\d{5,}(?:\.[a-z]{2,5})?$")
 _NON_ARTICLE_PATHS = re.compile(
     r"/(?:tag|tags|chu-de|video|videos|truc-tiep|live|anh|photo|gallery|podcast|tim-kiem|search)"

@@ -42,6 +42,10 @@ NEWSCRAWL_UNIFY_TONE_MARKS = False
 NEWSCRAWL_MIN_BODY_CHARS = 200
 NEWSCRAWL_CHECK_LANGUAGE = True
 
+# -- extraction ----------------------------------------------------------------------------
+# trafilatura worker processes; 0: in the crawl process; -1: one per core
+NEWSCRAWL_EXTRACT_WORKERS = 0
+
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ExtractPipeline": 100,
     "newscrawl.pipelines.NormalizePipeline": 200,

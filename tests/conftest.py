@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,9 +35,8 @@ class CrawlRun:
         return self.report.get("stats", {})
 
     def by_url_path(self) -> dict[str, dict[str, Any]]:
-        from urllib.parse import urlsplit
-
-        return {urlsplit(item["url"]).path: item for item in self.items}
+        """Items by the path of their canonical URL."""
+        return {urlsplit(item["canonicalUrl"] or item["url"]).path: item for item in self.items}
 
     def rejects_for(self, reason: str) -> list[dict[str, Any]]:
         return [r for r in self.rejects if r["reason"] == reason]

@@ -19,13 +19,14 @@ _DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = _DEMO_SETTINGS
 
     def short_desc(self) -> str:
         return "Crawl the bundled demo news site (offline) into JSONL and summarise it"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
+        # above the project's settings, below the user's -s
+        self.settings.setdict(_DEMO_SETTINGS, priority="spider")
         feed = default_feed_uri(self.settings, "demo")
         self.settings.set("FEEDS", {feed: FEED_OPTIONS}, priority="cmdline")
         with DemoSite().start() as site, tempfile.TemporaryDirectory() as tmp:

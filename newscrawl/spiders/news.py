@@ -8,8 +8,10 @@ from typing import Any
 
 import feedparser
 import lxml.etree
+from courlan import normalize_url
 from scrapy import Request
-from scrapy.http import Response, TextResponse
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import BaseSettings
 from scrapy.spiders import SitemapSpider
@@ -60,6 +62,7 @@ class NewsSpider(SitemapSpider):
         self.sites, self.since = self.check_arguments(since=since, **sources)
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
+        self._links = LinkExtractor(unique=True)
 
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
@@ -98,7 +101,7 @@ class NewsSpider(SitemapSpider):
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return [Request(u, self._parse_sitemap, meta=response.meta) for u in urls]
+            return [Request(u, self._parse_sitemap, meta={"site": site.key}) for u in urls]
         body = self._get_sitemap_body(response)
         sitemap = _open_sitemap(body) if body else None
         if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -109,7 +112,7 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "malformed-sitemap",
                         f"XML errors; {len(entries)} entries recovered", site)
         if sitemap.type == "sitemapindex":
-            return [Request(e["loc"], self._parse_sitemap, meta=response.meta,
+            return [Request(e["loc"], self._parse_sitemap, meta={"site": site.key},
                             errback=self.on_error) for e in entries]
         return list(self._article_requests(entries, site))
 
@@ -133,7 +136,8 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "not-html", "listing page is not text", site)
             return
         depth = response.meta.get("listing_depth", 0)
-        links = LinkExtractor(allow_domains=site.domains, unique=True).extract_links(response)
+        # Site.owns, not LinkExtractor(allow_domains=...): that one compares host:port.
+        links = (link for link in self._links.extract_links(response) if site.owns(link.url))
         for link in links:
             verdict = site.article_verdict(link.url)
             if verdict is None:
@@ -160,7 +164,9 @@ class NewsSpider(SitemapSpider):
                 yield self._article_request(url, site, hints)
 
     def _article_request(self, url: str, site: Site, hints: dict[str, str]) -> Request:
-        return Request(url, self.parse_article, errback=self.on_error,
+        # Without tracking parameters and fragments the same article has one URL whichever
+        # feed, sitemap or listing links to it, so the duplicate filter sees it once.
+        return Request(normalize_url(url, strict=True), self.parse_article, errback=self.on_error,
                        meta={"site": site.key, "hints": hints})
 
     def parse_article(self, response: Response) -> Iterator[Page]:
@@ -169,9 +175,10 @@ class NewsSpider(SitemapSpider):
         if not response.body.strip():
             self.reject(response.url, "empty-page", f"HTTP {response.status}, no body", site)
             return
-        if not content_type.lower().startswith(_HTML_TYPES) and not isinstance(
-                response, TextResponse):
-            self.reject(response.url, "not-html", content_type.decode("latin-1"), site)
+        is_html = (content_type.lower().startswith(_HTML_TYPES) if content_type
+                   else isinstance(response, HtmlResponse))
+        if not is_html:
+            self.reject(response.url, "not-html", content_type.decode("latin-1") or "?", site)
             return
         try:
             decoded = decode_html(response.body, content_type.decode("latin-1") or None)
@@ -201,8 +208,11 @@ class NewsSpider(SitemapSpider):
         response = getattr(failure.value, "response", None)
         evidence = (f"HTTP {response.status}" if response is not None
                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        reason = "fetch-failed"
+        if response is None and failure.check(IgnoreRequest):
+            reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
-        self.reject(request.url, "fetch-failed", evidence, site)
+        self.reject(request.url, reason, evidence, site)
 
 
 def _open_sitemap(body: bytes) -> NewsSitemap | None:
