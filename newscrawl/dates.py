@@ -29,6 +29,16 @@ def _parse_datetime(value: str) -> datetime | date | None:
         return None
 
 
+def to_moment(value: str | None, timezone: str) -> datetime | None:
+    """An aware datetime for ``value`` (a bare date is its local midnight), for comparisons."""
+    parsed = _parse_datetime(value) if value else None
+    if parsed is None:
+        return None
+    if not isinstance(parsed, datetime):
+        parsed = datetime(parsed.year, parsed.month, parsed.day)
+    return _localize(parsed, timezone)
+
+
 def to_iso(value: str | None, timezone: str) -> str | None:
     """ISO 8601 (seconds, with offset) of ``value``; a bare date stays a date."""
     if not value:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.extensions.logstats import LogStats
 
-from newscrawl.output import companion_path, rejects_path
+from newscrawl.health import Health, Thresholds, assess
+from newscrawl.output import companion_path, rejects_path, state_uri
 from newscrawl.signals import page_rejected
+from newscrawl.state import StateStore, open_state_store
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ class RejectsLog:
     def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
         self.path = path
-        self.counts: Counter[str] = Counter()
+        self.written = 0
         self._file: IO[str] | None = None
 
     @classmethod
@@ -50,8 +52,9 @@ class RejectsLog:
         self._write({"url": url, "site": site}, reason, evidence)
 
     def _write(self, fields: Any, reason: str, evidence: str) -> None:
-        self.counts[reason] += 1
+        self.written += 1
         self.crawler.stats.inc_value(f"newscrawl/rejected/{reason}")
+        self.crawler.stats.inc_value(f"newscrawl/site/{fields.get('site')}/rejected")
         record = {
             "url": fields.get("url"), "headline": fields.get("headline"), "reason": reason,
             "evidence": evidence, "site": fields.get("site"),
@@ -66,32 +69,139 @@ class RejectsLog:
     def spider_closed(self) -> None:
         if self._file is not None:
             self._file.close()
-        if not self.counts:
-            logger.info("No item or page was rejected.")
-            return
-        width = max(map(len, self.counts))
-        rows = "\n".join(f"  {reason:<{width}}  {count:>6}"
-                         for reason, count in self.counts.most_common())
-        logger.info("Rejected %d (written to %s):\n%s", self.counts.total(), self.path, rows)
+            logger.info("%d rejected page(s) and item(s) listed in %s", self.written, self.path)
 
 
 class RunReport:
-    """Writes the run's stats, as JSON, beside its output (``<feed stem>.report.json``)."""
+    """At the close: judges the run's health, writes ``<feed stem>.report.json`` (stats, counts
+    per site and per reject reason, duration, exit status) and logs a one-screen summary."""
 
-    def __init__(self, crawler: Crawler, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path, limits: Thresholds) -> None:
         self.crawler = crawler
         self.path = path
+        self.limits = limits
+        self.health: Health | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler, companion_path(crawler.settings, "report.json"))
+        settings = crawler.settings
+        limits = Thresholds(settings.getfloat("NEWSCRAWL_HEALTH_MAX_ERROR_RATIO"),
+                            settings.getfloat("NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO"))
+        extension = cls(crawler, companion_path(settings, "report.json"), limits)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
+    def item_scraped(self, item: Any) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/site/{ItemAdapter(item).get('site')}/emitted")
+
     def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        report = {"finishReason": reason, "stats": stats}
+        self.health = assess(stats, reason, self.limits)
+        report = {
+            "finishReason": reason,
+            "exitStatus": self.health.exit_code,
+            "problems": self.health.problems,
+            "durationSeconds": stats.get("elapsed_time_seconds"),
+            "emitted": stats.get("item_scraped_count", 0),
+            "rejected": _suffix_counts(stats, "newscrawl/rejected/"),
+            "skipped": _suffix_counts(stats, "newscrawl/skipped/"),
+            "sites": _site_counts(stats),
+            "stats": stats,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str,
                                         sort_keys=True), encoding="utf-8")
-        logger.info("Run report written to %s", self.path)
+        logger.info("%s\nRun report: %s", _summary(report), self.path)
+
+
+def _suffix_counts(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
+
+
+def _site_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+    sites: dict[str, dict[str, int]] = {}
+    for key, value in _suffix_counts(stats, "newscrawl/site/").items():
+        site, _, what = key.rpartition("/")
+        sites.setdefault(site, {})[what] = value
+    return sites
+
+
+def _summary(report: dict[str, Any]) -> str:
+    verdict = "healthy" if not report["problems"] else "UNHEALTHY: " + "; ".join(
+        report["problems"])
+    lines = [f"Run {report['finishReason']} in {report['durationSeconds'] or 0:.0f} s, "
+             f"{report['emitted']} article(s) emitted, exit status {report['exitStatus']} "
+             f"({verdict})"]
+    lines += [f"  site {site:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+              for site, counts in sorted(report["sites"].items())]
+    lines += [f"  rejected {reason:<24} {count}"
+              for reason, count in sorted(report["rejected"].items())]
+    return "\n".join(lines)
+
+
+class IncrementalState:
+    """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication.
+
+    Records are staged as items pass the last pipeline and committed only once the run's JSONL
+    is in place under its final name (``feed_exporter_closed`` after a ``finished`` close), so
+    an interrupted run records nothing and its articles are fetched again next time.
+    """
+
+    def __init__(self, crawler: Crawler, store: StateStore) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.finish_reason: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        store = open_state_store(
+            state_uri(settings),
+            near_duplicate_threshold=settings.getfloat("NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"),
+        )
+        extension = cls(crawler, store)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.feed_exporter_closed,
+                                signal=signals.feed_exporter_closed)
+        return extension
+
+    def spider_closed(self, reason: str) -> None:
+        self.finish_reason = reason
+        if not self.crawler.settings.getdict("FEEDS"):  # no feed exporter to wait for
+            self._settle()
+
+    def feed_exporter_closed(self) -> None:
+        self._settle()
+
+    def _settle(self) -> None:
+        failed = _count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
+        if self.finish_reason == "finished" and not failed:
+            count = self.store.commit()
+            logger.info("State: %d emitted article(s) recorded", count)
+        else:
+            self.store.rollback()
+            logger.warning("State: run not finished (%s); nothing recorded, its articles will "
+                           "be fetched again", self.finish_reason)
+        self.store.close()
+
+
+def _count_prefixed(stats: dict[str, Any], prefix: str) -> int:
+    return sum(v for k, v in stats.items() if k.startswith(prefix))
+
+
+class ProgressLog(LogStats):
+    """Scrapy's periodic LogStats line, with what a cron log reader wants: drops and errors."""
+
+    def log(self, spider: Spider) -> None:
+        self.calculate_stats()
+        stats = self.stats.get_stats()
+        logger.info(
+            "Progress: %d pages (%d/min), %d emitted (%d/min), %d rejected, "
+            "%d download errors, %d skipped as already emitted",
+            self.pages, self.prate, self.items, self.irate,
+            _count_prefixed(stats, "newscrawl/rejected/"),
+            stats.get("downloader/exception_count", 0),
+            stats.get("newscrawl/skipped/already-emitted", 0),
+            extra={"spider": spider},
+        )

@@ -23,6 +23,7 @@ class Page:
     language: str | None = None
     timezone: str | None = None
     downloaded: str | None = None  # ISO 8601 UTC fetch time
+    update: bool = False  # an emitted article fetched again because it changed
     # what the sitemap or feed said of this URL (lastmod, publication date, title)
     hints: dict[str, str] = field(default_factory=dict)
 

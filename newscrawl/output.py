@@ -1,4 +1,5 @@
-"""Where a run writes: its JSONL feed and its rejects file, named by spider and UTC start."""
+"""Where a run writes: its JSONL feed, rejects file and report (named by spider and UTC start
+time), and where the state store lives."""
 
 from __future__ import annotations
 
@@ -37,3 +38,10 @@ def rejects_path(settings: BaseSettings) -> Path:
     if configured := settings.get("NEWSCRAWL_REJECTS_URI"):
         return Path(urlsplit(configured).path if configured.startswith("file:") else configured)
     return companion_path(settings, "rejects.jsonl")
+
+
+def state_uri(settings: BaseSettings) -> str:
+    """NEWSCRAWL_STATE_URI, else a SQLite file in NEWSCRAWL_DATA_DIR."""
+    if configured := settings.get("NEWSCRAWL_STATE_URI"):
+        return str(configured)
+    return f"sqlite:{Path(settings.get('NEWSCRAWL_DATA_DIR')).resolve() / 'state.sqlite'}"

@@ -14,6 +14,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -31,9 +32,11 @@ from newscrawl.cleaning import (
     repair_body,
     strip_boilerplate,
 )
+from newscrawl.extensions import IncrementalState
 from newscrawl.extraction import Extraction, NotExtractable, extract_article
 from newscrawl.items import Article, Page
 from newscrawl.registry import DEFAULT_TIMEZONE
+from newscrawl.state import Emitted, StateStore
 
 _WORDS = re.compile(r"\w+")
 
@@ -70,7 +73,8 @@ def _article(page: Page, found: Extraction) -> Article:
         mainImage={"url": found.image} if found.image else None,
         breadcrumbs=found.breadcrumbs,
         metadata={"dateDownloaded": page.downloaded, "encoding": page.encoding,
-                  "dateSource": found.date_source, "expectedLanguage": page.language},
+                  "dateSource": found.date_source, "expectedLanguage": page.language,
+                  **({"update": True} if page.update else {})},
     )
 
 
@@ -182,7 +186,7 @@ class SpamTitlePipeline:
         if found is None:
             return item
         evidence = f"{found.phrase!r} ({found.where})"
-        if self.action == "drop":
+        if self.action == "drop" or not found.cleaned:  # nothing left to repair
             raise Rejected("spam-title", evidence, item)
         self.stats.inc_value("newscrawl/repaired/spam-title")
         adapter["headline"] = found.cleaned
@@ -263,15 +267,32 @@ class QualityPipeline:
 
 
 class DuplicatePipeline:
-    """Sets the body fingerprint; drops exact duplicates seen earlier in the run."""
+    """Drops exact and near-duplicates of articles emitted before, in this run or earlier ones
+    (the state store), and stages each article it lets through for the run's commit."""
 
-    def __init__(self) -> None:
-        self.first_url: dict[str, str] = {}
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = crawler.get_extension(IncrementalState)
+        if state is None:
+            raise NotConfigured("DuplicatePipeline needs the IncrementalState extension")
+        return cls(state.store)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        fingerprint = body_fingerprint(adapter.get("articleBody") or "")
-        adapter["fingerprint"] = fingerprint
-        if (first := self.first_url.setdefault(fingerprint, adapter["url"])) != adapter["url"]:
+        url, body = adapter["url"], adapter.get("articleBody") or ""
+        adapter["fingerprint"] = fingerprint = body_fingerprint(body)
+        first = self.store.first_with_fingerprint(fingerprint)
+        if first == url and adapter.get("metadata", {}).get("update"):
+            raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
+        if first is not None:
             raise Rejected("duplicate", f"same body as {first}", item)
+        if near := self.store.near_duplicate_of(body, exclude_url=url):
+            raise Rejected("duplicate", f"near-duplicate of {near}", item)
+        self.store.stage(Emitted(url=url, canonical_url=adapter.get("canonicalUrl"),
+                                 fingerprint=fingerprint, modified=adapter.get("dateModified"),
+                                 emitted_at=datetime.now(UTC).isoformat(timespec="seconds")),
+                         body)
         return item

@@ -31,6 +31,20 @@ NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 FEED_EXPORT_ENCODING = "utf-8"
 
+FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
+                 "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}
+FEED_STORE_EMPTY = False  # a run that emits nothing writes no JSONL (its report says so)
+
+# -- incremental runs ----------------------------------------------------------------------
+NEWSCRAWL_DATA_DIR = "data"
+NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
+NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
+NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
+
+# -- health: `scrapy crawl` exits 3 when a run breaks one of these --------------------------
+NEWSCRAWL_HEALTH_MAX_ERROR_RATIO = 0.5  # failed downloads / requests
+NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO = 0.5  # pages with main text / article pages fetched
+
 # -- crawl shape ---------------------------------------------------------------------------
 NEWSCRAWL_LISTING_DEPTH = 2  # links followed from a listing page before giving up on a branch
 
@@ -56,6 +70,9 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.DuplicatePipeline": 700,
 }
 EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "newscrawl.extensions.ProgressLog": 0,
+    "newscrawl.extensions.IncrementalState": 400,
     "newscrawl.extensions.RejectsLog": 500,
     "newscrawl.extensions.RunReport": 600,
 }

@@ -46,16 +46,35 @@ def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
     return [json.loads(line) for path in paths for line in path.read_text("utf-8").splitlines()]
 
 
-def crawl(output_dir: Path, *args: str, timeout: float = 180) -> CrawlRun:
+def crawl_command(output_dir: Path, *args: str, data_dir: Path | None = None) -> list[str]:
+    """``scrapy crawl news`` writing to ``output_dir``, its state in ``data_dir`` (default:
+    fresh, inside ``output_dir``)."""
+    return [sys.executable, "-m", "scrapy", "crawl", "news", *FAST,
+            "-s", f"NEWSCRAWL_OUTPUT_DIR={output_dir}",
+            "-s", f"NEWSCRAWL_DATA_DIR={data_dir or output_dir / 'data'}", *args]
+
+
+def start_crawl(output_dir: Path, *args: str, data_dir: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def crawl(output_dir: Path, *args: str, data_dir: Path | None = None,
+          timeout: float = 180) -> CrawlRun:
     """Run ``scrapy crawl news`` as a user would and collect what it wrote."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "news", *FAST,
-               "-s", f"NEWSCRAWL_OUTPUT_DIR={output_dir}", *args]
-    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
+                          capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return collect(output_dir, done.returncode, done.stderr)
+
+
+def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
+    """What a finished run left in ``output_dir`` (every run's files, if several)."""
     reports = sorted(output_dir.glob("*.report.json"))
     return CrawlRun(
-        returncode=done.returncode,
-        stderr=done.stderr,
+        returncode=returncode,
+        stderr=stderr,
         items=_read_jsonl(sorted(p for p in output_dir.glob("*.jsonl")
                                  if not p.name.endswith(".rejects.jsonl"))),
         rejects=_read_jsonl(sorted(output_dir.glob("*.rejects.jsonl"))),

@@ -1,31 +1,66 @@
-"""``scrapy crawl``, checking spider arguments before the crawl starts.
+"""``scrapy crawl`` for cron: checked arguments, no overlapping runs, exit status from health.
 
-A bad ``-a`` argument (unknown site, unreadable file, malformed URL) ends the command at once
-with one line on stderr and exit status 2, instead of a traceback from inside the engine.
+- a bad ``-a`` argument (unknown site, unreadable file, malformed URL) ends the command at once
+  with one line on stderr and exit status 2, instead of a traceback from inside the engine;
+- a second run of the same spider with the same arguments exits at once with status 75;
+- an unhealthy run (see ``newscrawl.health``) exits with status 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
+from newscrawl.extensions import RunReport
+from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_USAGE
 from newscrawl.registry import RegistryError
-
-USAGE_EXIT = 2
+from newscrawl.runlock import RunLock
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if args and self.crawler_process:
-            spider_class = self.crawler_process.spider_loader.load(args[0])
-            check = getattr(spider_class, "check_arguments", None)
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        assert self.crawler_process is not None and self.settings is not None
+        if not self._arguments_valid(args[0], opts.spargs):
+            self.exitcode = EXIT_USAGE
+            return
+        lock = RunLock(Path(self.settings.get("NEWSCRAWL_DATA_DIR")) / "locks", args[0],
+                       opts.spargs)
+        if not lock.acquire():
+            print(f"newscrawl: a run of {args[0]} with these arguments is already in progress "
+                  f"(pid {lock.holder()}, lock {lock.path}); exiting", file=sys.stderr)
+            self.exitcode = EXIT_ALREADY_RUNNING
+            return
+        try:
+            self._crawl(args[0], opts)
+        finally:
+            lock.release()
+
+    def _arguments_valid(self, spider_name: str, spargs: dict[str, str]) -> bool:
+        assert self.crawler_process is not None
+        spider_class = self.crawler_process.spider_loader.load(spider_name)
+        check = getattr(spider_class, "check_arguments", None)
+        try:
             if check is not None:
-                try:
-                    check(**opts.spargs)
-                except (RegistryError, TypeError) as exc:
-                    print(f"newscrawl: {exc}", file=sys.stderr)
-                    self.exitcode = USAGE_EXIT
-                    return
-        super().run(args, opts)
+                check(**spargs)
+        except (RegistryError, TypeError) as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
+            return False
+        return True
+
+    def _crawl(self, spider_name: str, opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(spider_name)
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        extensions = getattr(crawler, "extensions", None)  # absent if the crawl never started
+        report = crawler.get_extension(RunReport) if extensions else None
+        if self.crawler_process.bootstrap_failed or report is None or report.health is None:
+            self.exitcode = EXIT_CRASHED
+        else:
+            self.exitcode = report.health.exit_code

@@ -30,6 +30,9 @@ class Command(ScrapyCommand):
         feed = default_feed_uri(self.settings, "demo")
         self.settings.set("FEEDS", {feed: FEED_OPTIONS}, priority="cmdline")
         with DemoSite().start() as site, tempfile.TemporaryDirectory() as tmp:
+            # each demo serves on a new port: a fresh state store, or it would see duplicates
+            self.settings.set("NEWSCRAWL_STATE_URI", f"sqlite:{tmp}/state.sqlite",
+                              priority="cmdline")
             registry = Path(tmp, "demo.toml")
             registry.write_text(site.registry_toml("demo"), encoding="utf-8")
             print(f"Demo site serving at {site.base_url}; crawling it...")

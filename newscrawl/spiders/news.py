@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import feedparser
@@ -18,11 +18,14 @@ from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
+from newscrawl.extensions import IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import FEED_OPTIONS, default_feed_uri
 from newscrawl.registry import Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
+from newscrawl.state import Emitted, StateStore
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 _NEWS_FIELDS = {"publication_date": "published", "title": "title"}
@@ -63,6 +66,8 @@ class NewsSpider(SitemapSpider):
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
+        self.state: StateStore | None = None
+        self.refetch_window = timedelta(0)
 
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
@@ -80,6 +85,10 @@ class NewsSpider(SitemapSpider):
     # -- sources ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        state = self.crawler.get_extension(IncrementalState)
+        self.state = state.store if state else None
+        self.refetch_window = timedelta(
+            days=self.settings.getfloat("NEWSCRAWL_REFETCH_WINDOW_DAYS"))
         for site in self.sites:
             meta = {"site": site.key}
             for url in site.sitemaps:
@@ -90,7 +99,8 @@ class NewsSpider(SitemapSpider):
                 yield Request(url, self.parse_listing, meta={**meta, "listing_depth": 0},
                               errback=self.on_error)
             for url in site.urls:
-                yield self._article_request(url, site, {})
+                if request := self._article_request(url, site, {}):
+                    yield request
 
     def site_of(self, response: Response) -> Site:
         key = response.meta.get("site")
@@ -141,7 +151,8 @@ class NewsSpider(SitemapSpider):
         for link in links:
             verdict = site.article_verdict(link.url)
             if verdict is None:
-                yield self._article_request(link.url, site, {})
+                if request := self._article_request(link.url, site, {}):
+                    yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
                 yield Request(link.url, self.parse_listing, errback=self.on_error,
@@ -161,13 +172,33 @@ class NewsSpider(SitemapSpider):
                 self._count_skip(url, "older-than-since")
             else:
                 hints = {k: entry[k] for k in ("published", "lastmod", "title") if entry.get(k)}
-                yield self._article_request(url, site, hints)
+                if request := self._article_request(url, site, hints):
+                    yield request
 
-    def _article_request(self, url: str, site: Site, hints: dict[str, str]) -> Request:
-        # Without tracking parameters and fragments the same article has one URL whichever
-        # feed, sitemap or listing links to it, so the duplicate filter sees it once.
-        return Request(normalize_url(url, strict=True), self.parse_article, errback=self.on_error,
-                       meta={"site": site.key, "hints": hints})
+    def _article_request(self, url: str, site: Site, hints: dict[str, str]) -> Request | None:
+        try:
+            # Without tracking parameters and fragments the same article has one URL whichever
+            # feed, sitemap or listing links to it, so the duplicate filter sees it once.
+            url = normalize_url(url, strict=True)
+        except ValueError:
+            self._count_skip(url, "malformed-url")
+            return None
+        update = False
+        if self.state is not None and (emitted := self.state.lookup(url)) is not None:
+            if not self._is_recent_update(emitted, hints.get("lastmod"), site.timezone):
+                self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
+                return None
+            update = True
+        return Request(url, self.parse_article, errback=self.on_error,
+                       meta={"site": site.key, "hints": hints, "update": update})
+
+    def _is_recent_update(self, emitted: Emitted, lastmod: str | None, timezone: str) -> bool:
+        """Whether an emitted article changed since, within the re-fetch window."""
+        changed = to_moment(lastmod, timezone)
+        known = to_moment(emitted.modified or emitted.emitted_at, timezone)
+        emitted_at = to_moment(emitted.emitted_at, timezone)
+        return bool(changed and known and emitted_at and changed > known
+                    and datetime.now(UTC) - emitted_at <= self.refetch_window)
 
     def parse_article(self, response: Response) -> Iterator[Page]:
         site = self.site_of(response)
@@ -189,7 +220,8 @@ class NewsSpider(SitemapSpider):
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
                    language=site.language, timezone=site.timezone,
                    hints=response.meta.get("hints", {}),
-                   downloaded=datetime.now(UTC).isoformat(timespec="seconds"))
+                   downloaded=datetime.now(UTC).isoformat(timespec="seconds"),
+                   update=response.meta.get("update", False))
 
     # -- accounting ------------------------------------------------------------------------
 

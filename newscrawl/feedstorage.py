@@ -1,0 +1,50 @@
+"""Feed storage that never leaves a half-written file under the final name."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any, Self
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import FileFeedStorage
+
+PARTIAL_SUFFIX = ".part"
+logger = logging.getLogger(__name__)
+
+
+class AtomicFileFeedStorage(FileFeedStorage):
+    """Writes ``<name>.part`` and renames it to ``<name>`` only when the run finished.
+
+    A crawl killed (SIGKILL) or stopped early (SIGTERM, close reasons other than ``finished``)
+    leaves only the ``.part`` file; nothing it held is recorded in the state store, so the next
+    run fetches those articles again.
+    """
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
+                 crawler: Crawler | None = None) -> None:
+        super().__init__(uri, feed_options=feed_options)
+        self.crawler = crawler
+        self.partial = Path(f"{self.path}{PARTIAL_SUFFIX}")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, uri: str, *,
+                     feed_options: dict[str, Any] | None = None) -> Self:
+        return cls(uri, feed_options=feed_options, crawler=crawler)
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        if self.write_mode == "ab" and Path(self.path).exists():  # -o appends to what is there
+            self.partial.write_bytes(Path(self.path).read_bytes())
+        return self.partial.open(self.write_mode)
+
+    def store(self, file: IO[bytes]) -> None:
+        file.close()
+        reason = self.crawler.stats.get_value("finish_reason") if self.crawler else "finished"
+        if reason == "finished":
+            os.replace(self.partial, self.path)
+        else:
+            logger.warning("Run ended with reason %r: its output stays at %s, not published",
+                           reason, self.partial)

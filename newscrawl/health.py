@@ -1,0 +1,59 @@
+"""Is a finished run healthy? Pure function over Scrapy's stats, so cron can trust exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Exit statuses of `scrapy crawl` (documented in the README).
+EXIT_OK = 0
+EXIT_CRASHED = 1  # Scrapy's own: the crawl could not start
+EXIT_USAGE = 2
+EXIT_UNHEALTHY = 3
+EXIT_ALREADY_RUNNING = 75  # EX_TEMPFAIL: cron will simply try again next time
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_error_ratio: float = 0.5
+    min_extraction_ratio: float = 0.5
+
+
+@dataclass(frozen=True)
+class Health:
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_UNHEALTHY if self.problems else EXIT_OK
+
+
+def _count(stats: Mapping[str, Any], prefix: str) -> int:
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds) -> Health:
+    problems = []
+    if finish_reason != "finished":
+        problems.append(f"finish reason is {finish_reason!r}, not 'finished'")
+    # every request has the spider's errback: final HTTP errors and download exceptions alike
+    # (after retries; robots.txt refusals not counted) end up as fetch-failed rejects
+    errors = stats.get("newscrawl/rejected/fetch-failed", 0)
+    fetched = sum(v for k, v in stats.items()
+                  if k.startswith("downloader/response_status_count/") and k[-3] in "23")
+    if errors + fetched == 0:
+        problems.append("nothing was fetched")
+    elif (ratio := errors / (errors + fetched)) > limits.max_error_ratio:
+        problems.append(f"{ratio:.0%} of requests failed (limit {limits.max_error_ratio:.0%})")
+    pages = _count(stats, "newscrawl/decoded/")  # article pages handed to extraction
+    extracted = pages - _count(stats, "newscrawl/rejected/empty-extraction") - _count(
+        stats, "newscrawl/rejected/extraction-crashed")
+    if pages and extracted / pages < limits.min_extraction_ratio:
+        problems.append(f"extraction succeeded on {extracted}/{pages} pages "
+                        f"(limit {limits.min_extraction_ratio:.0%})")
+    emitted = stats.get("item_scraped_count", 0)
+    skipped = stats.get("newscrawl/skipped/already-emitted", 0)
+    if pages and not emitted and not skipped and not _count(stats, "newscrawl/rejected/duplicate"):
+        problems.append(f"{pages} article pages fetched but no item emitted")
+    return Health(problems)

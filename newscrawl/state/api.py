@@ -1,0 +1,55 @@
+"""The record and the interface the crawler codes against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """One article as written to an output file."""
+
+    url: str
+    canonical_url: str | None
+    fingerprint: str  # 32 hex chars of the body
+    emitted_at: str  # ISO 8601 UTC
+    modified: str | None  # the article's dateModified / sitemap lastmod when emitted
+
+
+class StateStore(Protocol):
+    """What earlier runs emitted; writes are staged and become visible to others on ``commit``."""
+
+    def lookup(self, url: str) -> Emitted | None:
+        """The record whose URL or canonical URL is ``url`` (staged ones first)."""
+        ...
+
+    def first_with_fingerprint(self, fingerprint: str) -> str | None:
+        """The URL that first emitted this exact body."""
+        ...
+
+    def near_duplicate_of(self, text: str, *, exclude_url: str | None = None) -> str | None:
+        """The URL of an emitted body whose estimated Jaccard with ``text`` is >= threshold."""
+        ...
+
+    def stage(self, record: Emitted, text: str) -> None:
+        """Remember an emitted article for this run; ``text`` is its normalized body."""
+        ...
+
+    def commit(self) -> int:
+        """Persist the staged records (re-staged URLs replace theirs); returns how many."""
+        ...
+
+    def rollback(self) -> None:
+        """Forget the staged records."""
+        ...
+
+    def stats(self) -> dict[str, int]: ...
+
+    def reset(self) -> None:
+        """Forget everything, stored and staged."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; records still staged are discarded."""
+        ...

@@ -1,0 +1,117 @@
+"""MinHash signatures and LSH band keys for near-duplicate bodies, computed with datasketch.
+
+datasketch's ``MinHashLSH`` keeps its hash tables in process memory, or in Redis under its own
+random-named pickled layout, so it can serve neither a SQLite file nor our staged two-phase commit,
+key prefix and TTL. We therefore take the MinHash, the Jaccard estimate and the (b, r) choice from
+datasketch and only re-derive ``MinHashLSH``'s band keys here, for the backends to store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import LeanMinHash, MinHash
+from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
+
+Signature = npt.NDArray[np.uint32]
+
+# Pinned rather than left to datasketch's defaults (2.0 changed them): stored signatures must
+# stay comparable across upgrades.
+SEED = 1
+SCHEME = "affine32"
+SHINGLE_WORDS = 5
+BAND_KEY_BYTES = 8
+_STORED_DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian on every host
+_WORD = re.compile(r"\w+")
+
+
+def band_hash(band: bytes) -> bytes:
+    """The ``hashfunc`` we would give ``MinHashLSH``: an r*4-byte band shrunk to 8 bytes.
+
+    A rare collision only adds a candidate, which the Jaccard check then rejects.
+    """
+    return hashlib.blake2b(band, digest_size=BAND_KEY_BYTES).digest()
+
+
+def shingles(text: str) -> set[bytes]:
+    """Word 5-grams of the lowercased NFC text (a shorter text is one shingle)."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    if len(words) <= SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    grams = zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)  # stops at the last
+    return {" ".join(gram).encode() for gram in grams}
+
+
+def signature_to_bytes(signature: Signature) -> bytes:
+    return signature.astype(_STORED_DTYPE, copy=False).tobytes()
+
+
+def signature_from_bytes(blob: bytes) -> Signature:
+    return np.frombuffer(blob, dtype=_STORED_DTYPE)
+
+
+@lru_cache
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) exactly as ``MinHashLSH(threshold, num_perm)`` picks them (equal weights)."""
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+class NearDuplicateHasher:
+    """Signatures, band keys and the confirming Jaccard estimate for one threshold/num_perm."""
+
+    def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
+        if num_perm < 2:
+            raise ValueError(f"num_perm must be at least 2, got {num_perm}")
+        self.threshold = threshold
+        self.num_perm = num_perm
+        bands, rows = lsh_params(threshold, num_perm)
+        self.hashranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
+        # Copying a template skips re-deriving the permutations (what MinHash.bulk does).
+        self._template = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+        # Stored beside the data: band keys made with other parameters never match.
+        self.params = (
+            f"datasketch {SCHEME} seed={SEED} num_perm={num_perm} bands={bands}x{rows} "
+            f"shingles={SHINGLE_WORDS}w key=blake2b-{BAND_KEY_BYTES}"
+        )
+
+    @property
+    def bands(self) -> int:
+        return len(self.hashranges)
+
+    def signature(self, text: str) -> Signature | None:
+        """MinHash hash values of the text's shingles; None for a text without words."""
+        tokens = shingles(text)
+        if not tokens:
+            return None
+        minhash = self._template.copy()
+        minhash.update_batch(tokens)
+        return minhash.hashvalues
+
+    def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
+        """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them.
+
+        ``astype(">u4")`` is MinHashLSH's ``byteswap()`` on little-endian hosts, but host-proof.
+        """
+        if signature is None:
+            return ()
+        return tuple(band_hash(signature[start:end].astype(">u4").tobytes())
+                     for start, end in self.hashranges)
+
+    def similarity(self, first: Signature, second: Signature) -> float:
+        """datasketch's Jaccard estimate between two signatures."""
+        return LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
+            LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME))
+
+    def best_match(self, signature: Signature, candidates: Mapping[str, Signature]) -> str | None:
+        """The most similar candidate at or above the threshold (ties: the least URL)."""
+        scored = [(-self.similarity(signature, other), url) for url, other in candidates.items()]
+        matches = [match for match in scored if -match[0] >= self.threshold]
+        return min(matches)[1] if matches else None

@@ -1,0 +1,155 @@
+"""Redis backend for distributed crawls: each commit one MULTI/EXEC pipeline.
+
+Layout under the prefix (default ``newscrawl:``): ``a:<url>`` a hash per article, ``c:<canonical
+url>`` -> url, ``f:<fingerprint>`` -> first url, ``b:<band>:<key hex>`` a set of urls, ``meta``
+the LSH parameters. With a TTL every key written gets it, so unrefreshed state expires; readers
+verify what they follow (a canonical key against the article, a band member against its
+signature), so a dangling or stale key costs a lookup, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+
+import redis
+
+from .api import Emitted
+from .base import BaseStateStore, StagedRecord
+from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
+
+_FIELDS = tuple(field.name for field in fields(Emitted))
+_SCAN_BATCH = 10_000
+
+
+class RedisStateStore(BaseStateStore):
+    def __init__(self, url: str, hasher: NearDuplicateHasher, *, prefix: str,
+                 ttl_days: float | None) -> None:
+        if ttl_days is not None and ttl_days <= 0:
+            raise ValueError(f"ttl_days must be positive, got {ttl_days}")
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix.encode()
+        self._ttl = max(1, round(ttl_days * 86400)) if ttl_days else None
+        super().__init__(hasher)
+
+    # --- keys ----------------------------------------------------------------------------
+    def _key(self, kind: str, name: str) -> bytes:
+        return self._prefix + kind.encode() + b":" + name.encode()
+
+    def _band_key(self, band: int, key: bytes) -> bytes:
+        return self._prefix + b"b:%d:%s" % (band, key.hex().encode())
+
+    def _band_keys(self, band_keys: tuple[bytes, ...]) -> list[bytes]:
+        return [self._band_key(band, key) for band, key in enumerate(band_keys)]
+
+    # --- reads ---------------------------------------------------------------------------
+    def _stored_lsh_params(self) -> str | None:
+        value = self._redis.get(self._prefix + b"meta")
+        return value.decode() if value is not None else None
+
+    def _load(self, url: str) -> Emitted | None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hmget(self._key("a", url), _FIELDS)
+        pipe.get(self._key("c", url))
+        values, owner = pipe.execute()
+        record = _record(values)
+        if record is not None or owner is None:
+            return record
+        record = _record(self._redis.hmget(self._key("a", owner.decode()), _FIELDS))
+        # The canonical key may outlive a change of the article's canonical URL.
+        return record if record and record.canonical_url == url else None
+
+    def _load_first_url(self, fingerprint: str) -> str | None:
+        url = self._redis.get(self._key("f", fingerprint))
+        return url.decode() if url is not None else None
+
+    def _load_candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in self._band_keys(band_keys):
+            pipe.smembers(key)
+        urls = sorted(set().union(*pipe.execute()))
+        blobs = self._signatures(url.decode() for url in urls)
+        # A member whose article expired has no signature left.
+        return {url.decode(): signature_from_bytes(blob)
+                for url, blob in zip(urls, blobs, strict=True) if blob}
+
+    def _signatures(self, urls: Iterable[str]) -> list[bytes | None]:
+        pipe = self._redis.pipeline(transaction=False)
+        for url in urls:
+            pipe.hget(self._key("a", url), "sig")
+        return pipe.execute()
+
+    # --- writes --------------------------------------------------------------------------
+    def _persist(self, staged: list[StagedRecord], first_urls: dict[str, str]) -> None:
+        # Read before MULTI: the replaced versions' band keys, to remove the URL from them.
+        old_blobs = self._signatures(item.record.url for item in staged)
+        pipe = self._redis.pipeline(transaction=True)
+        for item, old_blob in zip(staged, old_blobs, strict=True):
+            old_signature = signature_from_bytes(old_blob) if old_blob else None
+            self._write_article(pipe, item, self._hasher.band_keys(old_signature))
+        for fingerprint, url in first_urls.items():
+            pipe.set(self._key("f", fingerprint), url, nx=True, ex=self._ttl)
+        pipe.set(self._prefix + b"meta", self._hasher.params, ex=self._ttl)
+        pipe.execute()
+
+    def _write_article(self, pipe: redis.client.Pipeline, item: StagedRecord,
+                       old_band_keys: tuple[bytes, ...]) -> None:
+        record = item.record
+        article = self._key("a", record.url)
+        mapping: dict[str, str | bytes] = {
+            name: value for name, value in asdict(record).items() if value is not None}
+        if item.signature is not None:
+            mapping["sig"] = signature_to_bytes(item.signature)
+        pipe.delete(article)  # an update may drop fields (modified, sig)
+        pipe.hset(article, mapping=mapping)
+        self._expire(pipe, article)
+        if record.canonical_url not in (None, record.url):  # lookup(url) finds a:<url> anyway
+            pipe.set(self._key("c", record.canonical_url), record.url, ex=self._ttl)
+        for key in self._band_keys(old_band_keys):
+            pipe.srem(key, record.url)
+        for key in self._band_keys(item.band_keys):
+            pipe.sadd(key, record.url)
+            self._expire(pipe, key)
+
+    def _expire(self, pipe: redis.client.Pipeline, key: bytes) -> None:
+        if self._ttl is not None:
+            pipe.expire(key, self._ttl)
+
+    # --- maintenance ---------------------------------------------------------------------
+    def _scan(self) -> Iterable[bytes]:
+        pattern = re.sub(rb"([*?\[\]\\])", rb"\\\1", self._prefix) + b"*"
+        return self._redis.scan_iter(match=pattern, count=_SCAN_BATCH)
+
+    def _stored_stats(self) -> dict[str, int]:
+        """Counts by one SCAN over the prefix: O(keys in the database), for inspection only."""
+        kinds = {b"a:": "articles", b"c:": "canonical_urls", b"f:": "fingerprints",
+                 b"b:": "band_sets"}
+        counts = dict.fromkeys(kinds.values(), 0)
+        start = len(self._prefix)
+        for key in self._scan():
+            kind = kinds.get(key[start:start + 2])
+            if kind is not None:
+                counts[kind] += 1
+        counts["bytes"] = int(self._redis.info("memory")["used_memory"])  # whole server
+        return counts
+
+    def _clear(self) -> None:
+        batch: list[bytes] = []
+        for key in self._scan():
+            batch.append(key)
+            if len(batch) == _SCAN_BATCH:
+                self._redis.unlink(*batch)
+                batch.clear()
+        if batch:
+            self._redis.unlink(*batch)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def _record(values: list[bytes | None]) -> Emitted | None:
+    """An article hash read with ``HMGET _FIELDS``; None when there is none."""
+    if values[0] is None:
+        return None
+    return Emitted(*(value.decode() if value is not None else None for value in values))

@@ -1,0 +1,467 @@
+"""Injected headline spam and body repairs, against the seed texts and realistic cases."""
+
+from __future__ import annotations
+
+import itertools
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from newscrawl.cleaning import (
+    Lexicon,
+    find_title_injection,
+    load_lexicon,
+    repair_body,
+    strip_boilerplate,
+)
+
+SEEDS = Path(__file__).parent / "data" / "seeds"
+
+SUMMIT = (
+    "Tổng thống Mỹ Joe Biden và người đồng cấp Nga Vladimir Putin đã gặp nhau tại Geneva.\n"
+    "Cuộc gặp thượng đỉnh kéo dài gần bốn tiếng, hai bên thảo luận về ổn định chiến lược, an "
+    "ninh mạng và nhân quyền."
+)
+GOLD = (
+    "Sáng nay, giá vàng miếng SJC được niêm yết ở mức 82 triệu đồng mỗi lượng, tăng 500.000 đồng.\n"
+    "Theo các chuyên gia, giá vàng thế giới tăng do đồng USD suy yếu."
+)
+FLOOD = (
+    "Mưa lớn kéo dài khiến nhiều tuyến đường ở Quảng Bình ngập sâu, giao thông bị chia cắt.\n"
+    "Chính quyền địa phương đã di dời hơn 2.000 hộ dân đến nơi an toàn."
+)
+FUEL = (
+    "Liên Bộ Công Thương - Tài chính vừa điều chỉnh giá xăng dầu trong nước.\n"
+    "Xăng RON95 giảm 300 đồng mỗi lít, đây là lần giảm thứ ba liên tiếp."
+)
+FOOTBALL = (
+    "Đội tuyển Việt Nam hội quân tại Hà Nội để chuẩn bị cho AFF Cup.\n"
+    "HLV Kim Sang-sik triệu tập 30 cầu thủ, trong đó có nhiều gương mặt trẻ."
+)
+
+# (headline, body, where, phrase, cleaned)
+INJECTED = [
+    ("【soi kèo leipzig hôm nay】Cuộc gặp thượng đỉnh Mỹ", SUMMIT, "bracket-prefix",
+     "soi kèo leipzig hôm nay", "Cuộc gặp thượng đỉnh Mỹ"),
+    ("【kèo nhà cái】Giá vàng hôm nay tăng mạnh", GOLD, "bracket-prefix", "kèo nhà cái",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("〖nổ hũ đổi thưởng〗Mưa lớn gây ngập sâu ở Quảng Bình", FLOOD, "bracket-prefix",
+     "nổ hũ đổi thưởng", "Mưa lớn gây ngập sâu ở Quảng Bình"),
+    ("[kuwin] Giá xăng giảm lần thứ ba liên tiếp", FUEL, "bracket-prefix", "kuwin",
+     "Giá xăng giảm lần thứ ba liên tiếp"),
+    ("(soi cầu xsmb) Giá vàng hôm nay tăng mạnh", GOLD, "bracket-prefix", "soi cầu xsmb",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("【nha cai uy tin】Đội tuyển Việt Nam hội quân", FOOTBALL, "bracket-prefix",
+     "nha cai uy tin", "Đội tuyển Việt Nam hội quân"),
+    ("【98winok72】Giá xăng giảm lần thứ ba liên tiếp", FUEL, "bracket-prefix", "98winok72",
+     "Giá xăng giảm lần thứ ba liên tiếp"),
+    ("【xổ số miền bắc】Giá vàng hôm nay tăng mạnh", GOLD, "bracket-prefix", "xổ số miền bắc",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("\uff08tài xỉu online\uff09Mưa lớn gây ngập sâu", FLOOD, "bracket-prefix", "tài xỉu online",
+     "Mưa lớn gây ngập sâu"),
+    ("Giá vàng hôm nay tăng mạnh【soi kèo】", GOLD, "bracket-suffix", "soi kèo",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("Mưa lớn gây ngập sâu ở Quảng Bình [link vào 789bet]", FLOOD, "bracket-suffix",
+     "link vào 789bet", "Mưa lớn gây ngập sâu ở Quảng Bình"),
+    ("Giá xăng giảm lần thứ ba liên tiếp (vay tiền chỉ cần cccd)", FUEL, "bracket-suffix",
+     "vay tiền chỉ cần cccd", "Giá xăng giảm lần thứ ba liên tiếp"),
+    ("Đội tuyển Việt Nam hội quân 〖bắn cá đổi thưởng〗", FOOTBALL, "bracket-suffix",
+     "bắn cá đổi thưởng", "Đội tuyển Việt Nam hội quân"),
+    ("Cuộc gặp thượng đỉnh Mỹ 【SV388】", SUMMIT, "bracket-suffix", "SV388",
+     "Cuộc gặp thượng đỉnh Mỹ"),
+    ("soi kèo man city hôm nay | Giá vàng hôm nay tăng mạnh", GOLD, "prefix",
+     "soi kèo man city hôm nay", "Giá vàng hôm nay tăng mạnh"),
+    ("Kèo nhà cái uy tín - Mưa lớn gây ngập sâu ở Quảng Bình", FLOOD, "prefix",
+     "Kèo nhà cái uy tín", "Mưa lớn gây ngập sâu ở Quảng Bình"),
+    ("Tỷ lệ kèo bóng đá: Giá xăng giảm lần thứ ba liên tiếp", FUEL, "prefix",
+     "Tỷ lệ kèo bóng đá", "Giá xăng giảm lần thứ ba liên tiếp"),
+    ("game bài đổi thưởng \u2013 Cuộc gặp thượng đỉnh Mỹ", SUMMIT, "prefix",
+     "game bài đổi thưởng", "Cuộc gặp thượng đỉnh Mỹ"),
+    ("xóc đĩa online | Đội tuyển Việt Nam hội quân", FOOTBALL, "prefix", "xóc đĩa online",
+     "Đội tuyển Việt Nam hội quân"),
+    ("Xổ số miền Bắc | Giá vàng hôm nay tăng mạnh", GOLD, "prefix", "Xổ số miền Bắc",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("Giá vàng hôm nay tăng mạnh - soi kèo nhà cái", GOLD, "suffix", "soi kèo nhà cái",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("Mưa lớn gây ngập sâu ở Quảng Bình | nổ hũ thần tài", FLOOD, "suffix", "nổ hũ thần tài",
+     "Mưa lớn gây ngập sâu ở Quảng Bình"),
+    ("Đội tuyển Việt Nam hội quân: link xem bóng đá", FOOTBALL, "suffix", "link xem bóng đá",
+     "Đội tuyển Việt Nam hội quân"),
+    ("Giá xăng giảm lần thứ ba liên tiếp \u2014 thuốc cường dương", FUEL, "suffix",
+     "thuốc cường dương", "Giá xăng giảm lần thứ ba liên tiếp"),
+    ("Cuộc gặp thượng đỉnh Mỹ - Nga | phim sex", SUMMIT, "suffix", "phim sex",
+     "Cuộc gặp thượng đỉnh Mỹ - Nga"),
+    ("soi kèo leipzig hôm nay Cuộc gặp thượng đỉnh Mỹ", SUMMIT, "prefix",
+     "soi kèo leipzig hôm nay", "Cuộc gặp thượng đỉnh Mỹ"),
+    ("keo nha cai hom nay Giá vàng tăng mạnh", GOLD, "prefix", "keo nha cai hom nay",
+     "Giá vàng tăng mạnh"),
+    ("Giá vàng hôm nay tăng mạnh soi kèo châu á hôm nay", GOLD, "suffix",
+     "soi kèo châu á hôm nay", "Giá vàng hôm nay tăng mạnh"),
+    ("Mưa lớn gây ngập sâu ở Quảng Bình dàn đề 36 số", FLOOD, "suffix", "dàn đề 36 số",
+     "Mưa lớn gây ngập sâu ở Quảng Bình"),
+    ("kuwin lịch thi đấu chelseasoi kèo man city", FOOTBALL, "glued-queries",
+     "kuwin lịch thi đấu chelseasoi kèo man city", ""),
+    ("98win kết quả bóng đá hôm nayxsmb soi cầu", FOOTBALL, "glued-queries",
+     "98win kết quả bóng đá hôm nayxsmb soi cầu", ""),
+    ("kubet11 tỷ lệ kèo nhà cái hôm nay", FOOTBALL, "glued-queries",
+     "kubet11 tỷ lệ kèo nhà cái hôm nay", ""),
+    ("jun88 soi kèo bóng đá hôm nay mu vs chelsea", FOOTBALL, "glued-queries",
+     "jun88 soi kèo bóng đá hôm nay mu vs chelsea", ""),
+    ("Soi kèo giá vàng hôm nay tăng mạnh", GOLD, "off-topic", "Soi kèo",
+     "Giá vàng hôm nay tăng mạnh"),
+    ("Mưa lớn ở Quảng Bìnhsoi kèo gây ngập sâu", FLOOD, "off-topic", "soi kèo",
+     "Mưa lớn ở Quảng Bình gây ngập sâu"),
+    ("Cuộc gặp thượng đỉnh soi kèo Mỹ - Nga tại Geneva", SUMMIT, "off-topic", "soi kèo",
+     "Cuộc gặp thượng đỉnh Mỹ - Nga tại Geneva"),
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+@pytest.mark.parametrize(("headline", "body", "where", "phrase", "cleaned"), INJECTED,
+                         ids=[case[0] for case in INJECTED])
+def test_injected_headline_is_flagged(lexicon: Lexicon, headline: str, body: str, where: str,
+                                      phrase: str, cleaned: str) -> None:
+    found = find_title_injection(headline, body, lexicon)
+    assert found is not None
+    assert (found.where, found.phrase, found.cleaned) == (where, phrase, cleaned)
+
+
+# (headline, body): gambling, lottery, casino and loan news whose body discusses the topic.
+LEGITIMATE = [
+    ("Nhận định Leipzig vs Bayern: Chủ nhà khó cản Harry Kane",
+     "Leipzig tiếp Bayern Munich trên sân nhà ở vòng 34 Bundesliga.\n"
+     "Harry Kane đã ghi 36 bàn mùa này và là mối đe dọa lớn nhất với hàng thủ Leipzig."),
+    ("Nhận định bóng đá Leipzig vs Bayern: Chủ nhà sáng cửa",
+     "Leipzig thắng 4 trận gần nhất trên sân nhà, trong khi Bayern đã mất chức vô địch.\n"
+     "Đội hình dự kiến của Leipzig có sự trở lại của tiền đạo Openda."),
+    ("Kết quả xổ số miền Bắc hôm nay 16/6",
+     "Kết quả xổ số miền Bắc (XSMB) ngày 16/6: giải đặc biệt về 12345.\n"
+     "Giải nhất là 67890, giải nhì gồm hai số 11223 và 44556."),
+    ("XSMB 16/6 - Kết quả xổ số miền Bắc hôm nay thứ Tư",
+     "XSMB 16/6: giải đặc biệt xổ số miền Bắc mở thưởng tại Hà Nội về 54321.\n"
+     "Các giải khác được công bố lúc 18h15."),
+    ("Triệt phá đường dây cá độ bóng đá qua mạng 1.000 tỷ đồng",
+     "Công an tỉnh Bắc Giang vừa triệt phá đường dây cá độ bóng đá qua mạng.\n"
+     "Các đối tượng tổ chức cho hơn 5.000 người đánh bạc với tổng số tiền 1.000 tỷ đồng."),
+    ("Phú Quốc: casino đầu tiên cho người Việt vào chơi được gia hạn thí điểm",
+     "Chính phủ đồng ý gia hạn thí điểm cho người Việt vào chơi casino tại Phú Quốc.\n"
+     "Người chơi phải từ 21 tuổi và có thu nhập từ 10 triệu đồng mỗi tháng."),
+    ("Man City công bố 8xbet là đối tác khu vực châu Á",
+     "Câu lạc bộ Manchester City vừa ký hợp đồng tài trợ khu vực với 8xbet.\n"
+     "Đây là một trong nhiều đối tác thương mại của đội bóng ở châu Á."),
+    ("Crystal Palace khoác áo in logo W88 ở mùa giải mới",
+     "Crystal Palace giới thiệu mẫu áo đấu mới với logo nhà tài trợ W88 ở ngực.\n"
+     "Các đội Premier League sẽ phải bỏ quảng cáo cờ bạc ở mặt trước áo từ năm 2026."),
+    ("Cảnh báo app vay tiền online lừa đảo: Nhiều người mất trắng",
+     "Công an TP.HCM cảnh báo thủ đoạn lừa đảo qua các app vay tiền online.\n"
+     "Nạn nhân bị yêu cầu nộp phí giải ngân rồi bị chiếm đoạt tiền."),
+    ("Bắt nhóm cho vay nặng lãi, bốc bát họ ở Đồng Nai",
+     "Công an tỉnh Đồng Nai bắt 12 người trong đường dây cho vay nặng lãi.\n"
+     "Nhóm này cho vay theo hình thức bốc bát họ với lãi suất hơn 300% mỗi năm."),
+    ("Công an TP.HCM triệt xóa sới bạc, bắt 20 người đánh bạc",
+     "Lực lượng công an ập vào một căn nhà ở quận 8, bắt quả tang 20 người đang đánh bạc.\n"
+     "Tang vật thu giữ gồm hơn 100 triệu đồng và nhiều bộ bài."),
+    ("Vietlott: Jackpot 1 Power 6/55 vượt 100 tỷ đồng",
+     "Giải Jackpot 1 của sản phẩm Power 6/55 do Vietlott phát hành đã vượt 100 tỷ đồng.\n"
+     "Kỳ quay thưởng tiếp theo diễn ra vào tối thứ Năm."),
+    ("Đề xuất thí điểm cá cược bóng đá quốc tế từ năm 2025",
+     "Bộ Tài chính đề xuất thí điểm kinh doanh đặt cược bóng đá quốc tế.\n"
+     "Người tham gia cá cược phải đủ 21 tuổi và có tài khoản ngân hàng."),
+    ("Xử lý nghiêm tình trạng quảng cáo cờ bạc trên mạng xã hội",
+     "Bộ Thông tin và Truyền thông yêu cầu gỡ bỏ các quảng cáo cờ bạc trực tuyến.\n"
+     "Nhiều trang đánh bạc lợi dụng người nổi tiếng để quảng cáo."),
+    ("Hà Nội: Bắt quả tang nhóm thanh niên đánh bạc bằng hình thức xóc đĩa",
+     "Công an quận Hà Đông bắt quả tang 8 thanh niên đánh bạc bằng hình thức xóc đĩa.\n"
+     "Số tiền thu giữ trên chiếu bạc là 25 triệu đồng."),
+    ("Triệt phá đường dây game bài đổi thưởng Rikvip, thu giữ 3.000 tỷ đồng",
+     "Bộ Công an đã triệt phá đường dây tổ chức game bài đổi thưởng Rikvip.\n"
+     "Hàng triệu tài khoản đã tham gia đánh bạc qua cổng game này."),
+    ("Sòng bạc Hồ Tràm được cấp phép cho người Việt vào chơi",
+     "Khu phức hợp Hồ Tràm Strip có sòng bạc lớn nhất Bà Rịa - Vũng Tàu.\n"
+     "Người Việt đủ điều kiện sẽ được vào chơi casino theo quy định thí điểm."),
+    ("Đà Nẵng: Phát hiện đường dây lô đề quy mô lớn",
+     "Công an TP Đà Nẵng phát hiện đường dây lô đề với doanh thu hàng tỷ đồng mỗi ngày.\n"
+     "Các đối tượng nhận ghi số đề qua tin nhắn điện thoại."),
+    ("Đội tuyển poker Việt Nam giành huy chương vàng tại giải châu Á",
+     "Giải poker châu Á năm nay quy tụ hơn 1.000 người chơi đến từ 30 quốc gia.\n"
+     "Các tay chơi Việt Nam giành huy chương vàng nội dung đồng đội."),
+    ("Lễ hội đá gà truyền thống ở Đồ Sơn thu hút du khách",
+     "Lễ hội chọi trâu và đá gà truyền thống được tổ chức hằng năm ở Đồ Sơn.\n"
+     "Ban tổ chức cho biết không có hình thức cá cược trong lễ hội."),
+    ("Bầu cua, lô tô: trò chơi dân gian ngày Tết",
+     "Bầu cua và lô tô là những trò chơi quen thuộc của nhiều gia đình dịp Tết.\n"
+     "Công an khuyến cáo không biến bầu cua thành hình thức đánh bạc ăn tiền."),
+    ("Tín dụng đen biến tướng qua ứng dụng vay tiền online",
+     "Các đối tượng tín dụng đen lập hàng trăm ứng dụng vay tiền online.\n"
+     "Người vay bị đòi nợ bằng cách bôi nhọ trên mạng xã hội."),
+    ("Ngân hàng cảnh báo dịch vụ rút tiền thẻ tín dụng trái phép",
+     "Nhiều cửa hàng quảng cáo dịch vụ rút tiền thẻ tín dụng với phí thấp.\n"
+     "Ngân hàng Nhà nước cảnh báo đây là hành vi trái phép."),
+    ("Bộ Công an cảnh báo chiêu lừa việc nhẹ lương cao",
+     "Các đối tượng đăng tin tuyển dụng việc nhẹ lương cao trên mạng xã hội.\n"
+     "Người lao động bị lừa sang Campuchia làm việc cho các sòng bạc trực tuyến."),
+    ("Bắt đối tượng tổ chức đánh bạc qua app cá cược, thu lợi 50 tỷ đồng",
+     "Đối tượng lập ứng dụng để hàng nghìn người cá độ bóng đá.\n"
+     "Cơ quan điều tra xác định đối tượng đã tổ chức đánh bạc và thu lợi 50 tỷ đồng."),
+    ("Soi kèo là gì? Cảnh báo bẫy cá độ bóng đá mùa Euro",
+     "Nhiều trang mạng mời chào soi kèo miễn phí để dụ người dùng nạp tiền cá độ.\n"
+     "Công an khuyến cáo người dân không tham gia cá độ bóng đá dưới mọi hình thức."),
+    ("Sbobet rút khỏi vị trí nhà tài trợ áo đấu của West Ham",
+     "West Ham xác nhận Sbobet sẽ không còn là nhà tài trợ chính từ mùa tới.\n"
+     "Đội bóng đang đàm phán với một đối tác mới."),
+    ("Xổ số Vietlott: Khách hàng ở TP.HCM trúng Jackpot hơn 60 tỷ đồng",
+     "Một khách hàng ở TP.HCM đã trúng giải Jackpot xổ số Vietlott trị giá hơn 60 tỷ đồng.\n"
+     "Người trúng giải đeo mặt nạ khi nhận thưởng."),
+    ("Cà Mau: Bắt 15 người đá gà ăn tiền",
+     "Công an huyện Trần Văn Thời bắt quả tang 15 người đá gà ăn tiền.\n"
+     "Tang vật gồm 10 con gà và hơn 30 triệu đồng."),
+    ("[Infographic] Thí điểm cá cược thể thao: Ai được tham gia?",
+     "Nghị định mới quy định điều kiện tham gia cá cược thể thao thí điểm.\n"
+     "Người chơi phải từ 21 tuổi trở lên."),
+    ("Nhà cái W88 bị Crystal Palace chấm dứt hợp đồng tài trợ",
+     "Crystal Palace chấm dứt hợp đồng với nhà cái W88 trước thời hạn.\n"
+     "Đội bóng không công bố giá trị hợp đồng."),
+    ("Nam thanh niên vay nóng để chơi game bài đổi thưởng, bị đòi nợ thuê đe dọa",
+     "Anh T. vay nóng 200 triệu đồng để chơi game bài đổi thưởng trên mạng.\n"
+     "Không trả được nợ, anh liên tục bị nhóm đòi nợ thuê đe dọa."),
+]
+
+
+@pytest.mark.parametrize(("headline", "body"), LEGITIMATE, ids=[c[0] for c in LEGITIMATE])
+def test_legitimate_gambling_news_is_kept(lexicon: Lexicon, headline: str, body: str) -> None:
+    assert find_title_injection(headline, body, lexicon) is None
+
+
+def test_clean_headline_is_kept(lexicon: Lexicon) -> None:
+    assert find_title_injection("Cuộc gặp thượng đỉnh Mỹ", SUMMIT, lexicon) is None
+
+
+def test_injected_text_echoed_in_body_does_not_count_as_discussion(lexicon: Lexicon) -> None:
+    body = SUMMIT + "\nsoi kèo leipzig hôm nay"
+    found = find_title_injection("soi kèo leipzig hôm nay | Cuộc gặp thượng đỉnh Mỹ", body,
+                                 lexicon)
+    assert found is not None and found.where == "prefix"
+
+
+def test_allow_list_keeps_a_headline(lexicon: Lexicon) -> None:
+    headline = "Giá vàng hôm nay tăng mạnh【soi kèo】"
+    assert find_title_injection(headline, GOLD, lexicon) is not None
+    assert find_title_injection(headline, GOLD, load_lexicon(allow=["soi kèo"])) is None
+
+
+def test_extra_terms_are_strong(lexicon: Lexicon) -> None:
+    headline = "【vinbet9】Giá vàng hôm nay tăng mạnh"
+    assert find_title_injection(headline, GOLD, lexicon) is None
+    found = find_title_injection(headline, GOLD, load_lexicon(extra=["VinBet9"]))
+    assert found is not None and found.phrase == "vinbet9"
+
+
+# -- seed 004 --------------------------------------------------------------------------------
+
+SEED_004_BODY = (
+    "Cuộc gặp thượng đỉnh trực tiếp đầu tiên giữa Tổng thống Mỹ Joe Biden và người đồng cấp Nga "
+    "Vladimir V. Putin tại Geneva, Thụy Sĩ sau gần bốn tiếng thảo luận. Chưa có bước đột phá nào "
+    "được công bố để cải thiện mối quan hệ mà cả hai bên thừa nhận hiện ở mức thấp nhất kể từ "
+    "Chiến tranh Lạnh, song tạo nền tảng cho hai bên thảo luận sâu hơn thời gian tới.",
+    "Cuộc gặp trực tiếp giữa nguyên thủ Mỹ-Nga kéo dài gần bốn tiếng, thay vì kéo dài khoảng năm "
+    "tiếng như dự đoán trước đó của các quan chức và chuyên gia. Cuộc gặp này cũng được tiến thành "
+    "theo mô thức hẹp và rộng. Trong đó, cuộc gặp đầu tiên chỉ có sự tham dự của hai tổng thống, "
+    "hai ngoại trưởng, hai thông dịch viên và kéo dài hơn so với kế hoạch ban đầu.",
+    "Tổng thống Mỹ Joe Biden và người đồng cấp Nga Vladimir V. Putin.",
+    "Sau 45 phút nghỉ giải lao, hai nhà lãnh đạo bước vào phiên thảo luận mở rộng với sự tham gia "
+    "của các cố vấn hàng đầu. Hai bên đã thẳng thắn thảo luận những bất đồng trong quan hệ song "
+    "phương, nhiều vấn đề quốc tế và khu vực cùng quan tâm, đồng thời tìm kiếm cơ hội hợp tác "
+    "trong các vấn đề mà hai nước có sự giao thao về lợi ích. Hai nhà lãnh đạo cũng đã thông qua "
+    "Tuyên bố chung Mỹ-Nga về ổn định chiến lược nhằm ngăn chặn chiến tranh hạt nhân.",
+    "Phát biểu tại cuộc họp báo sau khi kết thúc hội nghị, Tổng thống Joe Biden cho biết: “Tổng "
+    "thống Putin và tôi có chung trách nhiệm quản lý mối quan hệ giữa hai quốc gia hùng mạnh và "
+    "đáng tự hào này. Mối quan hệ đó phải ổn định và có thể dự đoán được. Chúng tôi sẽ có thể hợp "
+    "tác ở những lĩnh vực có lợi ích chung. Đối với những vấn đề có có sự khác biệt, tôi muốn "
+    "Tổng thống Putin hiểu tại sao tôi nói những gì tôi cần nói, làm những gì tôi nên làm và cách "
+    "chúng tôi sẽ phản ứng với những kiểu hành động gây tổn hại đến lợi ích của nước Mỹ.”",
+    "Phát biểu trong cuộc họp báo riêng rẽ trước đó, Tổng thống Vladimir V. Putin mô tả cuộc gặp "
+    "thượng đỉnh với người đồng cấp Mỹ mang tính xây dựng, trong đó hai bên đều thể hiện thiện "
+    "chí, mong muốn hiểu biết lẫn nhau. Ông Chủ Điện Kremlin đánh giá cuộc thảo luận là thực chất, "
+    "cụ thể và diễn ra trong bầu không khí nhằm đạt được kết quả.",
+    "Tổng thống Vladimir V. Putin thông báo hai nước đồng ý tiếp nhận lại đại sứ của nhau để họ "
+    "đảm đương các trọng trách được giao và khi nào điều đó xảy ra chỉ là vấn đề mang tính kỹ "
+    "thuật. Ông Putin cho biết hai nước sẽ bắt đầu tham vấn về an ninh mạng và cho rằng cả hai bên "
+    "đều phải thực hiện một số nghĩa vụ nhất định trong lĩnh vực này.",
+    "Tổng thống Vladimir V. Putin cũng cho rằng ổn định hạt nhân chiến lược là trách nhiệm chung "
+    "của cả Nga và Mỹ. Hai nước sẽ nghiên cứu để điều chỉnh Hiệp ước cắt giảm vũ khí tấn công "
+    "chiến lược mới (NEW START), vốn được gia hạn hôm 05/02 vừa qua. Tổng thống Putin đồng thời "
+    "xác nhận đã thảo luận với người đồng cấp Mỹ về các vấn đề liên quan tới Ukraine, song khẳng "
+    "định không có gì cần thảo luận về khả năng nước láng giềng gia nhập Tổ chức Hiệp ước Bắc Đại "
+    "Tây Dương (NATO). Tổng thống Putin còn cho biết đã không nhận được lời mời từ Tổng thống "
+    "Bai-đừn để tới thăm Nhà Trắng thời gian tới.",
+    "Theo giới quan sát, dù cả hai nhà lãnh đạo trong cuộc họp báo riêng đều viện dẫn kết quả tích "
+    "cực từ cuộc gặp trực tiếp đầu tiên này, nhưng trong các vấn đề liên quan tới tấn công mạng và "
+    "nhân quyền vẫn cho thấy sự chia rẽ sâu sắc giữa hai nước.",
+)
+
+GLUED_LEAD = "mang tính xây dựng,ộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay trong đó"
+
+
+@pytest.fixture(scope="module")
+def seed_004() -> tuple[str, str]:
+    headline, _, body = (SEEDS / "004_b25e258ed2e20bcd.txt").read_text("utf-8").partition("\n")
+    return headline, body
+
+
+def test_seed_004_headline_injection(lexicon: Lexicon, seed_004: tuple[str, str]) -> None:
+    found = find_title_injection(*seed_004, lexicon)
+    assert found is not None
+    assert found.phrase == "soi kèo leipzig hôm nay"
+    assert found.where == "bracket-prefix"
+    assert found.cleaned == "Cuộc gặp thượng đỉnh Mỹ"
+
+
+def test_seed_004_repair_then_strip(lexicon: Lexicon, seed_004: tuple[str, str]) -> None:
+    headline, body = seed_004
+    repaired, notes = repair_body(body, headline, lexicon)
+    stripped = strip_boilerplate(repaired, headline)
+    assert stripped.body == "\n".join(SEED_004_BODY)
+    assert stripped.source_credit == "VOV"
+    assert stripped.body.startswith("Cuộc gặp thượng đỉnh trực tiếp đầu tiên giữa Tổng thống Mỹ")
+    assert stripped.body.endswith("vẫn cho thấy sự chia rẽ sâu sắc giữa hai nước.")
+    for residue in ("soi kèo", "ộcgặp", "责任编辑", "- ·", "La liga"):
+        assert residue not in stripped.body
+    assert not any("\u4e00" <= char <= "\u9fff" for char in stripped.body)
+    assert len(notes) == 3  # glued fragment, CJK line, repeated lead
+
+
+def test_seed_004_with_the_cleaned_headline(lexicon: Lexicon, seed_004: tuple[str, str]) -> None:
+    """The spam pipeline in repair mode hands over the headline without its injection."""
+    _, body = seed_004
+    repaired, _ = repair_body(body, "Cuộc gặp thượng đỉnh Mỹ", lexicon)
+    assert strip_boilerplate(repaired).body == "\n".join(SEED_004_BODY)
+
+
+@pytest.mark.parametrize("headline", ["【soi kèo leipzig hôm nay】Cuộc gặp thượng đỉnh Mỹ",
+                                      "Cuộc gặp thượng đỉnh Mỹ"])
+def test_glued_title_tail_and_keyword_are_cut(lexicon: Lexicon, headline: str) -> None:
+    repaired, notes = repair_body(GLUED_LEAD, headline, lexicon)
+    assert repaired == "mang tính xây dựng, trong đó"
+    assert notes == ["removed title copy glued to spam: 'ộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay'"]
+
+
+def test_keyword_glued_before_the_title_copy(lexicon: Lexicon) -> None:
+    body = "Hai bên thảo luận về an ninh mạng, soi kèo hôm nayCuộcgặpthượngđỉnhMỹ trong bốn tiếng."
+    repaired, _ = repair_body(body, "Cuộc gặp thượng đỉnh Mỹ", lexicon)
+    assert repaired == "Hai bên thảo luận về an ninh mạng, trong bốn tiếng."
+
+
+def test_line_of_nothing_but_glued_spam_goes(lexicon: Lexicon) -> None:
+    body = f"{SUMMIT}\nộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay\nHai bên sẽ gặp lại vào năm sau."
+    repaired, _ = repair_body(body, "Cuộc gặp thượng đỉnh Mỹ", lexicon)
+    assert repaired == f"{SUMMIT}\nHai bên sẽ gặp lại vào năm sau."
+
+
+def test_title_copy_without_spam_is_kept(lexicon: Lexicon) -> None:
+    body = "Từ khóa #CuộcgặpthượngđỉnhMỹ được chia sẻ rộng rãi trên mạng xã hội sau hội nghị."
+    assert repair_body(body, "Cuộc gặp thượng đỉnh Mỹ", lexicon) == (body, [])
+
+
+def test_title_in_normal_prose_is_kept(lexicon: Lexicon) -> None:
+    body = "Cuộc gặp thượng đỉnh Mỹ - Nga diễn ra tại Geneva, không có soi kèo nào ở đây cả."
+    assert repair_body(body, "Cuộc gặp thượng đỉnh Mỹ", lexicon) == (body, [])
+
+
+def test_cjk_run_inside_a_sentence_is_removed(lexicon: Lexicon) -> None:
+    body = "Ông Tập Cận Bình (习近平) phát biểu tại hội nghị APEC.\nHai bên ký 5 văn kiện."
+    repaired, notes = repair_body(body, "", lexicon)
+    assert repaired == "Ông Tập Cận Bình phát biểu tại hội nghị APEC.\nHai bên ký 5 văn kiện."
+    assert notes == ["removed CJK text: 习近平"]
+
+
+@pytest.mark.parametrize(
+    "line", ["【责任编辑\uff1a王平】", "(责任编辑:La liga)", "相关文章", "韩国新闻"]
+)
+def test_cjk_only_lines_are_dropped(lexicon: Lexicon, line: str) -> None:
+    body = f"Giá xăng giảm lần thứ ba liên tiếp.\n{line}\nXăng RON95 giảm 300 đồng."
+    repaired, notes = repair_body(body, "", lexicon)
+    assert repaired == "Giá xăng giảm lần thứ ba liên tiếp.\nXăng RON95 giảm 300 đồng."
+    assert notes == [f"dropped CJK line: {line!r}"]
+
+
+def test_cjk_is_kept_outside_vietnamese(lexicon: Lexicon) -> None:
+    body = "Xi Jinping (习近平) spoke at the APEC summit in Lima."
+    assert repair_body(body, "", lexicon, language="en") == (body, [])
+
+
+def test_repeated_lead_is_dropped(lexicon: Lexicon) -> None:
+    lead = "Giá xăng RON95 giảm 300 đồng mỗi lít từ 15h chiều nay, lần giảm thứ ba liên tiếp."
+    body = f"{lead}\nLiên Bộ Công Thương - Tài chính vừa điều hành giá. {lead.upper()}"
+    repaired, notes = repair_body(body, "", lexicon)
+    assert repaired == body.partition("\n")[2]
+    assert notes[0].startswith("dropped lead repeated later")
+
+
+def test_short_or_unrepeated_lead_is_kept(lexicon: Lexicon) -> None:
+    assert repair_body("Ảnh minh họa.\nẢnh minh họa. Người dân đi lễ.", "", lexicon)[1] == []
+    assert repair_body(FUEL, "", lexicon) == (FUEL, [])
+
+
+def test_lead_repeated_only_across_a_paragraph_break_is_kept(lexicon: Lexicon) -> None:
+    lead = "Giá xăng RON95 giảm 300 đồng mỗi lít từ 15h chiều nay, lần giảm thứ ba liên tiếp."
+    body = (f"{lead}\nGiá xăng RON95 giảm 300 đồng mỗi lít\n"
+            "từ 15h chiều nay, lần giảm thứ ba liên tiếp.")
+    assert repair_body(body, "", lexicon)[0] == body
+
+
+# -- lexicon -----------------------------------------------------------------------------------
+
+
+def test_lexicon_is_built_once(lexicon: Lexicon) -> None:
+    assert load_lexicon() is lexicon
+    assert load_lexicon([], []) is lexicon
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("SOI KÈO hôm nay", "soi kèo"),
+    ("soi keo hom nay", "soi kèo"),
+    ("keonhacai uy tín", "keonhacai"),
+    ("tải kuwinok46 ngay", "kuwin"),
+    ("KUBET88 nạp rút", "kubet"),
+    ("赌场 mới mở", "赌场"),
+])
+def test_lexicon_matches(lexicon: Lexicon, text: str, entry: str) -> None:
+    assert entry in [hit.entry for hit in lexicon.find(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "bán cá ở chợ Long Biên",  # "ban ca" only counts in text written without accents
+    "Ku Klux Klan",  # "ku" was dropped from the brands
+    "mã số 6686 của lô hàng",
+    "sôi kéo co",
+    "Thông tin chốt sổ cuối năm",
+])
+def test_lexicon_does_not_match(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.find(text) == []
+
+
+def test_glued_hits_are_found_separately(lexicon: Lexicon) -> None:
+    assert [h.text for h in lexicon.find_glued("lịch thi đấu chelseasoi kèo")] == ["soi kèo"]
+    assert lexicon.find("lịch thi đấu chelseasoi kèo") == []
+
+
+@pytest.mark.parametrize("name", ["gambling.txt", "brands.txt", "other_spam.txt"])
+def test_data_files_are_well_formed(name: str) -> None:
+    text = (resources.files("newscrawl.cleaning") / "data" / name).read_text("utf-8")
+    lines = text.splitlines()
+    header = list(itertools.takewhile(lambda line: line.startswith("#"), lines))
+    assert any(line.startswith("# Provenance: ../shared/reference/") for line in header)
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    assert len(rows) > 50
+    assert all(len(row) == 2 and row[1] in ("strong", "ambiguous") for row in rows)
+    assert len({row[0] for row in rows}) == len(rows)
+
+
+def test_strong_and_ambiguous_do_not_overlap(lexicon: Lexicon) -> None:
+    assert not lexicon.strong & lexicon.ambiguous
+    assert not lexicon.brands & lexicon.ambiguous

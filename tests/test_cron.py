@@ -1,0 +1,165 @@
+"""Cron-grade runs: incremental state, atomic output, no overlap, health exit codes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CrawlRun, collect, crawl, start_crawl
+
+from newscrawl.demosite import DemoSite
+from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY
+
+
+@pytest.fixture
+def site() -> Iterator[DemoSite]:
+    """A paper of the test's own: these tests publish and update articles."""
+    with DemoSite("paper").start() as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def slow_site() -> Iterator[DemoSite]:
+    with DemoSite("paper", latency=0.25).start() as slow:
+        yield slow
+
+
+def _registry(tmp_path: Path, *sites: tuple[str, DemoSite]) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text("\n".join(s.registry_toml(name) for name, s in sites), "utf-8")
+    return path
+
+
+def _site_args(tmp_path: Path, site: DemoSite, name: str = "demo") -> tuple[str, ...]:
+    return ("-a", f"site={name}", "-a", f"sites_file={_registry(tmp_path, (name, site))}")
+
+
+def _paths(run: CrawlRun) -> set[str]:
+    return set(run.by_url_path())
+
+
+def test_second_run_emits_only_articles_added_in_between(tmp_path: Path, site: DemoSite) -> None:
+    args, data = _site_args(tmp_path, site), tmp_path / "data"
+    first = crawl(tmp_path / "run1", *args, data_dir=data)
+    assert first.returncode == EXIT_OK
+    assert _paths(first) == {a.url_path for a in site.articles()}
+    hidden = [a for a in site.articles(visible_only=False) if a.hidden]
+    for article in hidden:
+        site.publish(article.slug)
+    second = crawl(tmp_path / "run2", *args, data_dir=data)
+    assert second.returncode == EXIT_OK
+    assert _paths(second) == {a.url_path for a in hidden}
+    assert second.stats["newscrawl/skipped/already-emitted"] >= len(first.items)
+
+
+def test_an_updated_article_is_emitted_again(tmp_path: Path, site: DemoSite) -> None:
+    args, data = _site_args(tmp_path, site), tmp_path / "data"
+    crawl(tmp_path / "run1", *args, data_dir=data)
+    changed = next(a for a in site.articles() if a.kind == "article")
+    site.update(changed.slug)
+    second = crawl(tmp_path / "run2", *args, data_dir=data)
+    assert _paths(second) == {changed.url_path}
+    (item,) = second.items
+    assert item["metadata"]["update"] is True
+    assert "được cập nhật lần 1" in item["articleBody"]
+
+
+def test_empty_run_writes_a_report_but_no_jsonl(tmp_path: Path, site: DemoSite) -> None:
+    args, data = _site_args(tmp_path, site), tmp_path / "data"
+    crawl(tmp_path / "run1", *args, data_dir=data)
+    again = crawl(tmp_path / "run2", *args, data_dir=data)
+    assert again.returncode == EXIT_OK
+    assert again.items == []
+    assert not [p for p in (tmp_path / "run2").glob("news-*.jsonl")
+                if not p.name.endswith(".rejects.jsonl")]
+    assert again.report["emitted"] == 0 and again.report["exitStatus"] == EXIT_OK
+
+
+def _wait_for_items(output: Path, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parts = list(output.glob("*.jsonl.part"))
+        if parts and parts[0].read_text("utf-8").count("\n") >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} items in {output} within {timeout}s")
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_run_publishes_nothing_and_loses_nothing(tmp_path: Path, slow_site: DemoSite,
+                                                         how: signal.Signals) -> None:
+    args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
+    run = start_crawl(tmp_path / "killed", *args, data_dir=data)
+    _wait_for_items(tmp_path / "killed", 3)
+    run.send_signal(how)
+    _, stderr = run.communicate(timeout=60)
+    killed = collect(tmp_path / "killed", run.returncode, stderr)
+    assert killed.items == []  # nothing under a final name
+    assert list((tmp_path / "killed").glob("*.jsonl.part"))
+    if how == signal.SIGTERM:
+        assert run.returncode == EXIT_UNHEALTHY
+        assert killed.report["finishReason"] == "shutdown"
+    after = crawl(tmp_path / "after", *args, data_dir=data)
+    assert after.returncode == EXIT_OK
+    assert _paths(after) == {a.url_path for a in slow_site.articles()}
+
+
+def test_overlapping_run_exits_at_once(tmp_path: Path, slow_site: DemoSite) -> None:
+    args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
+    first = start_crawl(tmp_path / "first", *args, data_dir=data)
+    _wait_for_items(tmp_path / "first", 1)
+    started = time.monotonic()
+    second = crawl(tmp_path / "second", *args, data_dir=data, timeout=60)
+    assert second.returncode == EXIT_ALREADY_RUNNING
+    assert "already in progress" in second.stderr
+    assert time.monotonic() - started < 15
+    assert first.wait(timeout=120) == EXIT_OK
+    assert collect(tmp_path / "first", 0, "").items
+
+
+def test_dead_site_exits_unhealthy(tmp_path: Path) -> None:
+    with DemoSite("paper").start() as gone:
+        args = _site_args(tmp_path, gone)
+    run = crawl(tmp_path / "out", *args, "-s", "RETRY_TIMES=0")
+    assert run.returncode == EXIT_UNHEALTHY
+    assert run.report["problems"]
+
+
+def test_all_500_site_exits_unhealthy(tmp_path: Path, site: DemoSite) -> None:
+    site.fail_all = True
+    run = crawl(tmp_path / "out", *_site_args(tmp_path, site), "-s", "RETRY_TIMES=1")
+    assert run.returncode == EXIT_UNHEALTHY
+    assert any("requests failed" in p for p in run.report["problems"])
+    assert run.items == []
+
+
+def test_near_duplicate_on_a_second_site_is_dropped(tmp_path: Path, site: DemoSite,
+                                                     farm: DemoSite) -> None:
+    data = tmp_path / "data"
+    registry = _registry(tmp_path, ("demo", site), ("farm", farm))
+    crawl(tmp_path / "paper", "-a", "site=demo", "-a", f"sites_file={registry}", data_dir=data)
+    copies = {a.url_path: a.expected["copy_of"] for a in farm.articles()
+              if a.kind.startswith("near-duplicate-of:")}
+    assert len(copies) == 3
+    run = crawl(tmp_path / "farm", "-a", "site=farm", "-a", f"sites_file={registry}",
+                data_dir=data)
+    duplicates = {r["url"].removeprefix(farm.base_url): r["evidence"]
+                  for r in run.rejects_for("duplicate")}
+    assert set(duplicates) == set(copies)
+    for path, original in copies.items():
+        assert original in duplicates[path] and site.base_url in duplicates[path]
+
+
+def test_lock_is_released_after_a_crash(tmp_path: Path, slow_site: DemoSite) -> None:
+    args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
+    run = start_crawl(tmp_path / "killed", *args, data_dir=data)
+    _wait_for_items(tmp_path / "killed", 1)
+    run.kill()
+    run.wait(timeout=30)
+    assert subprocess.run(["true"]).returncode == 0
+    again = crawl(tmp_path / "again", *args, data_dir=data)
+    assert again.returncode == EXIT_OK
