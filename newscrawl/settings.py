@@ -29,6 +29,7 @@ DNS_TIMEOUT = 20
 # -o/-O on the command line replace it.
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
+NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
 FEED_EXPORT_ENCODING = "utf-8"
 
 FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import CrawlRun, crawl
+from conftest import PROJECT, CrawlRun, crawl
 from test_cleaning_footer import SEED_000_BODY
 
 from newscrawl.demosite import Article, DemoSite
@@ -214,3 +216,15 @@ def test_bad_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...], message:
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in run.stderr and "ERROR" not in run.stderr
     assert "Spider opened" not in run.stderr
+
+
+def test_demo_command(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "scrapy", "demo", "-s",
+                           f"NEWSCRAWL_OUTPUT_DIR={tmp_path}"], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (feed,) = [p for p in tmp_path.glob("demo-*.jsonl") if ".rejects." not in p.name]
+    articles = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    assert f"{len(articles)} articles written to {feed}" in done.stdout
+    assert len(articles) == 26
+    assert "not-html" in done.stdout and "Hội nghị thượng đỉnh Nga-Mỹ" in feed.read_text("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import signal
 import subprocess
 import time
@@ -163,3 +164,12 @@ def test_lock_is_released_after_a_crash(tmp_path: Path, slow_site: DemoSite) -> 
     assert subprocess.run(["true"]).returncode == 0
     again = crawl(tmp_path / "again", *args, data_dir=data)
     assert again.returncode == EXIT_OK
+
+
+def test_gzip_output(tmp_path: Path, site: DemoSite) -> None:
+    run = crawl(tmp_path, *_site_args(tmp_path, site), "-s", "NEWSCRAWL_GZIP=1")
+    assert run.returncode == EXIT_OK
+    (packed,) = tmp_path.glob("news-*.jsonl.gz")
+    lines = gzip.decompress(packed.read_bytes()).decode("utf-8").splitlines()
+    assert len(lines) == len(site.articles())
+    assert run.report["emitted"] == len(lines)

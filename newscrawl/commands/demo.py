@@ -11,10 +11,11 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from newscrawl.demosite import DemoSite
-from newscrawl.output import FEED_OPTIONS, default_feed_uri, rejects_path
+from newscrawl.output import default_feed_uri, feed_options, rejects_path
 
 # Loopback needs no politeness delay; everything else is the real crawl's settings.
-_DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING"}
+_DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING",
+                  "NEWSCRAWL_GZIP": False}
 
 
 class Command(ScrapyCommand):
@@ -28,7 +29,7 @@ class Command(ScrapyCommand):
         # above the project's settings, below the user's -s
         self.settings.setdict(_DEMO_SETTINGS, priority="spider")
         feed = default_feed_uri(self.settings, "demo")
-        self.settings.set("FEEDS", {feed: FEED_OPTIONS}, priority="cmdline")
+        self.settings.set("FEEDS", {feed: feed_options(self.settings)}, priority="cmdline")
         with DemoSite().start() as site, tempfile.TemporaryDirectory() as tmp:
             # each demo serves on a new port: a fresh state store, or it would see duplicates
             self.settings.set("NEWSCRAWL_STATE_URI", f"sqlite:{tmp}/state.sqlite",

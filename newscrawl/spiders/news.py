@@ -22,7 +22,7 @@ from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
 from newscrawl.extensions import IncrementalState
 from newscrawl.items import Page
-from newscrawl.output import FEED_OPTIONS, default_feed_uri
+from newscrawl.output import default_feed_uri, feed_options
 from newscrawl.registry import Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
 from newscrawl.state import Emitted, StateStore
@@ -79,7 +79,7 @@ class NewsSpider(SitemapSpider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         if not settings.getdict("FEEDS"):  # neither -o/-O nor a FEEDS setting: one file a run
-            settings.set("FEEDS", {default_feed_uri(settings, cls.name): FEED_OPTIONS},
+            settings.set("FEEDS", {default_feed_uri(settings, cls.name): feed_options(settings)},
                          priority="spider")
 
     # -- sources ---------------------------------------------------------------------------
