@@ -16,7 +16,7 @@ from scrapy.extensions.logstats import LogStats
 
 from newscrawl.health import Health, Thresholds, assess
 from newscrawl.output import companion_path, rejects_path, state_uri
-from newscrawl.signals import page_rejected
+from newscrawl.signals import page_rejected, state_committed
 from newscrawl.state import StateStore, open_state_store
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ class RunReport:
 
     def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        self.health = assess(stats, reason, self.limits)
+        self.health = assess(stats, reason, self.limits,
+                             shared_frontier=bool(self.crawler.settings.get("REDIS_URL")))
         report = {
             "finishReason": reason,
             "exitStatus": self.health.exit_code,
@@ -179,6 +180,7 @@ class IncrementalState:
         if self.finish_reason == "finished" and not failed:
             count = self.store.commit()
             logger.info("State: %d emitted article(s) recorded", count)
+            self.crawler.signals.send_catch_log(state_committed)
         else:
             self.store.rollback()
             logger.warning("State: run not finished (%s); nothing recorded, its articles will "

@@ -33,7 +33,9 @@ def _count(stats: Mapping[str, Any], prefix: str) -> int:
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
 
-def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds) -> Health:
+def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds, *,
+           shared_frontier: bool = False) -> Health:
+    """``shared_frontier``: a distributed worker, which may find nothing left to fetch."""
     problems = []
     if finish_reason != "finished":
         problems.append(f"finish reason is {finish_reason!r}, not 'finished'")
@@ -43,7 +45,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     fetched = sum(v for k, v in stats.items()
                   if k.startswith("downloader/response_status_count/") and k[-3] in "23")
     if errors + fetched == 0:
-        problems.append("nothing was fetched")
+        if not shared_frontier:
+            problems.append("nothing was fetched")
     elif (ratio := errors / (errors + fetched)) > limits.max_error_ratio:
         problems.append(f"{ratio:.0%} of requests failed (limit {limits.max_error_ratio:.0%})")
     pages = _count(stats, "newscrawl/decoded/")  # article pages handed to extraction

@@ -3,6 +3,8 @@ time), and where the state store lives."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,9 +17,12 @@ _GZIP = {"postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"]}
 
 
 def default_feed_uri(settings: BaseSettings, spider_name: str) -> str:
+    """``<dir>/<spider>-<UTC start>[-<host>-<pid>].jsonl[.gz]``: the worker's id in distributed
+    mode, where several workers write at once."""
     directory = Path(settings.get("NEWSCRAWL_OUTPUT_DIR")).resolve()
+    worker = f"-{socket.gethostname()}-{os.getpid()}" if settings.get("REDIS_URL") else ""
     suffix = ".jsonl.gz" if settings.getbool("NEWSCRAWL_GZIP") else ".jsonl"
-    return str(directory / f"{spider_name}-{RUN_STAMP}{suffix}")
+    return str(directory / f"{spider_name}-{RUN_STAMP}{worker}{suffix}")
 
 
 def feed_options(settings: BaseSettings) -> dict[str, object]:
@@ -48,7 +53,8 @@ def rejects_path(settings: BaseSettings) -> Path:
 
 
 def state_uri(settings: BaseSettings) -> str:
-    """NEWSCRAWL_STATE_URI, else a SQLite file in NEWSCRAWL_DATA_DIR."""
-    if configured := settings.get("NEWSCRAWL_STATE_URI"):
+    """NEWSCRAWL_STATE_URI, else REDIS_URL (distributed mode), else a SQLite file in
+    NEWSCRAWL_DATA_DIR."""
+    if configured := settings.get("NEWSCRAWL_STATE_URI") or settings.get("REDIS_URL"):
         return str(configured)
     return f"sqlite:{Path(settings.get('NEWSCRAWL_DATA_DIR')).resolve() / 'state.sqlite'}"

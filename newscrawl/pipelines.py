@@ -284,10 +284,10 @@ class DuplicatePipeline:
         adapter = ItemAdapter(item)
         url, body = adapter["url"], adapter.get("articleBody") or ""
         adapter["fingerprint"] = fingerprint = body_fingerprint(body)
-        first = self.store.first_with_fingerprint(fingerprint)
-        if first == url and adapter.get("metadata", {}).get("update"):
+        is_update = adapter.get("metadata", {}).get("update")
+        if is_update and self.store.first_with_fingerprint(fingerprint) == url:
             raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
-        if first is not None:
+        if (first := self.store.claim(fingerprint, url)) is not None:
             raise Rejected("duplicate", f"same body as {first}", item)
         if near := self.store.near_duplicate_of(body, exclude_url=url):
             raise Rejected("duplicate", f"near-duplicate of {near}", item)

@@ -8,7 +8,6 @@ COMMANDS_MODULE = "newscrawl.commands"
 # -- politeness ----------------------------------------------------------------------------
 USER_AGENT = "newscrawl/0.1 (news archiving crawler; set USER_AGENT to add your contact)"
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
@@ -41,6 +40,13 @@ NEWSCRAWL_DATA_DIR = "data"
 NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
+
+# -- distributed mode (scrapy-redis): set REDIS_URL, e.g. redis://10.0.0.5:6379/0 ------------
+ADDONS = {"newscrawl.distributed.DistributedAddon": 0}
+NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed empty this long
+NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
+NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
+NEWSCRAWL_REDIS_SEED_ONLY = False  # set by `scrapy seed`
 
 # -- health: `scrapy crawl` exits 3 when a run breaks one of these --------------------------
 NEWSCRAWL_HEALTH_MAX_ERROR_RATIO = 0.5  # failed downloads / requests

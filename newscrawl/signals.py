@@ -2,3 +2,6 @@
 
 # A page or request given up before it became an item: kwargs url, reason, evidence, site.
 page_rejected = object()
+
+# The run's output is in place and its emitted articles are recorded in the state store.
+state_committed = object()

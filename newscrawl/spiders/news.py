@@ -78,7 +78,8 @@ class NewsSpider(SitemapSpider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        if not settings.getdict("FEEDS"):  # neither -o/-O nor a FEEDS setting: one file a run
+        if not settings.getdict("FEEDS") and not settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY"):
+            # neither -o/-O nor a FEEDS setting: one file a run
             settings.set("FEEDS", {default_feed_uri(settings, cls.name): feed_options(settings)},
                          priority="spider")
 
@@ -89,15 +90,21 @@ class NewsSpider(SitemapSpider):
         self.state = state.store if state else None
         self.refetch_window = timedelta(
             days=self.settings.getfloat("NEWSCRAWL_REFETCH_WINDOW_DAYS"))
+        if self.settings.get("REDIS_URL") and not self.settings.getbool(
+                "NEWSCRAWL_REDIS_SEED_ONLY"):
+            return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
         for site in self.sites:
             meta = {"site": site.key}
+            # sources are fetched on every run: never filtered as seen
             for url in site.sitemaps:
-                yield Request(url, self._parse_sitemap, meta=meta, errback=self.on_error)
+                yield Request(url, self._parse_sitemap, meta=meta, errback=self.on_error,
+                              dont_filter=True)
             for url in site.feeds:
-                yield Request(url, self.parse_feed, meta=meta, errback=self.on_error)
+                yield Request(url, self.parse_feed, meta=meta, errback=self.on_error,
+                              dont_filter=True)
             for url in site.listings:
                 yield Request(url, self.parse_listing, meta={**meta, "listing_depth": 0},
-                              errback=self.on_error)
+                              errback=self.on_error, dont_filter=True)
             for url in site.urls:
                 if request := self._article_request(url, site, {}):
                     yield request
@@ -111,7 +118,8 @@ class NewsSpider(SitemapSpider):
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return [Request(u, self._parse_sitemap, meta={"site": site.key}) for u in urls]
+            return [Request(u, self._parse_sitemap, meta={"site": site.key}, dont_filter=True)
+                    for u in urls]
         body = self._get_sitemap_body(response)
         sitemap = _open_sitemap(body) if body else None
         if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -123,7 +131,7 @@ class NewsSpider(SitemapSpider):
                         f"XML errors; {len(entries)} entries recovered", site)
         if sitemap.type == "sitemapindex":
             return [Request(e["loc"], self._parse_sitemap, meta={"site": site.key},
-                            errback=self.on_error) for e in entries]
+                            errback=self.on_error, dont_filter=True) for e in entries]
         return list(self._article_requests(entries, site))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:

@@ -28,6 +28,11 @@ class StateStore(Protocol):
         """The URL that first emitted this exact body."""
         ...
 
+    def claim(self, fingerprint: str, url: str) -> str | None:
+        """The URL that already has this exact body (committed, staged, or claimed by a
+        concurrent worker), or None when ``url`` may emit it."""
+        ...
+
     def near_duplicate_of(self, text: str, *, exclude_url: str | None = None) -> str | None:
         """The URL of an emitted body whose estimated Jaccard with ``text`` is >= threshold."""
         ...

@@ -130,6 +130,14 @@ class BaseStateStore(ABC):
     def first_with_fingerprint(self, fingerprint: str) -> str | None:
         return self._load_first_url(fingerprint) or self._staged.first_url(fingerprint)
 
+    def claim(self, fingerprint: str, url: str) -> str | None:
+        """The URL that already has this exact body, or None when ``url`` may emit it.
+
+        Backends shared by concurrent workers also see the claims of runs not yet committed.
+        """
+        first = self.first_with_fingerprint(fingerprint)
+        return first if first not in (None, url) else None
+
     def near_duplicate_of(self, text: str, *, exclude_url: str | None = None) -> str | None:
         self._require_same_lsh_params()
         signature = self._hasher.signature(text)

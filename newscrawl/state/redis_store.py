@@ -21,6 +21,7 @@ from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signa
 
 _FIELDS = tuple(field.name for field in fields(Emitted))
 _SCAN_BATCH = 10_000
+_CLAIM_SECONDS = 86_400
 
 
 class RedisStateStore(BaseStateStore):
@@ -42,6 +43,18 @@ class RedisStateStore(BaseStateStore):
 
     def _band_keys(self, band_keys: tuple[bytes, ...]) -> list[bytes]:
         return [self._band_key(band, key) for band, key in enumerate(band_keys)]
+
+    # --- claims between concurrent workers ------------------------------------------------
+    def claim(self, fingerprint: str, url: str) -> str | None:
+        if (owner := super().claim(fingerprint, url)) is not None:
+            return owner
+        # Two workers may hold the same body under two URLs before either commits: the first
+        # to claim it emits it. Claims outlive any run (a day), then the committed key rules.
+        key = self._key("claim", fingerprint)
+        if self._redis.set(key, url, nx=True, ex=_CLAIM_SECONDS):
+            return None
+        holder = self._redis.get(key)
+        return holder.decode() if holder is not None and holder.decode() != url else None
 
     # --- reads ---------------------------------------------------------------------------
     def _stored_lsh_params(self) -> str | None:

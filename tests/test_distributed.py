@@ -1,0 +1,123 @@
+"""Distributed mode: seed once, several `scrapy crawl` workers share scrapy-redis's frontier."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import FAST, PROJECT, start_crawl
+from redis_server import redis_server_url  # noqa: F401  (fixture, requested by name below)
+from scrapy import Request
+
+from newscrawl.demosite import DemoSite
+from newscrawl.distributed import ExpiringDupeFilter
+from newscrawl.health import EXIT_OK
+
+FAST_WORKERS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=3", "-s", "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1")
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> Iterator[str]:  # noqa: F811
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushall()
+    yield redis_server_url
+    client.close()
+
+
+def _args(tmp_path: Path, site: DemoSite, redis_url: str) -> tuple[str, ...]:
+    registry = tmp_path / "sites.toml"
+    registry.write_text(site.registry_toml("demo"), "utf-8")
+    return ("-a", "site=demo", "-a", f"sites_file={registry}", "-s", f"REDIS_URL={redis_url}",
+            *FAST_WORKERS)
+
+
+def _seed(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scrapy", "seed", "news", *FAST, *args],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
+def _published(output: Path) -> list[dict]:
+    return [json.loads(line) for path in output.glob("news-*.jsonl")
+            if not path.name.endswith(".rejects.jsonl")
+            for line in path.read_text("utf-8").splitlines()]
+
+
+def _canonical_paths(items: list[dict], site: DemoSite) -> Counter[str]:
+    return Counter((i["canonicalUrl"] or i["url"]).removeprefix(site.base_url) for i in items)
+
+
+def test_seed_needs_redis(tmp_path: Path, paper: DemoSite) -> None:
+    done = subprocess.run([sys.executable, "-m", "scrapy", "seed", "news", "-a",
+                           f"sitemap={paper.base_url}/sitemap.xml"], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "REDIS_URL" in done.stderr
+
+
+def test_three_workers_emit_each_article_exactly_once(tmp_path: Path, redis_url: str) -> None:
+    with DemoSite("paper", latency=0.05).start() as site:
+        args = _args(tmp_path, site, redis_url)
+        seeded = _seed(args)
+        assert seeded.returncode == 0, seeded.stderr[-2000:]
+        assert "Seeded 3 source request(s)" in seeded.stdout
+        workers = [start_crawl(tmp_path / "out", *args, data_dir=tmp_path / f"d{i}")
+                   for i in range(3)]
+        codes = [worker.wait(timeout=180) for worker in workers]
+        items = _published(tmp_path / "out")
+        counts = _canonical_paths(items, site)
+        assert codes == [EXIT_OK] * 3
+        assert counts == Counter({a.url_path: 1 for a in site.articles()})
+        assert len(list((tmp_path / "out").glob("news-*-*.report.json"))) == 3  # one per worker
+        # the work was shared
+        per_file = [len(p.read_text().splitlines()) for p in (tmp_path / "out").glob("news-*.jsonl")
+                    if not p.name.endswith(".rejects.jsonl")]
+        assert len(per_file) >= 2
+
+
+def test_killed_worker_loses_nothing(tmp_path: Path, redis_url: str) -> None:
+    with DemoSite("paper", latency=0.3).start() as site:
+        args = _args(tmp_path, site, redis_url)
+        assert _seed(args).returncode == 0
+        doomed = start_crawl(tmp_path / "doomed", *args, data_dir=tmp_path / "d0")
+        deadline = time.monotonic() + 60
+        while not any(p.read_text().count("\n") >= 2 for p in
+                      (tmp_path / "doomed").glob("*.jsonl.part")):
+            assert time.monotonic() < deadline, "the doomed worker emitted nothing"
+            time.sleep(0.05)
+        survivor = start_crawl(tmp_path / "survivor", *args, data_dir=tmp_path / "d1")
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=30)
+        _, stderr = survivor.communicate(timeout=180)
+        assert survivor.returncode == EXIT_OK, stderr[-3000:]
+        assert _published(tmp_path / "doomed") == []
+        counts = _canonical_paths(_published(tmp_path / "survivor"), site)
+        assert counts == Counter({a.url_path: 1 for a in site.articles()}), stderr[-4000:]
+        report = json.loads(next((tmp_path / "survivor").glob("*.report.json")).read_text())
+        assert report["stats"]["newscrawl/redis/recovered"] >= 2
+
+
+def test_failed_fetches_are_not_blacklisted(tmp_path: Path, redis_url: str) -> None:
+    with DemoSite("paper").start() as site:
+        args = _args(tmp_path, site, redis_url)
+        assert _seed(args).returncode == 0
+        worker = start_crawl(tmp_path / "out", *args)
+        assert worker.wait(timeout=120) == EXIT_OK
+        client = redis.Redis.from_url(redis_url)
+        dupefilter = ExpiringDupeFilter(client, "news:dupefilter")
+
+        def key(path: str) -> str:
+            fingerprint = dupefilter.request_fingerprint(Request(site.base_url + path))
+            return f"news:dupefilter:{fingerprint}"
+
+        gone = "/thoi-su/bai-viet-da-go-4300960.html"  # 404
+        fetched = next(iter(site.articles())).url_path
+        assert client.exists(key(fetched)) and not client.exists(key(gone))
+        assert 0 < client.ttl(key(fetched)) <= 24 * 3600
+        assert client.keys("news:inflight:*") == []  # committed: nothing held any more
