@@ -264,3 +264,10 @@ def test_seed_000_removals_are_reported(seed_000: tuple[str, str]) -> None:
     headline, body = seed_000
     kinds = [kind for kind, _line in strip_boilerplate(body, headline).removed]
     assert kinds == ["player", "player", "dateline", "headline", "credit"] + ["teaser"] * 6
+
+
+@pytest.mark.parametrize("line", ["Nguồn: Tổng hợp", "Nguồn: Sưu tầm", "(Nguồn: Internet)"])
+def test_compiled_source_lines_are_removed_without_credit(line: str) -> None:
+    stripped = strip_boilerplate("\n".join([LEAD, END, line]))
+    assert stripped.body == f"{LEAD}\n{END}"
+    assert stripped.source_credit is None

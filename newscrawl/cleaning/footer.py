@@ -96,6 +96,9 @@ _DATELINE = re.compile(
     r"(?P<dash>[-\u2013\u2014])? *"
     r"|(?:TPO|TTO|NDO|PLO|SGGPO|NLĐO|VOVWORLD|[A-Za-z]+\.(?:vn|VN|Vn)) *[-\u2013\u2014] *"
 )
+# "compiled", "collected", "internet": a source line that credits no outlet
+_COMPILED_SOURCES = frozenset({"tổng hợp", "th", "sưu tầm", "st", "internet",
+                               "tổng hợp từ internet", "sưu tầm từ internet"})
 _OPENING_QUOTES = "\"'\u201c\u2018"
 _VOV_END_MARK = re.compile(r" *\./\.$")
 _WORD = re.compile(r"\w+")
@@ -132,6 +135,9 @@ def _credit_line(line: str) -> str | None:
 
 def _final_credit(line: str) -> tuple[str, str | None, str] | None:
     """(kind, credit, line left over) for a credit or byline closing the body, else None."""
+    if (match := _SOURCE_LINE.fullmatch(line)) and match["source"].strip(" .").casefold() in (
+            _COMPILED_SOURCES):
+        return "credit", None, ""  # "Nguồn: Tổng hợp" names no outlet
     for pattern in (_SOURCE_LINE, _PARENTHESIZED_OUTLET):
         if (match := pattern.fullmatch(line)) and (credit := _outlets(match["source"])) and (
             pattern is _SOURCE_LINE or _OUTLET_MARK.search(credit)
