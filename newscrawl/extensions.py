@@ -157,9 +157,11 @@ class IncrementalState:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
+        ttl = settings.get("NEWSCRAWL_STATE_TTL_DAYS")  # Redis only
         store = open_state_store(
             state_uri(settings),
             near_duplicate_threshold=settings.getfloat("NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"),
+            ttl_days=float(ttl) if ttl else None,
         )
         extension = cls(crawler, store)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -15,6 +15,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -58,9 +59,11 @@ def body_fingerprint(body: str) -> str:
     return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
 
 
-def _extract(page: Page) -> Extraction:
-    return extract_article(page.html, page.url, timezone=page.timezone or DEFAULT_TIMEZONE,
-                           hints=page.hints)
+def _extraction(page: Page) -> partial[Extraction]:
+    """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extraction``:
+    to run it, a worker process need not import this module (Scrapy, the state store)."""
+    return partial(extract_article, page.html, page.url,
+                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints)
 
 
 def _article(page: Page, found: Extraction) -> Article:
@@ -82,61 +85,95 @@ class ExtractPipeline:
     """``Page`` → ``Article`` with trafilatura, in a pool of worker processes.
 
     trafilatura holds the CPU for tens of milliseconds a page; in the event-loop thread that
-    would stall every download. NEWSCRAWL_EXTRACT_WORKERS=0 extracts in-process (debugging).
+    would stall every download and leave the other cores idle. NEWSCRAWL_EXTRACT_WORKERS=0
+    extracts in-process (debugging, profiling).
+
+    A page whose worker dies (OOM killer, a crash in a parser) is extracted again in a process of
+    its own, one page at a time; if that one dies too, the page is rejected as
+    ``extraction-crashed``. Never is a page dropped unreported.
     """
 
     def __init__(self, workers: int, stats: StatsCollector) -> None:
         self.workers = workers
         self.stats = stats
         self.pool: ProcessPoolExecutor | None = None
+        self._started: asyncio.Future[None] | None = None
+        self._lone: ProcessPoolExecutor | None = None  # retries, one page at a time
+        self._lone_lock = asyncio.Lock()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", -1)
-        return cls(os.cpu_count() or 1 if workers < 0 else workers, crawler.stats)
+        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
+        return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats)
 
     def open_spider(self) -> None:
         if self.workers:
             self.pool = _new_pool(self.workers)
+            # Starting workers blocks until the forkserver has imported trafilatura; in a thread
+            # that happens while robots.txt and the sitemaps download, not instead.
+            self._started = asyncio.ensure_future(asyncio.to_thread(_start, self.pool,
+                                                                    self.workers))
 
-    def close_spider(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+    async def close_spider(self) -> None:
+        if self._started is not None:
+            await asyncio.gather(self._started, return_exceptions=True)
+        for pool in (self.pool, self._lone):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
         try:
-            return _article(item, await self._extract_in_pool(item))
+            return _article(item, await self._extract(_extraction(item)))
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
 
-    async def _extract_in_pool(self, page: Page) -> Extraction:
+    async def _extract(self, extraction: partial[Extraction]) -> Extraction:
         if self.pool is None:
-            return _extract(page)
-        for _attempt in range(2):
-            pool = self.pool
-            try:
-                return await asyncio.wrap_future(pool.submit(_extract, page))
-            except BrokenProcessPool as exc:
-                # A worker died (OOM killer, a crash in a parser): new pool, one more try.
-                self._replace(pool)
-                failure = exc
-        raise NotExtractable("extraction-crashed", "worker process died twice") from failure
+            return extraction()
+        if self._started is not None:
+            await self._started
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(extraction))
+        except BrokenProcessPool:
+            self._replace(pool)
+        return await self._extract_alone(extraction)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
-        self.stats.inc_value("newscrawl/extract/pool-broken")
         if self.pool is broken:  # the first of its failed pages replaces it for all
+            self.stats.inc_value("newscrawl/extract/pool-broken")
             broken.shutdown(wait=False, cancel_futures=True)
             self.pool = _new_pool(self.workers)
 
+    async def _extract_alone(self, extraction: partial[Extraction]) -> Extraction:
+        """Alone in its process, a page that kills it is the one to blame, not its neighbours."""
+        async with self._lone_lock:
+            pool = self._lone = self._lone or _new_pool(1)
+            try:
+                return await asyncio.wrap_future(pool.submit(extraction))
+            except BrokenProcessPool as exc:
+                self.stats.inc_value("newscrawl/extract/pool-broken")
+                pool.shutdown(wait=False)
+                self._lone = None
+                raise NotExtractable("extraction-crashed",
+                                     "its worker process died, then its retry's") from exc
+
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: workers start from a clean process with the extraction modules preloaded, not
-    # from a fork of the running reactor and its threads.
+    # forkserver: workers are forks of a clean process that imported the extraction modules once,
+    # not of the crawl process with its reactor, threads and sockets. "__main__" preloads the
+    # `scrapy` console script there, which each worker would otherwise re-run.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newscrawl.extraction"])
+    context.set_forkserver_preload(["__main__", "newscrawl.extraction"])
     return ProcessPoolExecutor(workers, mp_context=context)
+
+
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Fork the pool's workers (they are forked on demand, one a submitted call)."""
+    for started in [pool.submit(int) for _ in range(workers)]:
+        started.result()
 
 
 class NormalizePipeline:

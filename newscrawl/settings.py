@@ -47,6 +47,7 @@ NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed e
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
 NEWSCRAWL_REDIS_SEED_ONLY = False  # set by `scrapy seed`
+NEWSCRAWL_STATE_TTL_DAYS = None  # Redis state keys expire after this many days (None: never)
 
 # -- health: `scrapy crawl` exits 3 when a run breaks one of these --------------------------
 NEWSCRAWL_HEALTH_MAX_ERROR_RATIO = 0.5  # failed downloads / requests

@@ -121,3 +121,14 @@ def test_failed_fetches_are_not_blacklisted(tmp_path: Path, redis_url: str) -> N
         assert client.exists(key(fetched)) and not client.exists(key(gone))
         assert 0 < client.ttl(key(fetched)) <= 24 * 3600
         assert client.keys("news:inflight:*") == []  # committed: nothing held any more
+        assert client.keys("newscrawl:a:*")  # the state is in Redis too
+
+
+def test_state_keys_expire_when_configured(tmp_path: Path, redis_url: str) -> None:
+    with DemoSite("paper").start() as site:
+        args = (*_args(tmp_path, site, redis_url), "-s", "NEWSCRAWL_STATE_TTL_DAYS=2")
+        assert _seed(args).returncode == 0
+        assert start_crawl(tmp_path / "out", *args).wait(timeout=120) == EXIT_OK
+        client = redis.Redis.from_url(redis_url)
+        keys = client.keys("newscrawl:a:*")
+        assert keys and all(0 < client.ttl(key) <= 2 * 86400 for key in keys)
