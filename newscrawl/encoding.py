@@ -62,9 +62,9 @@ def _guess(body: bytes) -> Decoded | None:
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode an HTML body; raise ``UndecodableError`` when nothing fits."""
-    bom_encoding, bom_length = read_bom(body)
-    if bom_encoding:
-        text = _strict(body[bom_length:], bom_encoding)
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding and bom:
+        text = _strict(body[len(bom):], bom_encoding)
         if text is not None:
             return Decoded(text, bom_encoding, "bom")
     utf8 = _strict(body, "utf-8")

@@ -1,0 +1,133 @@
+"""Unit tests of the pure helpers: decoding, dates, the registry, news sitemaps, health."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import pytest
+
+from newscrawl.dates import to_iso, visible_vietnamese_date
+from newscrawl.demosite.cp1258 import encode_cp1258
+from newscrawl.encoding import decode_html
+from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, Thresholds, assess
+from newscrawl.registry import RegistryError, parse_registry, sites_from_arguments
+from newscrawl.spiders.news import NewsSitemap
+
+TEXT = "Hội nghị thượng đỉnh Nga-Mỹ diễn ra tại Geneva"
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def _page(charset: str) -> str:
+    return f'<html><head><meta charset="{charset}"></head><body><p>{TEXT}</p></body></html>'
+
+
+@pytest.mark.parametrize(("body", "content_type", "encoding", "source"), [
+    (_page("utf-8").encode(), "text/html; charset=utf-8", "utf-8", "header"),
+    (_page("utf-8").encode(), None, "utf-8", "meta"),
+    (codecs.BOM_UTF8 + _page("iso-8859-1").encode(), None, "utf-8", "bom"),
+    (_page("iso-8859-1").encode(), None, "utf-8", "utf-8-override"),  # lying meta
+    (_page("iso-8859-1").encode(), "text/html; charset=windows-1252", "utf-8", "utf-8-override"),
+    (encode_cp1258(_page("windows-1258")), "text/html; charset=windows-1258", "cp1258", "header"),
+    (encode_cp1258(_page("windows-1258")), None, "cp1258", "meta"),
+    # declared utf-8, but the bytes are not
+    (encode_cp1258(_page("utf-8")), "text/html; charset=utf-8", "cp1258", "guess"),
+])
+def test_decode_html(body: bytes, content_type: str | None, encoding: str, source: str) -> None:
+    decoded = decode_html(body, content_type)
+    assert (decoded.encoding, decoded.source) == (encoding, source)
+    assert TEXT in unicodedata.normalize("NFC", decoded.text)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2021-06-17T08:15:00", "2021-06-17T08:15:00+07:00"),
+    ("2021-06-17T08:15:00+07:00", "2021-06-17T08:15:00+07:00"),
+    ("2021-06-17T01:15:00Z", "2021-06-17T01:15:00+00:00"),
+    ("Thu, 17 Jun 2021 08:15:00 +0700", "2021-06-17T08:15:00+07:00"),
+    ("2021-06-17", "2021-06-17"),
+    ("not a date", None),
+    ("", None),
+])
+def test_to_iso(value: str, expected: str | None) -> None:
+    assert to_iso(value, TZ) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thứ năm, 17/6/2021, 08:15 (GMT+7)", "2021-06-17T08:15:00+07:00"),
+    ("17/06/2021 - 08:15", "2021-06-17T08:15:00+07:00"),
+    ("Cập nhật 9/6/2021", "2021-06-09"),
+    ("31/2/2021, 10:00", None),
+    ("không có ngày", None),
+])
+def test_visible_vietnamese_date(text: str, expected: str | None) -> None:
+    assert visible_vietnamese_date(text, TZ) == expected
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[a]\nname = 'A'", "'domains' is required"),
+    ("[a]\ndomains = ['a.vn']\narticle_allow = ['(']", "bad regex in article_allow"),
+    ("[a]\ndomains = ['a.vn']\ntimezone = 'Mars/Olympus'", "unknown timezone"),
+    ("[a]\ndomains = ['a.vn']\nfeeds = ['ftp://a.vn/rss']", "not an http(s) URL"),
+    ("[a\n", "not valid TOML"),
+])
+def test_registry_errors(toml: str, message: str) -> None:
+    with pytest.raises(RegistryError, match=re.escape(message)):
+        parse_registry(toml, "test")
+
+
+def test_bundled_registry_has_the_major_papers() -> None:
+    sites = sites_from_arguments(site="vnexpress,tuoitre,thanhnien,dantri,vov,vietnamplus,"
+                                      "nhandan,vietnamnet")
+    assert len(sites) == 8
+    assert all(s.language == "vi" and (s.sitemaps or s.feeds) for s in sites)
+
+
+def test_article_verdicts() -> None:
+    (site,) = parse_registry("[a]\ndomains = ['a.vn']\narticle_deny = ['/video/']", "t").values()
+    assert site.article_verdict("https://a.vn/the-gioi/hoi-nghi-nga-my-4301234.html") is None
+    assert site.article_verdict("https://a.vn/video/hoi-nghi-nga-my-4301234.html") == "url-denied"
+    assert site.article_verdict("https://a.vn/tag/covid-19") == "url-non-article-section"
+    assert site.article_verdict("https://a.vn/thoi-su") == "url-not-article-shaped"
+    assert site.owns("https://www.a.vn/x") and not site.owns("https://ba.vn/x")
+
+
+def test_ad_hoc_sources_of_one_host_merge() -> None:
+    (site,) = sites_from_arguments(sitemap="https://a.vn/sitemap.xml", feed="https://a.vn/rss")
+    assert (site.key, site.sitemaps, site.feeds) == ("a.vn", ("https://a.vn/sitemap.xml",),
+                                                     ("https://a.vn/rss",))
+
+
+def test_news_sitemap_keeps_google_news_fields() -> None:
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+ <url><loc>https://a.vn/x-1234567.html</loc><lastmod>2021-06-17T09:00:00+07:00</lastmod>
+  <news:news><news:publication><news:name>A</news:name><news:language>vi</news:language>
+   </news:publication><news:publication_date>2021-06-17T08:15:00+07:00</news:publication_date>
+   <news:title>Tiêu đề bài viết</news:title></news:news></url>
+</urlset>""".encode()
+    (entry,) = list(NewsSitemap(xml))
+    assert entry["loc"] == "https://a.vn/x-1234567.html"
+    assert entry["published"] == "2021-06-17T08:15:00+07:00"
+    assert entry["title"] == "Tiêu đề bài viết"
+    assert entry["lastmod"] == "2021-06-17T09:00:00+07:00"
+
+
+@pytest.mark.parametrize(("stats", "reason", "exit_code", "problem"), [
+    ({"downloader/response_status_count/200": 30, "newscrawl/decoded/utf-8": 20,
+      "item_scraped_count": 18}, "finished", EXIT_OK, None),
+    ({"downloader/response_status_count/200": 30}, "shutdown", EXIT_UNHEALTHY, "finish reason"),
+    ({"newscrawl/rejected/fetch-failed": 3}, "finished", EXIT_UNHEALTHY, "requests failed"),
+    ({}, "finished", EXIT_UNHEALTHY, "nothing was fetched"),
+    ({"downloader/response_status_count/200": 30, "newscrawl/decoded/utf-8": 20,
+      "newscrawl/rejected/empty-extraction": 15, "item_scraped_count": 5}, "finished",
+     EXIT_UNHEALTHY, "extraction succeeded on 5/20"),
+    ({"downloader/response_status_count/200": 30, "newscrawl/decoded/utf-8": 20}, "finished",
+     EXIT_UNHEALTHY, "no item emitted"),
+])
+def test_health(stats: dict, reason: str, exit_code: int, problem: str | None) -> None:
+    health = assess(stats, reason, Thresholds())
+    assert health.exit_code == exit_code
+    assert (problem is None) == (not health.problems)
+    assert problem is None or any(problem in p for p in health.problems)
