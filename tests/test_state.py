@@ -294,7 +294,7 @@ def test_stage_rejects_a_malformed_fingerprint(open_store):
 
 def test_band_keys_are_those_of_datasketch_minhashlsh():
     hasher = NearDuplicateHasher(0.8, 128)
-    lsh = MinHashLSH(threshold=0.8, num_perm=128, hashfunc=band_hash)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128, weights=(0.1, 0.9), hashfunc=band_hash)
     signature = hasher.signature(ARTICLE)
     minhash = MinHash(seed=SEED, scheme=SCHEME, hashvalues=signature)
 
