@@ -183,6 +183,9 @@ class ReliableScheduler(Scheduler):
         if self.seed_only:
             return
         now = time.monotonic()
+        if len(self.queue):  # work left, held back by this worker's limits: not idle
+            self.idle_since = None
+            raise DontCloseSpider
         self.idle_since = self.idle_since or now
         if now - self.idle_since < self.idle_seconds:
             raise DontCloseSpider
