@@ -12,7 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from functools import partial
@@ -149,6 +149,7 @@ class ExtractPipeline:
 
     async def _extract_alone(self, extraction: partial[Extraction]) -> Extraction:
         """Alone in its process, a page that kills it is the one to blame, not its neighbours."""
+        self.stats.inc_value("newscrawl/extract/retried")
         async with self._lone_lock:
             pool = self._lone = self._lone or _new_pool(1)
             try:
@@ -163,17 +164,44 @@ class ExtractPipeline:
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers are forks of a clean process that imported the extraction modules once,
-    # not of the crawl process with its reactor, threads and sockets. "__main__" preloads the
-    # `scrapy` console script there, which each worker would otherwise re-run.
+    # not of the crawl process with its reactor, threads and sockets. Each worker re-runs the
+    # main script (the `scrapy` console script imports scrapy.cmdline): preloaded, it is shared.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "newscrawl.extraction"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+    context.set_forkserver_preload(["newscrawl.extraction", "scrapy.cmdline"])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=exec,
+                               initargs=(_WORKER_SETUP, {}))
+
+
+# What each worker runs first. Source for exec rather than a function of this module, so that a
+# worker need not import this module (Scrapy, the state store: 0.6 s and 50 MB a worker).
+_WORKER_SETUP = """
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+
+# Ctrl-C signals the whole process group. The crawl process shuts down gracefully and closes
+# the pool; a worker must not die of it, nor hand KeyboardInterrupt back as a page's result.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def exit_with_the_crawl(crawl_sentinel):
+    multiprocessing.connection.wait([crawl_sentinel])
+    os._exit(1)
+
+
+# A crawl process that is killed (SIGKILL, the OOM killer) cannot close its pool, and a worker
+# waiting for work would wait forever.
+threading.Thread(target=exit_with_the_crawl, args=(multiprocessing.parent_process().sentinel,),
+                 daemon=True).start()
+"""
 
 
 def _start(pool: ProcessPoolExecutor, workers: int) -> None:
-    """Fork the pool's workers (they are forked on demand, one a submitted call)."""
-    for started in [pool.submit(int) for _ in range(workers)]:
-        started.result()
+    """Fork the pool's workers (they are forked on demand, one a submitted call). A worker that
+    dies now breaks the pool, which the first page submitted to it replaces."""
+    wait([pool.submit(int) for _ in range(workers)])
 
 
 class NormalizePipeline:
@@ -321,9 +349,11 @@ class DuplicatePipeline:
         adapter = ItemAdapter(item)
         url, body = adapter["url"], adapter.get("articleBody") or ""
         adapter["fingerprint"] = fingerprint = body_fingerprint(body)
-        is_update = adapter.get("metadata", {}).get("update")
-        if is_update and self.store.first_with_fingerprint(fingerprint) == url:
-            raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
+        if self.store.first_with_fingerprint(fingerprint) == url:
+            if adapter.get("metadata", {}).get("update"):
+                raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
+            # reached again under another address, e.g. an old URL redirecting to it
+            raise Rejected("duplicate", f"already emitted as {url}", item)
         if (first := self.store.claim(fingerprint, url)) is not None:
             raise Rejected("duplicate", f"same body as {first}", item)
         if near := self.store.near_duplicate_of(body, exclude_url=url):

@@ -65,8 +65,8 @@ NEWSCRAWL_MIN_BODY_CHARS = 200
 NEWSCRAWL_CHECK_LANGUAGE = True
 
 # -- extraction ----------------------------------------------------------------------------
-# trafilatura worker processes; 0: in the crawl process; -1: one per core
-NEWSCRAWL_EXTRACT_WORKERS = 0
+# trafilatura worker processes; -1: one per core; 0: in the crawl process (debugging, profiling)
+NEWSCRAWL_EXTRACT_WORKERS = -1
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ExtractPipeline": 100,
