@@ -205,8 +205,10 @@ class NewsSpider(SitemapSpider):
         changed = to_moment(lastmod, timezone)
         known = to_moment(emitted.modified or emitted.emitted_at, timezone)
         emitted_at = to_moment(emitted.emitted_at, timezone)
-        return bool(changed and known and emitted_at and changed > known
-                    and datetime.now(UTC) - emitted_at <= self.refetch_window)
+        now = datetime.now(UTC)
+        # a lastmod in the future is a site's mistake, not a change
+        return bool(changed and known and emitted_at and known < changed <= now
+                    and now - emitted_at <= self.refetch_window)
 
     def parse_article(self, response: Response) -> Iterator[Page]:
         site = self.site_of(response)
