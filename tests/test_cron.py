@@ -25,7 +25,7 @@ def site() -> Iterator[DemoSite]:
 
 @pytest.fixture
 def slow_site() -> Iterator[DemoSite]:
-    with DemoSite("paper", latency=0.25).start() as slow:
+    with DemoSite("paper", latency=0.5).start() as slow:
         yield slow
 
 
@@ -109,7 +109,13 @@ def test_killed_run_publishes_nothing_and_loses_nothing(tmp_path: Path, slow_sit
     assert _paths(after) == {a.url_path for a in slow_site.articles()}
 
 
-def test_overlapping_run_exits_at_once(tmp_path: Path, slow_site: DemoSite) -> None:
+def test_overlapping_run_exits_at_once(tmp_path: Path) -> None:
+    # 26 articles at 1 s each, 4 at a time: the first run outlasts the second's start-up
+    with DemoSite("paper", latency=1.0).start() as very_slow:
+        _overlap(tmp_path, very_slow)
+
+
+def _overlap(tmp_path: Path, slow_site: DemoSite) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     first = start_crawl(tmp_path / "first", *args, data_dir=data)
     _wait_for_items(tmp_path / "first", 1)
