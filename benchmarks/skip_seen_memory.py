@@ -53,10 +53,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="NEWSCRAWL_EXTRACT_WORKERS of both crawls (default 0: no pool; the "
                         "project default -1 starts one worker a core even when nothing is "
                         "fetched)")
-    parser.add_argument("--refetch-window-days", type=float, default=0.0,
-                        help="NEWSCRAWL_REFETCH_WINDOW_DAYS of the skip crawl (default 0: see "
-                        "the README; the project default 3 re-fetches pages whose sitemap "
-                        "lastmod lies in the future)")
+    parser.add_argument("--refetch-window-days", type=float,
+                        help="NEWSCRAWL_REFETCH_WINDOW_DAYS of the skip crawl (default: the "
+                        "project's)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
     parser.add_argument("--interval", type=float, default=0.2, help="psutil sampling period")
     return parser.parse_args(argv)
@@ -104,7 +103,7 @@ def crawl_with_state(site: TimedDemoSite, root: Path, timeout: float, interval: 
     return run_crawl(command, root / "output", timeout=timeout, interval=interval)
 
 
-def skip_run(count: int, workers: int, refetch_window_days: float, timeout: float,
+def skip_run(count: int, workers: int, refetch_window_days: float | None, timeout: float,
              interval: float) -> tuple[TimedDemoSite, CrawlResult, tuple[float, int]]:
     with TimedDemoSite(count) as site, tempfile.TemporaryDirectory(
             prefix="newscrawl-skip-") as tmp:
@@ -112,9 +111,10 @@ def skip_run(count: int, workers: int, refetch_window_days: float, timeout: floa
         print(f"Filling the state store with {count:,} records ...", flush=True)
         filled = fill_state(root / "data" / "state.sqlite", site, count)
         print(f"Crawling {count:,} already-emitted URLs ...", flush=True)
-        window = f"NEWSCRAWL_REFETCH_WINDOW_DAYS={refetch_window_days:g}"
-        return site, crawl_with_state(site, root, timeout, interval, window,
-                                      f"NEWSCRAWL_EXTRACT_WORKERS={workers}"), filled
+        settings = [f"NEWSCRAWL_EXTRACT_WORKERS={workers}"]
+        if refetch_window_days is not None:
+            settings.append(f"NEWSCRAWL_REFETCH_WINDOW_DAYS={refetch_window_days:g}")
+        return site, crawl_with_state(site, root, timeout, interval, *settings), filled
 
 
 def baseline_run(pages: int, workers: int, timeout: float, interval: float
@@ -198,9 +198,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(SQLite), NEWSCRAWL_EXTRACT_WORKERS={args.workers}, {os.cpu_count()} cores")
     print("Loopback speed settings: AUTOTHROTTLE_ENABLED=0 DOWNLOAD_DELAY=0 "
           "CONCURRENT_REQUESTS=32 CONCURRENT_REQUESTS_PER_DOMAIN=32 (ROBOTSTXT_OBEY on)")
-    print(f"NEWSCRAWL_REFETCH_WINDOW_DAYS={args.refetch_window_days:g} for the skip crawl; "
-          f"{future_lastmods(args.urls):,} of the generated pages carry a sitemap lastmod later "
-          "than now, which a window > 0 re-fetches as updates")
+    print(f"{future_lastmods(args.urls):,} of the generated pages carry a sitemap lastmod later "
+          "than now: not an update, they must be skipped too")
     print_command(result.command)
     print_table("State store", [
         (f"fill {args.urls:,} records (stage+commit, {BATCH:,} a batch)",
