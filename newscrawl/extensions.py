@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.extensions.logstats import LogStats
 
-from newscrawl.health import Health, Thresholds, assess
+from newscrawl.health import Health, Thresholds, assess, count_prefixed
 from newscrawl.output import companion_path, rejects_path, state_uri
 from newscrawl.signals import page_rejected, state_committed
 from newscrawl.state import StateStore, open_state_store
@@ -178,7 +178,7 @@ class IncrementalState:
         self._settle()
 
     def _settle(self) -> None:
-        failed = _count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
+        failed = count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
         if self.finish_reason == "finished" and not failed:
             count = self.store.commit()
             logger.info("State: %d emitted article(s) recorded", count)
@@ -188,10 +188,6 @@ class IncrementalState:
             logger.warning("State: run not finished (%s); nothing recorded, its articles will "
                            "be fetched again", self.finish_reason)
         self.store.close()
-
-
-def _count_prefixed(stats: dict[str, Any], prefix: str) -> int:
-    return sum(v for k, v in stats.items() if k.startswith(prefix))
 
 
 class ProgressLog(LogStats):
@@ -204,7 +200,7 @@ class ProgressLog(LogStats):
             "Progress: %d pages (%d/min), %d emitted (%d/min), %d rejected, "
             "%d download errors, %d skipped as already emitted",
             self.pages, self.prate, self.items, self.irate,
-            _count_prefixed(stats, "newscrawl/rejected/"),
+            count_prefixed(stats, "newscrawl/rejected/"),
             stats.get("downloader/exception_count", 0),
             stats.get("newscrawl/skipped/already-emitted", 0),
             extra={"spider": spider},

@@ -29,7 +29,8 @@ class Health:
         return EXIT_UNHEALTHY if self.problems else EXIT_OK
 
 
-def _count(stats: Mapping[str, Any], prefix: str) -> int:
+def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
+    """Sum of the integer stats whose key starts with ``prefix``."""
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
 
@@ -49,14 +50,16 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
             problems.append("nothing was fetched")
     elif (ratio := errors / (errors + fetched)) > limits.max_error_ratio:
         problems.append(f"{ratio:.0%} of requests failed (limit {limits.max_error_ratio:.0%})")
-    pages = _count(stats, "newscrawl/decoded/")  # article pages handed to extraction
-    extracted = pages - _count(stats, "newscrawl/rejected/empty-extraction") - _count(
-        stats, "newscrawl/rejected/extraction-crashed")
+    pages = count_prefixed(stats, "newscrawl/decoded/")  # article pages handed to extraction
+    failed = (count_prefixed(stats, "newscrawl/rejected/empty-extraction")
+              + count_prefixed(stats, "newscrawl/rejected/extraction-crashed"))
+    extracted = pages - failed
     if pages and extracted / pages < limits.min_extraction_ratio:
         problems.append(f"extraction succeeded on {extracted}/{pages} pages "
                         f"(limit {limits.min_extraction_ratio:.0%})")
     emitted = stats.get("item_scraped_count", 0)
     skipped = stats.get("newscrawl/skipped/already-emitted", 0)
-    if pages and not emitted and not skipped and not _count(stats, "newscrawl/rejected/duplicate"):
+    duplicates = count_prefixed(stats, "newscrawl/rejected/duplicate")
+    if pages and not emitted and not skipped and not duplicates:
         problems.append(f"{pages} article pages fetched but no item emitted")
     return Health(problems)
