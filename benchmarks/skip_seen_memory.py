@@ -79,7 +79,7 @@ def fill_state(path: Path, site: DemoSite, count: int) -> tuple[float, int]:
             for index in range(first, min(first + BATCH, count)):
                 url = normalize_url(site.base_url + generated_path(index), strict=True)
                 text = f"tin số {index} đã phát"  # short (one shingle): a cheap MinHash
-                store.stage(seen_record(url, text, emitted_at), text)
+                store.stage(seen_record(url, text, emitted_at), store.sketch(text))
             store.commit()
         size = store.stats()["bytes"]
     return time.perf_counter() - started, size

@@ -27,6 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the redis-se
 from newscrawl.state import Emitted, StateStore, open_state_store  # noqa: E402
 from newscrawl.state.minhash import shingles  # noqa: E402
 
+A = TypeVar("A")
 T = TypeVar("T")
 BATCH = 10_000
 BODY_WORDS = 300
@@ -56,12 +57,12 @@ def fill(store: StateStore, count: int, body: Callable[[int], str]) -> float:
     started = time.perf_counter()
     for first in range(0, count, BATCH):
         for i in range(first, min(first + BATCH, count)):
-            store.stage(record(i), body(i))
+            store.stage(record(i), store.sketch(body(i)))
         store.commit()
     return count / (time.perf_counter() - started)
 
 
-def timed(operation: Callable[[str], T], arguments: Sequence[str]) -> tuple[list[T], float]:
+def timed(operation: Callable[[A], T], arguments: Sequence[A]) -> tuple[list[T], float]:
     """The results of ``operation`` over ``arguments`` and the calls per second."""
     started = time.perf_counter()
     results = [operation(argument) for argument in arguments]
@@ -99,14 +100,21 @@ def near_duplicate_rates(store: StateStore, count: int, queries: int, seed: int)
     sample = random.Random(seed).sample(range(count), min(queries, count))
     copies = [bodies.edited_copy(i) for i in sample]
     fresh = [bodies.body(count + i) for i in range(len(sample))]
-    found, copy_rate = timed(store.near_duplicate_of, copies)
-    false_hits, fresh_rate = timed(store.near_duplicate_of, fresh)
+
+    def check(text: str) -> str | None:
+        return store.near_duplicate_of(store.sketch(text))
+
+    found, copy_rate = timed(check, copies)
+    false_hits, fresh_rate = timed(check, fresh)
+    sketches = [store.sketch(text) for text in copies]
+    _, sketched_rate = timed(store.near_duplicate_of, sketches)
     recall = sum(url == record(i).url for url, i in zip(found, sample, strict=True)) / len(sample)
     jaccard = sum(_jaccard(bodies.body(i), copy) for i, copy in zip(sample, copies, strict=True))
     return [
         (f"near-dup store: stage+commit {count:,} bodies", f"{stage_rate:,.0f} /s"),
-        ("near_duplicate_of, edited copies", f"{copy_rate:,.0f} /s"),
-        ("near_duplicate_of, unrelated bodies", f"{fresh_rate:,.0f} /s"),
+        ("sketch + near_duplicate_of, edited copies", f"{copy_rate:,.0f} /s"),
+        ("sketch + near_duplicate_of, unrelated bodies", f"{fresh_rate:,.0f} /s"),
+        ("  near_duplicate_of alone, edited copies", f"{sketched_rate:,.0f} /s"),
         (f"  copies found (mean true Jaccard {jaccard / len(copies):.2f})", f"{recall:.1%}"),
         (f"  false matches among {len(fresh):,} unrelated",
          str(sum(url is not None for url in false_hits))),
@@ -133,7 +141,29 @@ def url_rates(store: StateStore, count: int, queries: int, seed: int) -> list[tu
         ("first_with_fingerprint hit",
          _per_second(store.first_with_fingerprint, [r.fingerprint for r in hits])),
         ("size (SQLite file + WAL, or Redis used_memory)", _megabytes(store.stats()["bytes"])),
+        *staged_lookup_rates(store, count, queries, seed),
     ]
+
+
+def staged_lookup_rates(store: StateStore, count: int, queries: int, seed: int) -> list[tuple]:
+    """Lookups while a run has ``queries`` records staged (the overlay is queried first)."""
+    started = time.perf_counter()
+    for i in range(count, count + queries):
+        store.stage(record(i), store.sketch(""))
+    stage_rate = queries / (time.perf_counter() - started)
+    rng = random.Random(seed)
+    staged = [record(i).canonical_url or "" for i in rng.choices(range(count, count + queries),
+                                                                k=queries)]
+    stored = [record(i).url for i in rng.choices(range(count), k=queries)]
+    misses = [record(count + queries + i).url for i in range(queries)]
+    rows = [
+        (f"stage {queries:,} more (no body)", f"{stage_rate:,.0f} /s"),
+        ("  then lookup hit staged by canonical url", _per_second(store.lookup, staged)),
+        ("  then lookup hit committed by url", _per_second(store.lookup, stored)),
+        ("  then lookup miss", _per_second(store.lookup, misses)),
+    ]
+    store.rollback()
+    return rows
 
 
 def _per_second(operation: Callable[[str], object], arguments: Sequence[str]) -> str:

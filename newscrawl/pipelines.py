@@ -356,10 +356,11 @@ class DuplicatePipeline:
             raise Rejected("duplicate", f"already emitted as {url}", item)
         if (first := self.store.claim(fingerprint, url)) is not None:
             raise Rejected("duplicate", f"same body as {first}", item)
-        if near := self.store.near_duplicate_of(body, exclude_url=url):
+        sketch = self.store.sketch(body)  # MinHash once, for the check and the record
+        if near := self.store.near_duplicate_of(sketch, exclude_url=url):
             raise Rejected("duplicate", f"near-duplicate of {near}", item)
         self.store.stage(Emitted(url=url, canonical_url=adapter.get("canonicalUrl"),
                                  fingerprint=fingerprint, modified=adapter.get("dateModified"),
                                  emitted_at=datetime.now(UTC).isoformat(timespec="seconds")),
-                         body)
+                         sketch)
         return item

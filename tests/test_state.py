@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -10,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -106,31 +108,31 @@ def open_store(uri: str) -> Iterator[Callable[..., StateStore]]:
 def test_staged_records_are_invisible_to_other_stores_until_commit(open_store):
     writer, reader = open_store(), open_store()
     first, second = article(1), article(2, canonical_url=None, modified=None)
-    writer.stage(first, ARTICLE)
-    writer.stage(second, OTHER)
+    writer.stage(first, writer.sketch(ARTICLE))
+    writer.stage(second, writer.sketch(OTHER))
 
     assert writer.lookup(first.url) == first
     assert reader.lookup(first.url) is None
     assert reader.lookup(second.url) is None
     assert reader.first_with_fingerprint(first.fingerprint) is None
-    assert reader.near_duplicate_of(COPY) is None
+    assert reader.near_duplicate_of(reader.sketch(COPY)) is None
     assert reader.stats()["articles"] == 0
 
     assert writer.commit() == 2
     assert reader.lookup(first.url) == first
     assert reader.lookup(second.url) == second  # None fields round-trip as None
     assert reader.first_with_fingerprint(first.fingerprint) == first.url
-    assert reader.near_duplicate_of(COPY) == first.url
+    assert reader.near_duplicate_of(reader.sketch(COPY)) == first.url
     assert writer.stats()["staged"] == 0
 
 
 def test_rollback_discards_staged_records(open_store):
     writer, reader = open_store(), open_store()
-    writer.stage(article(1), ARTICLE)
+    writer.stage(article(1), writer.sketch(ARTICLE))
     writer.rollback()
 
     assert writer.lookup(article(1).url) is None
-    assert writer.near_duplicate_of(COPY) is None
+    assert writer.near_duplicate_of(writer.sketch(COPY)) is None
     assert writer.commit() == 0
     assert reader.lookup(article(1).url) is None
     assert reader.stats()["articles"] == 0
@@ -142,10 +144,10 @@ def test_a_killed_run_leaves_only_what_it_committed(uri, open_store):
         from newscrawl.state import Emitted, open_state_store
         store = open_state_store({uri!r})
         store.stage(Emitted({article(1).url!r}, None, {"a" * 32!r}, "2025-10-28T09:00:00Z", None),
-                    "committed body")
+                    store.sketch("committed body"))
         store.commit()
         store.stage(Emitted({article(2).url!r}, None, {"b" * 32!r}, "2025-10-28T09:01:00Z", None),
-                    "staged body")
+                    store.sketch("staged body"))
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True,
@@ -161,7 +163,7 @@ def test_a_killed_run_leaves_only_what_it_committed(uri, open_store):
 def test_lookup_by_url_or_canonical_url(open_store):
     writer = open_store()
     record = article(1)
-    writer.stage(record, ARTICLE)
+    writer.stage(record, writer.sketch(ARTICLE))
     assert writer.lookup(record.canonical_url) == record  # staged
 
     writer.commit()
@@ -174,13 +176,13 @@ def test_lookup_by_url_or_canonical_url(open_store):
 def test_first_with_fingerprint_keeps_the_first_url(open_store):
     store = open_store()
     first, copy = article(1), article(2, fingerprint=article(1).fingerprint)
-    store.stage(first, ARTICLE)
+    store.stage(first, store.sketch(ARTICLE))
     store.commit()
-    store.stage(copy, ARTICLE)
+    store.stage(copy, store.sketch(ARTICLE))
     assert store.first_with_fingerprint(first.fingerprint) == first.url
 
     store.commit()
-    store.stage(article(3), OTHER)
+    store.stage(article(3), store.sketch(OTHER))
     assert store.first_with_fingerprint(article(3).fingerprint) == article(3).url  # staged
     assert open_store().first_with_fingerprint(first.fingerprint) == first.url
     assert store.first_with_fingerprint("f" * 32) is None
@@ -191,25 +193,25 @@ def test_near_duplicate_found_for_an_edited_copy_not_for_another_report(open_sto
     shared, other = shingles(ARTICLE), shingles(COPY)
     assert 0.85 < len(shared & other) / len(shared | other) < 0.95
     writer = open_store()
-    writer.stage(article(1), ARTICLE)
+    writer.stage(article(1), writer.sketch(ARTICLE))
     writer.commit()
 
     reader = open_store()
-    assert reader.near_duplicate_of(COPY) == article(1).url
-    assert reader.near_duplicate_of(OTHER) is None
-    assert reader.near_duplicate_of(COPY, exclude_url=article(1).url) is None
-    assert reader.near_duplicate_of("") is None
+    assert reader.near_duplicate_of(reader.sketch(COPY)) == article(1).url
+    assert reader.near_duplicate_of(reader.sketch(OTHER)) is None
+    assert reader.near_duplicate_of(reader.sketch(COPY), exclude_url=article(1).url) is None
+    assert reader.near_duplicate_of(reader.sketch("")) is None
 
 
 def test_duplicates_within_the_staged_overlay_are_found(open_store):
     store = open_store()
     record = article(1)
-    store.stage(record, ARTICLE)
+    store.stage(record, store.sketch(ARTICLE))
 
     assert store.lookup(record.canonical_url) == record
     assert store.first_with_fingerprint(record.fingerprint) == record.url
-    assert store.near_duplicate_of(COPY) == record.url
-    assert store.near_duplicate_of(OTHER) is None
+    assert store.near_duplicate_of(store.sketch(COPY)) == record.url
+    assert store.near_duplicate_of(store.sketch(OTHER)) is None
 
 
 MOVED = "https://tin.example.vn/thoi-su/da-chuyen.html"
@@ -219,19 +221,20 @@ def test_restaging_a_url_replaces_its_record_and_bands(open_store):
     store = open_store()
     old = article(1)
     new = article(1, canonical_url=MOVED, fingerprint=article(9).fingerprint, modified=None)
-    store.stage(old, ARTICLE)
+    store.stage(old, store.sketch(ARTICLE))
     store.commit()
-    store.stage(new, OTHER)  # an update
+    store.stage(new, store.sketch(OTHER))  # an update
     assert store.lookup(old.url) == new
-    assert store.near_duplicate_of(COPY) is None  # the staged version hides the stored one
+    # the staged version hides the stored one
+    assert store.near_duplicate_of(store.sketch(COPY)) is None
 
     assert store.commit() == 1
     reader = open_store()
     assert reader.lookup(old.url) == new  # no field of the old version survives
     assert reader.lookup(MOVED) == new
     assert reader.lookup(old.canonical_url) is None
-    assert reader.near_duplicate_of(OTHER) == old.url
-    assert reader.near_duplicate_of(COPY) is None
+    assert reader.near_duplicate_of(reader.sketch(OTHER)) == old.url
+    assert reader.near_duplicate_of(reader.sketch(COPY)) is None
     stats = reader.stats()
     assert stats["articles"] == 1
     # The old body's band keys are gone, not merely outvoted by the signature check.
@@ -241,22 +244,34 @@ def test_restaging_a_url_replaces_its_record_and_bands(open_store):
 
 def test_restaging_within_a_run_keeps_one_record(open_store):
     store = open_store()
-    store.stage(article(1), ARTICLE)
-    store.stage(article(1, canonical_url=MOVED, modified=None), OTHER)
+    store.stage(article(1), store.sketch(ARTICLE))
+    store.stage(article(1, canonical_url=MOVED, modified=None), store.sketch(OTHER))
 
     assert store.lookup(article(1).canonical_url) is None
-    assert store.near_duplicate_of(COPY) is None
-    assert store.near_duplicate_of(OTHER) == article(1).url
+    assert store.near_duplicate_of(store.sketch(COPY)) is None
+    assert store.near_duplicate_of(store.sketch(OTHER)) == article(1).url
     assert store.commit() == 1
     assert open_store().lookup(MOVED) == article(1, canonical_url=MOVED, modified=None)
+
+
+def test_a_url_restaged_with_another_body_keeps_both_first_fingerprints(open_store):
+    store = open_store()
+    store.stage(article(1), store.sketch(ARTICLE))
+    store.stage(article(1, fingerprint=article(9).fingerprint), store.sketch(OTHER))
+    store.stage(article(2, fingerprint=article(9).fingerprint), store.sketch(OTHER))
+    assert store.commit() == 2
+
+    reader = open_store()
+    assert reader.first_with_fingerprint(article(1).fingerprint) == article(1).url
+    assert reader.first_with_fingerprint(article(9).fingerprint) == article(1).url
 
 
 def test_stats_and_reset(open_store):
     store = open_store()
     for n in range(3):
-        store.stage(article(n), f"{ARTICLE} Cập nhật lần {n}.")
+        store.stage(article(n), store.sketch(f"{ARTICLE} Cập nhật lần {n}."))
     store.commit()
-    store.stage(article(3), OTHER)
+    store.stage(article(3), store.sketch(OTHER))
 
     stats = store.stats()
     assert (stats["articles"], stats["fingerprints"], stats["staged"]) == (3, 3, 1)
@@ -266,30 +281,31 @@ def test_stats_and_reset(open_store):
     stats = store.stats()
     assert (stats["articles"], stats["fingerprints"], stats["staged"]) == (0, 0, 0)
     assert store.lookup(article(0).url) is None
-    assert store.near_duplicate_of(ARTICLE) is None
-    store.stage(article(4), ARTICLE)  # still usable
+    assert store.near_duplicate_of(store.sketch(ARTICLE)) is None
+    store.stage(article(4), store.sketch(ARTICLE))  # still usable
     assert store.commit() == 1
 
 
 def test_changed_near_duplicate_settings_are_refused_until_reset(open_store):
     writer = open_store()
-    writer.stage(article(1), ARTICLE)
+    writer.stage(article(1), writer.sketch(ARTICLE))
     writer.commit()
 
     stricter = open_store(near_duplicate_threshold=0.9)
     assert stricter.lookup(article(1).url) == article(1)  # exact lookups still work
     with pytest.raises(StateConfigError, match="reset"):
-        stricter.near_duplicate_of(COPY)
+        stricter.near_duplicate_of(stricter.sketch(COPY))
     with pytest.raises(StateConfigError):
-        stricter.stage(article(2), OTHER)
+        stricter.stage(article(2), stricter.sketch(OTHER))
     stricter.reset()
-    stricter.stage(article(2), OTHER)
+    stricter.stage(article(2), stricter.sketch(OTHER))
     assert stricter.commit() == 1
 
 
 def test_stage_rejects_a_malformed_fingerprint(open_store):
+    store = open_store()
     with pytest.raises(ValueError, match="fingerprint"):
-        open_store().stage(article(1, fingerprint="not-a-hash"), ARTICLE)
+        store.stage(article(1, fingerprint="not-a-hash"), store.sketch(ARTICLE))
 
 
 def test_band_keys_are_those_of_datasketch_minhashlsh():
@@ -322,7 +338,7 @@ def test_only_candidates_at_or_above_the_threshold_are_reported():
 def test_sqlite_file_is_wal_with_compact_signatures(tmp_path):
     path = tmp_path / "state.db"
     with open_state_store(str(path)) as store:
-        store.stage(article(1), ARTICLE)
+        store.stage(article(1), store.sketch(ARTICLE))
         store.commit()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -337,7 +353,7 @@ def test_sqlite_file_is_wal_with_compact_signatures(tmp_path):
 def test_sqlite_uri_forms(uri, created, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with open_state_store(uri.format(tmp=tmp_path)) as store:
-        store.stage(article(1), ARTICLE)
+        store.stage(article(1), store.sketch(ARTICLE))
         store.commit()
     assert (tmp_path / created).is_file()
 
@@ -354,8 +370,8 @@ def test_redis_ttl_is_set_on_every_key_written(redis_server_url):  # noqa: F811
 
     for prefix, ttl_days in (("ttl:", 2.0), ("forever:", None)):
         with open_state_store(redis_server_url, prefix=prefix, ttl_days=ttl_days) as store:
-            store.stage(article(1), ARTICLE)
-            store.stage(article(2, fingerprint=article(1).fingerprint), OTHER)
+            store.stage(article(1), store.sketch(ARTICLE))
+            store.stage(article(2, fingerprint=article(1).fingerprint), store.sketch(OTHER))
             store.commit()
     with redis.Redis.from_url(redis_server_url) as client:
         expiring = {key: client.ttl(key) for key in client.scan_iter(match="ttl:*")}
@@ -375,8 +391,8 @@ def _cli(uri: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_stats_lookup_reset(uri, open_store):
     store = open_store()
-    store.stage(article(1), ARTICLE)
-    store.stage(article(2), OTHER)
+    store.stage(article(1), store.sketch(ARTICLE))
+    store.stage(article(2), store.sketch(OTHER))
     store.commit()
 
     assert json.loads(_cli(uri, "stats").stdout)["articles"] == 2
@@ -397,3 +413,90 @@ def test_cli_refuses_a_missing_sqlite_file(tmp_path):
     assert run.returncode == 2
     assert "no state database" in run.stderr
     assert not (tmp_path / "missing.db").exists()
+
+
+def _traced_growth(operation: Callable[[], object]) -> tuple[int, int]:
+    """(bytes still allocated after, peak bytes during) ``operation``, as tracemalloc sees them."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        operation()
+        gc.collect()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return after - before, peak - before
+
+
+def test_staged_records_are_not_held_in_python_memory(tmp_path):
+    # The in-memory overlay this replaced kept ~5 KiB a record (the record, its signature array,
+    # its band keys and their index entries): ~100 MB for these 20,000. What may stay on the
+    # Python heap is O(1): 2 MB would already be 100 bytes a record. The overlay is the same
+    # for both backends; SQLite's commit is one transaction fed by a stream, so it stays small.
+    count = 20_000
+    texts = [f"tin số {n} đã phát" for n in range(count)]  # one shingle: 14 band keys, cheaply
+    records = [article(n, fingerprint=hashlib.md5(text.encode()).hexdigest())
+               for n, text in enumerate(texts)]
+    store = open_state_store(str(tmp_path / "state.db"))
+    sketches = [store.sketch(text) for text in texts]  # the caller's, allocated before tracing
+
+    def stage_all() -> None:
+        for record, sketch in zip(records, sketches, strict=True):
+            store.stage(record, sketch)
+
+    kept, _ = _traced_growth(stage_all)
+    assert kept < 2 * 2**20, f"{kept / 2**20:.1f} MiB kept for {count} staged records"
+    assert store.stats()["staged"] == count
+    assert store.lookup(records[123].canonical_url) == records[123]
+    assert store.first_with_fingerprint(records[456].fingerprint) == records[456].url
+    assert store.near_duplicate_of(sketches[-1]) == records[-1].url
+
+    kept, peak = _traced_growth(store.commit)
+    assert peak < 2 * 2**20, f"{peak / 2**20:.1f} MiB at the peak of a {count}-record commit"
+    assert store.stats()["articles"] == count
+    assert store.lookup(records[-1].url) == records[-1]
+    store.close()
+
+
+def test_a_redis_commit_larger_than_a_batch_persists_every_record(redis_server_url,  # noqa: F811
+                                                                  monkeypatch):
+    from newscrawl.state.redis_store import RedisStateStore
+
+    batches: list[int] = []
+    persist_batch = RedisStateStore._persist_batch
+
+    def counted(self: RedisStateStore, batch: list) -> None:
+        batches.append(len(batch))
+        persist_batch(self, batch)
+
+    monkeypatch.setattr(RedisStateStore, "commit_batch", 3)
+    monkeypatch.setattr(RedisStateStore, "_persist_batch", counted)
+    texts = [f"bài số {n} về lũ" for n in range(8)]  # one shingle each
+    records = [article(n) for n in range(7)] + [article(7, fingerprint=article(0).fingerprint)]
+    with open_state_store(redis_server_url, prefix="batches:") as writer:
+        for record, text in zip(records, texts, strict=True):
+            writer.stage(record, writer.sketch(text))
+        records[2] = article(2, canonical_url=MOVED)  # re-staged: still one record
+        writer.stage(records[2], writer.sketch(texts[2]))
+        assert writer.commit() == 8
+    assert batches == [3, 3, 2]
+
+    with open_state_store(redis_server_url, prefix="batches:") as reader:
+        for record, text in zip(records, texts, strict=True):
+            assert reader.lookup(record.url) == record
+            assert reader.near_duplicate_of(reader.sketch(text)) == record.url
+        assert reader.lookup(MOVED) == records[2]
+        assert reader.first_with_fingerprint(article(0).fingerprint) == article(0).url
+        assert reader.first_with_fingerprint(article(6).fingerprint) == article(6).url
+        assert reader.stats()["band_sets"] == 8 * NearDuplicateHasher().bands
+
+
+def test_a_sketch_is_only_accepted_by_a_store_with_its_parameters(open_store):
+    store, stricter = open_store(), open_store(near_duplicate_threshold=0.9)
+    with pytest.raises(ValueError, match="sketch"):
+        stricter.near_duplicate_of(store.sketch(COPY))
+    with pytest.raises(ValueError, match="sketch"):
+        stricter.stage(article(1), store.sketch(ARTICLE))
+    assert store.sketch("").signature is None
+    assert store.sketch("").band_keys == ()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from .minhash import Sketch
+
 
 @dataclass(frozen=True)
 class Emitted:
@@ -33,12 +35,17 @@ class StateStore(Protocol):
         concurrent worker), or None when ``url`` may emit it."""
         ...
 
-    def near_duplicate_of(self, text: str, *, exclude_url: str | None = None) -> str | None:
-        """The URL of an emitted body whose estimated Jaccard with ``text`` is >= threshold."""
+    def sketch(self, text: str) -> Sketch:
+        """The MinHash signature and band keys of a normalized body, for the two calls below."""
         ...
 
-    def stage(self, record: Emitted, text: str) -> None:
-        """Remember an emitted article for this run; ``text`` is its normalized body."""
+    def near_duplicate_of(self, sketch: Sketch, *, exclude_url: str | None = None) -> str | None:
+        """The URL of an emitted body whose estimated Jaccard with the sketched body is >= the
+        threshold."""
+        ...
+
+    def stage(self, record: Emitted, sketch: Sketch) -> None:
+        """Remember an emitted article for this run; ``sketch`` is its body's."""
         ...
 
     def commit(self) -> int:

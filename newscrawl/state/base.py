@@ -1,17 +1,18 @@
-"""Logic shared by the backends: the staged overlay and the queries that merge it with storage."""
+"""Logic shared by the backends: the queries that merge the staged overlay with storage."""
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
 from .api import Emitted
-from .minhash import NearDuplicateHasher, Signature
+from .minhash import NearDuplicateHasher, Signature, Sketch
+from .overlay import StagedOverlay, StagedRecord
+
+__all__ = ["BaseStateStore", "StagedRecord", "StateConfigError"]
 
 _FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 
@@ -20,78 +21,12 @@ class StateConfigError(ValueError):
     """The store was built with other near-duplicate parameters than the ones configured."""
 
 
-@dataclass(frozen=True)
-class StagedRecord:
-    record: Emitted
-    signature: Signature | None  # None when the body has no words
-    band_keys: tuple[bytes, ...]
-
-
-class StagedOverlay:
-    """This run's uncommitted records, indexed like storage so in-run duplicates are caught."""
-
-    def __init__(self) -> None:
-        self._records: dict[str, StagedRecord] = {}
-        self._canonical: dict[str, str] = {}
-        self._first_url: dict[str, str] = {}  # fingerprint -> first URL staged with it
-        self._bands: defaultdict[tuple[int, bytes], set[str]] = defaultdict(set)
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __contains__(self, url: str) -> bool:
-        return url in self._records
-
-    def add(self, staged: StagedRecord) -> None:
-        record = staged.record
-        previous = self._records.get(record.url)
-        if previous is not None:
-            self._unindex(previous)
-        self._records[record.url] = staged
-        if record.canonical_url:
-            self._canonical[record.canonical_url] = record.url
-        self._first_url.setdefault(record.fingerprint, record.url)
-        for band in enumerate(staged.band_keys):
-            self._bands[band].add(record.url)
-
-    def _unindex(self, staged: StagedRecord) -> None:
-        url, canonical = staged.record.url, staged.record.canonical_url
-        if canonical and self._canonical.get(canonical) == url:
-            del self._canonical[canonical]
-        for band in enumerate(staged.band_keys):
-            self._bands[band].discard(url)
-
-    def lookup(self, url: str) -> Emitted | None:
-        staged = self._records.get(url) or self._records.get(self._canonical.get(url, ""))
-        return staged.record if staged else None
-
-    def first_url(self, fingerprint: str) -> str | None:
-        return self._first_url.get(fingerprint)
-
-    def candidates(self, band_keys: Iterable[bytes]) -> dict[str, Signature]:
-        """Staged URLs sharing a band key, with their signatures."""
-        urls = set().union(*(self._bands.get(band, ()) for band in enumerate(band_keys)))
-        # Only records with a signature have band keys.
-        return {url: signature for url in urls
-                if (signature := self._records[url].signature) is not None}
-
-    def records(self) -> list[StagedRecord]:
-        return list(self._records.values())
-
-    def first_urls(self) -> dict[str, str]:
-        return dict(self._first_url)
-
-    def clear(self) -> None:
-        for index in (self._records, self._canonical, self._first_url, self._bands):
-            index.clear()
-
-
 class BaseStateStore(ABC):
     """A ``StateStore`` whose backend only reads and writes committed data."""
 
     def __init__(self, hasher: NearDuplicateHasher) -> None:
         self._hasher = hasher
-        self._staged = StagedOverlay()
+        self._staged = StagedOverlay(hasher.bands)
         self._stored_params = self._stored_lsh_params()
 
     # --- backend -------------------------------------------------------------------------
@@ -111,8 +46,10 @@ class BaseStateStore(ABC):
         """Committed URLs sharing at least one band key, with their signatures."""
 
     @abstractmethod
-    def _persist(self, staged: list[StagedRecord], first_urls: dict[str, str]) -> None:
-        """Write all staged records and fingerprints atomically, replacing records by URL."""
+    def _persist(self, staged: Iterator[StagedRecord]) -> None:
+        """Write the staged records and their ``first_of`` fingerprints, replacing records by
+        URL (a fingerprint already stored keeps its URL). ``staged`` is a stream: a backend
+        must not hold all of it in memory."""
 
     @abstractmethod
     def _stored_stats(self) -> dict[str, int]: ...
@@ -121,7 +58,8 @@ class BaseStateStore(ABC):
     def _clear(self) -> None: ...
 
     @abstractmethod
-    def close(self) -> None: ...
+    def _close(self) -> None:
+        """Release the backend's connection."""
 
     # --- StateStore ----------------------------------------------------------------------
     def lookup(self, url: str) -> Emitted | None:
@@ -138,34 +76,34 @@ class BaseStateStore(ABC):
         first = self.first_with_fingerprint(fingerprint)
         return first if first not in (None, url) else None
 
-    def near_duplicate_of(self, text: str, *, exclude_url: str | None = None) -> str | None:
-        self._require_same_lsh_params()
-        signature = self._hasher.signature(text)
-        if signature is None:
+    def sketch(self, text: str) -> Sketch:
+        return self._hasher.sketch(text)
+
+    def near_duplicate_of(self, sketch: Sketch, *, exclude_url: str | None = None) -> str | None:
+        self._require_same_lsh_params(sketch)
+        if sketch.signature is None:
             return None
-        keys = self._hasher.band_keys(signature)
         # A staged URL will replace its committed version, bands included.
-        candidates = {url: stored for url, stored in self._load_candidates(keys).items()
+        candidates = {url: stored for url, stored in self._load_candidates(sketch.band_keys).items()
                       if url not in self._staged}
-        candidates.update(self._staged.candidates(keys))
+        candidates.update(self._staged.candidates(sketch.band_keys))
         if exclude_url:
             candidates.pop(exclude_url, None)
-        return self._hasher.best_match(signature, candidates)
+        return self._hasher.best_match(sketch.signature, candidates)
 
-    def stage(self, record: Emitted, text: str) -> None:
-        self._require_same_lsh_params()
+    def stage(self, record: Emitted, sketch: Sketch) -> None:
+        self._require_same_lsh_params(sketch)
         if not _FINGERPRINT.fullmatch(record.fingerprint):
             raise ValueError(f"fingerprint must be 32 lowercase hex chars: {record.fingerprint!r}")
-        signature = self._hasher.signature(text)
-        self._staged.add(StagedRecord(record, signature, self._hasher.band_keys(signature)))
+        self._staged.add(StagedRecord(record, sketch.signature, sketch.band_keys))
 
     def commit(self) -> int:
-        staged = self._staged.records()
-        if staged:
-            self._persist(staged, self._staged.first_urls())
+        count = len(self._staged)
+        if count:
+            self._persist(self._staged.records())
             self._stored_params = self._hasher.params
         self._staged.clear()
-        return len(staged)
+        return count
 
     def rollback(self) -> None:
         self._staged.clear()
@@ -178,7 +116,14 @@ class BaseStateStore(ABC):
         self._staged.clear()
         self._stored_params = None
 
-    def _require_same_lsh_params(self) -> None:
+    def close(self) -> None:
+        self._staged.close()
+        self._close()
+
+    def _require_same_lsh_params(self, sketch: Sketch) -> None:
+        if sketch.params != self._hasher.params:
+            raise ValueError(f"sketch made with near-duplicate parameters [{sketch.params}], "
+                             f"this store uses [{self._hasher.params}]: use its sketch()")
         if self._stored_params not in (None, self._hasher.params):
             raise StateConfigError(
                 f"state store was built with near-duplicate parameters [{self._stored_params}], "

@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -69,6 +70,15 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return _optimal_param(threshold, num_perm, *_WEIGHTS)
 
 
+@dataclass(frozen=True, eq=False)
+class Sketch:
+    """What the near-duplicate checks need of a body, computed once by ``NearDuplicateHasher``."""
+
+    signature: Signature | None  # None for a body without words
+    band_keys: tuple[bytes, ...]  # one a band; () without a signature
+    params: str  # the ``NearDuplicateHasher.params`` it was made with
+
+
 class NearDuplicateHasher:
     """Signatures, band keys and the confirming Jaccard estimate for one threshold/num_perm."""
 
@@ -101,6 +111,11 @@ class NearDuplicateHasher:
         minhash = self._template.copy()
         minhash.update_batch(tokens)
         return minhash.hashvalues
+
+    def sketch(self, text: str) -> Sketch:
+        """The text's signature and band keys."""
+        signature = self.signature(text)
+        return Sketch(signature, self.band_keys(signature), self.params)
 
     def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
         """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them.

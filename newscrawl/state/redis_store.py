@@ -1,4 +1,11 @@
-"""Redis backend for distributed crawls: each commit one MULTI/EXEC pipeline.
+"""Redis backend for distributed crawls: a commit is MULTI/EXEC pipelines of 1,000 articles.
+
+Each batch is atomic: an article, its canonical and band keys and the fingerprints it was first
+with are written together. A commit of more articles than one batch is not: should the process
+die between two batches, the articles of the batches executed are committed and the rest are not,
+so the next run emits those again. The output files may then hold an article twice, never lose
+one (a commit only follows the rename of the run's output file). Batches bound the memory of a
+commit, on the client and in the server's transaction buffer, however many articles a run staged.
 
 Layout under the prefix (default ``newscrawl:``): ``a:<url>`` a hash per article, ``c:<canonical
 url>`` -> url, ``f:<fingerprint>`` -> first url, ``b:<band>:<key hex>`` a set of urls, ``meta``
@@ -10,8 +17,9 @@ signature), so a dangling or stale key costs a lookup, never a wrong answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
+from itertools import islice
 
 import redis
 
@@ -25,6 +33,8 @@ _CLAIM_SECONDS = 86_400
 
 
 class RedisStateStore(BaseStateStore):
+    commit_batch = 1_000  # articles a MULTI/EXEC of a commit
+
     def __init__(self, url: str, hasher: NearDuplicateHasher, *, prefix: str,
                  ttl_days: float | None) -> None:
         if ttl_days is not None and ttl_days <= 0:
@@ -94,15 +104,19 @@ class RedisStateStore(BaseStateStore):
         return pipe.execute()
 
     # --- writes --------------------------------------------------------------------------
-    def _persist(self, staged: list[StagedRecord], first_urls: dict[str, str]) -> None:
+    def _persist(self, staged: Iterator[StagedRecord]) -> None:
+        while batch := list(islice(staged, self.commit_batch)):
+            self._persist_batch(batch)
+
+    def _persist_batch(self, batch: list[StagedRecord]) -> None:
         # Read before MULTI: the replaced versions' band keys, to remove the URL from them.
-        old_blobs = self._signatures(item.record.url for item in staged)
+        old_blobs = self._signatures(item.record.url for item in batch)
         pipe = self._redis.pipeline(transaction=True)
-        for item, old_blob in zip(staged, old_blobs, strict=True):
+        for item, old_blob in zip(batch, old_blobs, strict=True):
             old_signature = signature_from_bytes(old_blob) if old_blob else None
             self._write_article(pipe, item, self._hasher.band_keys(old_signature))
-        for fingerprint, url in first_urls.items():
-            pipe.set(self._key("f", fingerprint), url, nx=True, ex=self._ttl)
+            for fingerprint in item.first_of:
+                pipe.set(self._key("f", fingerprint), item.record.url, nx=True, ex=self._ttl)
         pipe.set(self._prefix + b"meta", self._hasher.params, ex=self._ttl)
         pipe.execute()
 
@@ -157,7 +171,7 @@ class RedisStateStore(BaseStateStore):
         if batch:
             self._redis.unlink(*batch)
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._redis.close()
 
 

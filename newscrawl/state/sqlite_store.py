@@ -94,12 +94,14 @@ class SQLiteStateStore(BaseStateStore):
         return {url: signature_from_bytes(blob)
                 for url, blob in self._db.execute(self._candidates_sql, params)}
 
-    def _persist(self, staged: list[StagedRecord], first_urls: dict[str, str]) -> None:
+    def _persist(self, staged: Iterator[StagedRecord]) -> None:
+        # One transaction, however many records: SQLite spills its dirty pages to the WAL.
         with self._transaction():
-            ids = {item.record.url: self._write_article(item) for item in staged}
-            self._db.executemany(
-                "INSERT OR IGNORE INTO fingerprints (fingerprint, article_id) VALUES (?, ?)",
-                [(fingerprint, ids[url]) for fingerprint, url in first_urls.items()])
+            for item in staged:
+                article_id = self._write_article(item)
+                for fingerprint in item.first_of:
+                    self._db.execute("INSERT OR IGNORE INTO fingerprints (fingerprint, article_id) "
+                                     "VALUES (?, ?)", (fingerprint, article_id))
             self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('lsh', ?)",
                              (self._hasher.params,))
 
@@ -153,7 +155,7 @@ class SQLiteStateStore(BaseStateStore):
                 self._db.execute(f"DELETE FROM {table}")
         self._db.execute("VACUUM")
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._db.close()
 
 

@@ -1,0 +1,185 @@
+"""The staged overlay: this run's uncommitted records, kept off the Python heap.
+
+The records live in a private temporary SQLite database (``sqlite3.connect("")``): an unlinked
+file that SQLite deletes on close, so a crash leaves nothing behind, with a page cache of a few
+MiB. The process therefore stays the same size however many articles a run stages. The tables are
+indexed like the SQLite backend's, so the run's own lookups, first fingerprints and near-duplicate
+candidates see the staged records, and ``records()`` streams them to the backend on commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .api import Emitted
+from .minhash import BAND_KEY_BYTES, Signature, signature_from_bytes, signature_to_bytes
+
+# Nothing here needs to survive the process, or ever be rolled back (``clear`` starts a new
+# file): no journal, no fsync, and one transaction for the file's whole life, so that a stage
+# costs no commit. SQLite spills dirty pages to the file once its page cache is full.
+_PRAGMAS = (
+    "PRAGMA journal_mode = OFF",
+    "PRAGMA synchronous = OFF",
+    "PRAGMA cache_size = -4096",  # KiB: the page cache, i.e. what the overlay adds to the RSS
+    "PRAGMA temp_store = FILE",  # sorts and temporary indexes on disk too
+)
+
+# URLs are indexed by Python's ``hash()``: stable within the process, which is all this database
+# lives for, and cached on the str. ``band_keys`` repeats the bands' keys so that re-staging a URL
+# can delete its previous band rows; ``first_of`` spares ``records()`` a query a record.
+_SCHEMA = """
+CREATE TABLE staged (
+    id INTEGER PRIMARY KEY,  -- staging order; a re-staged URL moves to the end
+    url_key INTEGER NOT NULL,
+    canonical_key INTEGER,
+    url TEXT NOT NULL,
+    canonical_url TEXT,
+    fingerprint TEXT NOT NULL,
+    emitted_at TEXT NOT NULL,
+    modified TEXT,
+    signature BLOB,
+    band_keys BLOB NOT NULL,
+    first_of TEXT NOT NULL  -- StagedRecord.first_of, space-separated
+);
+CREATE INDEX staged_url_key ON staged (url_key);
+CREATE INDEX staged_canonical_key ON staged (canonical_key);
+CREATE TABLE staged_bands (
+    band INTEGER NOT NULL,
+    key BLOB NOT NULL,
+    staged_id INTEGER NOT NULL,
+    PRIMARY KEY (band, key, staged_id)
+) WITHOUT ROWID;
+CREATE TABLE first_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+_RECORD = "url, canonical_url, fingerprint, emitted_at, modified"
+_BY_URL = f"SELECT {_RECORD} FROM staged WHERE url_key = ? AND url = ?"
+_BY_CANONICAL = (f"SELECT {_RECORD} FROM staged WHERE canonical_key = ? AND canonical_url = ? "
+                 "ORDER BY id DESC LIMIT 1")
+_INSERT = """INSERT INTO staged (url_key, canonical_key, url, canonical_url, fingerprint,
+             emitted_at, modified, signature, band_keys, first_of)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_STREAM = f"SELECT {_RECORD}, signature, band_keys, first_of FROM staged ORDER BY id"
+
+
+@dataclass(frozen=True)
+class StagedRecord:
+    record: Emitted
+    signature: Signature | None  # None when the body has no words
+    band_keys: tuple[bytes, ...]
+    # The fingerprints whose first URL in this run is this one: usually its own fingerprint,
+    # none when another URL had the body first, an earlier one when the URL was re-staged.
+    first_of: tuple[str, ...] = ()
+
+
+class StagedOverlay:
+    """This run's uncommitted records, indexed like storage so in-run duplicates are caught."""
+
+    def __init__(self, bands: int) -> None:
+        band_query = "SELECT staged_id FROM staged_bands WHERE band = ? AND key = ?"
+        self._candidates_sql = ("SELECT url, signature FROM staged WHERE id IN ("
+                                + " UNION ".join([band_query] * bands) + ")")
+        self._db = self._open()
+        self._count = 0
+
+    @staticmethod
+    def _open() -> sqlite3.Connection:
+        db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
+        for pragma in _PRAGMAS:
+            db.execute(pragma)
+        db.executescript(_SCHEMA)
+        db.execute("BEGIN")
+        return db
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, url: str) -> bool:
+        return bool(self._count) and self._db.execute(
+            "SELECT 1 FROM staged WHERE url_key = ? AND url = ?", (hash(url), url)
+        ).fetchone() is not None
+
+    def add(self, staged: StagedRecord) -> None:
+        """Stage a record, replacing the one staged before under its URL.
+
+        Without a journal a failing statement is not undone: after an error (a full disk) the
+        overlay may lack this record or the one it replaced, so the next run emits it again.
+        """
+        record = staged.record
+        url_key = hash(record.url)
+        canonical = record.canonical_url
+        signature = signature_to_bytes(staged.signature) if staged.signature is not None else None
+        previous = self._db.execute(
+            "SELECT id, band_keys, first_of FROM staged WHERE url_key = ? AND url = ?",
+            (url_key, record.url)).fetchone()
+        first_of: list[str] = []
+        if previous is not None:
+            previous_id, previous_keys, previous_first_of = previous
+            first_of += previous_first_of.split()
+            self._db.executemany(
+                "DELETE FROM staged_bands WHERE band = ? AND key = ? AND staged_id = ?",
+                _band_rows(_split_keys(previous_keys), previous_id))
+            self._db.execute("DELETE FROM staged WHERE id = ?", (previous_id,))
+        if self._db.execute("INSERT OR IGNORE INTO first_urls (fingerprint, url) VALUES (?, ?)",
+                            (record.fingerprint, record.url)).rowcount:
+            first_of.append(record.fingerprint)
+        staged_id = self._db.execute(_INSERT, (
+            url_key, hash(canonical) if canonical is not None else None, record.url, canonical,
+            record.fingerprint, record.emitted_at, record.modified, signature,
+            b"".join(staged.band_keys), " ".join(first_of))).lastrowid
+        self._db.executemany("INSERT INTO staged_bands (band, key, staged_id) VALUES (?, ?, ?)",
+                             _band_rows(staged.band_keys, staged_id))
+        if previous is None:
+            self._count += 1
+
+    def lookup(self, url: str) -> Emitted | None:
+        if not self._count:
+            return None
+        key = (hash(url), url)
+        row = (self._db.execute(_BY_URL, key).fetchone()
+               or self._db.execute(_BY_CANONICAL, key).fetchone())
+        return Emitted(*row) if row else None
+
+    def first_url(self, fingerprint: str) -> str | None:
+        if not self._count:
+            return None
+        row = self._db.execute("SELECT url FROM first_urls WHERE fingerprint = ?",
+                               (fingerprint,)).fetchone()
+        return row[0] if row else None
+
+    def candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
+        """Staged URLs sharing a band key, with their signatures (only those have band keys)."""
+        if not self._count or not band_keys:
+            return {}
+        params = [value for band in enumerate(band_keys) for value in band]
+        return {url: signature_from_bytes(blob)
+                for url, blob in self._db.execute(self._candidates_sql, params)}
+
+    def records(self) -> Iterator[StagedRecord]:
+        """The staged records one at a time, in staging order (for ``_persist`` to stream)."""
+        for *fields, signature, band_keys, first_of in self._db.execute(_STREAM):
+            yield StagedRecord(
+                Emitted(*fields),
+                signature_from_bytes(signature) if signature is not None else None,
+                _split_keys(band_keys),
+                tuple(first_of.split()))
+
+    def clear(self) -> None:
+        """Forget the staged records: a fresh temporary file, the old one's space returned."""
+        self._db.close()
+        self._db = self._open()
+        self._count = 0
+
+    def close(self) -> None:
+        self._db.close()
+        self._count = 0
+
+
+def _split_keys(blob: bytes) -> tuple[bytes, ...]:
+    return tuple(blob[i:i + BAND_KEY_BYTES] for i in range(0, len(blob), BAND_KEY_BYTES))
+
+
+def _band_rows(band_keys: tuple[bytes, ...], staged_id: int) -> list[tuple[int, bytes, int]]:
+    return [(band, key, staged_id) for band, key in enumerate(band_keys)]
