@@ -7,8 +7,9 @@
 
 Pages are served on 127.0.0.1: the 181 real pages of ``../shared/aeb/html/*.html.gz`` when they
 exist (each under ``--copies`` URLs, decompressed on the fly, listed in a sitemap), else the demo
-site's generated pages. Figures: trafilatura alone (one process, newscrawl's options, the same
-HTML read from disk); ``scrapy crawl news`` (the console script) with the extraction pool off and
+site's generated pages. Figures: trafilatura alone (one process, the same HTML read from disk,
+newscrawl's options) doing newscrawl's job, text and metadata (``with_metadata=True``), and
+text only; ``scrapy crawl news`` (the console script) with the extraction pool off and
 on: pages/s, CPU per page over the whole process tree, peak RSS and PSS summed over the tree; and
 where a page's CPU goes (decode, parse, trafilatura, cleaning, duplicate filter timed in this
 process on the same pages; Scrapy and the rest = crawl CPU minus those).
@@ -62,8 +63,8 @@ CRAWL_SETTINGS = ("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0",
 # The cleaning chain: the configured pipelines between extraction and the duplicate filter.
 CLEANING = ("NormalizePipeline", "SpamTitlePipeline", "BodyRepairPipeline", "FooterPipeline",
             "QualityPipeline")
-TRAFILATURA_OPTIONS = {"with_metadata": True, "include_comments": False,
-                       "include_tables": True, "include_images": False, "deduplicate": False}
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True,
+                       "include_images": False, "deduplicate": False}
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -175,11 +176,12 @@ def _fetch(url: str) -> bytes:
 
 # -- in-process measurements ---------------------------------------------------------------
 
-def trafilatura_alone(pages: Sequence[tuple[str, bytes]]) -> float:
+def trafilatura_alone(pages: Sequence[tuple[str, bytes]], *, with_metadata: bool) -> float:
     """Pages/s of trafilatura alone, one process, on the HTML as read from disk."""
     started = time.perf_counter()
     for url, body in pages:
-        trafilatura.bare_extraction(body, url=url, **TRAFILATURA_OPTIONS)
+        trafilatura.bare_extraction(body, url=url, with_metadata=with_metadata,
+                                    **TRAFILATURA_OPTIONS)
     return len(pages) / (time.perf_counter() - started)
 
 
@@ -204,8 +206,7 @@ def measure_split(pages: Sequence[tuple[str, bytes]], state_dir: Path) -> dict[s
     extract, clean = in_process_extraction(), cleaning_chain()
     deduplicate = DuplicatePipeline(open_state_store(f"sqlite:{state_dir}/state.sqlite"))
     with (patch.object(extraction, "_parse", timed("parse", extraction._parse)),
-          patch.object(extraction, "_trafilatura",
-                       timed("trafilatura", extraction._trafilatura))):
+          patch.object(extraction, "_main_text", timed("trafilatura", extraction._main_text))):
         for url, body in pages:
             text = timed("decode", decode_html)(body, "text/html").text
             article = timed("extraction", extract)(Page(url=url, html=text, site="bench",
@@ -363,20 +364,25 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.0f} MB"
 
 
-def print_speed(corpus: Corpus, alone: float, split: dict[str, float],
+def print_speed(corpus: Corpus, alone: dict[str, float], split: dict[str, float],
                 crawls: list[Crawl]) -> None:
     print(f"\n{corpus.description}: {corpus.urls} article URLs crawled; "
           f"{len(corpus.pages)} distinct pages timed in-process; {os.cpu_count()} cores\n")
-    print(f"{'':40}{'pages/s':>9}{'x alone':>9}{'CPU ms/page':>13}{'peak RSS':>10}"
+    print(f"{'':44}{'pages/s':>9}{'x alone':>9}{'x text':>8}{'CPU ms/page':>13}{'peak RSS':>10}"
           f"{'peak PSS':>10}")
-    print(f"{'trafilatura alone, 1 process, from disk':40}{alone:9.1f}{1:9.2f}"
-          f"{1000 / alone:13.1f}")
+    full, text = alone["metadata"], alone["text"]
+    for label, rate in (("trafilatura alone, text + metadata", full),
+                        ("trafilatura alone, text only", text)):
+        print(f"{label:44}{rate:9.1f}{rate / full:9.2f}{rate / text:8.2f}{1000 / rate:13.1f}")
     for run in crawls:
-        print(f"{'crawl, ' + _workers_label(run.workers):40}{run.pages_per_second:9.1f}"
-              f"{run.pages_per_second / alone:9.2f}{run.cpu / run.pages * 1000:13.1f}"
+        rate = run.pages_per_second
+        print(f"{'crawl, ' + _workers_label(run.workers):44}{rate:9.1f}{rate / full:9.2f}"
+              f"{rate / text:8.2f}{run.cpu / run.pages * 1000:13.1f}"
               f"{_mb(run.peak('rss')):>10}{_mb(run.peak('pss')):>10}")
-    print("\n(trafilatura alone: wall time; crawls: pages through the pipelines / wall time of "
-          "the scrapy process, start-up included; CPU and memory: the whole process tree)")
+    print("\n(trafilatura alone: one process, from disk, wall time; x alone: against text + "
+          "metadata, newscrawl's job; x text: against text only; crawls: pages through the "
+          "pipelines / wall time of the scrapy process, start-up included; CPU and memory: the "
+          "whole process tree)")
     for run in crawls:
         crawl_cpu = run.samples[-1].crawl_cpu if run.samples else 0.0
         print(f"  {_workers_label(run.workers)}: {run.pages} pages ({run.emitted} emitted), "
@@ -389,7 +395,7 @@ def print_speed(corpus: Corpus, alone: float, split: dict[str, float],
 def _print_split(split: dict[str, float], crawls: list[Crawl]) -> None:
     rows = [("decode (newscrawl.encoding)", split["decode"]),
             ("HTML parse (lxml)", split["parse"]),
-            ("structured data (JSON-LD, meta, dates)",
+            ("metadata (JSON-LD, meta, dates, fallbacks)",
              split["extraction"] - split["parse"] - split["trafilatura"]),
             ("trafilatura", split["trafilatura"]),
             ("cleaning (Normalize .. Quality)", split["cleaning"]),
@@ -449,7 +455,8 @@ def main(argv: list[str] | None = None) -> None:
     use_aeb = not args.generated and AEB_PAGES.is_dir()
     with (aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000)
           ) as corpus, tempfile.TemporaryDirectory() as state_dir:
-        alone = trafilatura_alone(corpus.pages)
+        alone = {"metadata": trafilatura_alone(corpus.pages, with_metadata=True),
+                 "text": trafilatura_alone(corpus.pages, with_metadata=False)}
         split = measure_split(corpus.pages, Path(state_dir))
         crawls = [crawl(corpus, workers, extra=args.set) for workers in args.workers]
     print_speed(corpus, alone, split, crawls)

@@ -27,6 +27,9 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document, set_date_params
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
+from newscrawl.extracted import Extraction, NotExtractable
+
+__all__ = ["Extraction", "NotExtractable", "extract_article"]
 
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                   "blogposting", "opinionnewsarticle", "backgroundnewsarticle", "report"}
@@ -49,31 +52,6 @@ _MAX_NAME_WORDS = 6
 # up to 0.70; og:type=website (also common on articles) lowers the bar.
 _LISTING_LINK_DENSITY = 0.8
 _WEBSITE_LINK_DENSITY = 0.5
-
-
-class NotExtractable(Exception):
-    def __init__(self, reason: str, evidence: str = "") -> None:
-        super().__init__(reason, evidence)  # both in args, so it pickles across processes
-        self.reason = reason
-        self.evidence = evidence
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.evidence}" if self.evidence else self.reason
-
-
-@dataclass
-class Extraction:
-    headline: str | None
-    body: str
-    description: str | None = None
-    canonical_url: str | None = None
-    date_published: str | None = None
-    date_modified: str | None = None
-    authors: list[str] = field(default_factory=list)
-    language: str | None = None
-    image: str | None = None
-    breadcrumbs: list[dict[str, str]] = field(default_factory=list)
-    date_source: str | None = None
 
 
 def _json_ld_nodes(tree: lxml.html.HtmlElement) -> Iterator[Mapping[str, Any]]:

@@ -34,7 +34,7 @@ from newscrawl.cleaning import (
     strip_boilerplate,
 )
 from newscrawl.extensions import IncrementalState
-from newscrawl.extraction import Extraction, NotExtractable, extract_article
+from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
 from newscrawl.registry import DEFAULT_TIMEZONE
 from newscrawl.state import Emitted, StateStore
@@ -60,9 +60,9 @@ def body_fingerprint(body: str) -> str:
 
 
 def _extraction(page: Page) -> partial[Extraction]:
-    """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extraction``:
+    """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extracted``:
     to run it, a worker process need not import this module (Scrapy, the state store)."""
-    return partial(extract_article, page.html, page.url,
+    return partial(extract, page.html, page.url,
                    timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints)
 
 
@@ -106,13 +106,12 @@ class ExtractPipeline:
         workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
         return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats)
 
-    def open_spider(self) -> None:
-        if self.workers:
-            self.pool = _new_pool(self.workers)
-            # Starting workers blocks until the forkserver has imported trafilatura; in a thread
-            # that happens while robots.txt and the sitemaps download, not instead.
-            self._started = asyncio.ensure_future(asyncio.to_thread(_start, self.pool,
-                                                                    self.workers))
+    def _start_pool(self) -> None:
+        """Fork the workers on the first page, not at spider open: a run that skips everything
+        (an incremental run with nothing new) never pays for them. Starting blocks until the
+        forkserver has imported trafilatura; in a thread, the event loop keeps downloading."""
+        self.pool = _new_pool(self.workers)
+        self._started = asyncio.ensure_future(asyncio.to_thread(_start, self.pool, self.workers))
 
     async def close_spider(self) -> None:
         if self._started is not None:
@@ -130,10 +129,11 @@ class ExtractPipeline:
             raise Rejected(exc.reason, exc.evidence) from exc
 
     async def _extract(self, extraction: partial[Extraction]) -> Extraction:
-        if self.pool is None:
+        if not self.workers:
             return extraction()
-        if self._started is not None:
-            await self._started
+        if self.pool is None:
+            self._start_pool()
+        await self._started
         pool = self.pool
         try:
             return await asyncio.wrap_future(pool.submit(extraction))

@@ -152,7 +152,6 @@ def test_in_process_mode_starts_no_process() -> None:
         settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 0}))
 
     async def extract() -> Any:
-        pipeline.open_spider()
         try:
             return await pipeline.process_item(_page(ARTICLE_HTML))
         finally:
@@ -162,6 +161,25 @@ def test_in_process_mode_starts_no_process() -> None:
     article = asyncio.run(extract())
     assert isinstance(article, Article) and "Cửu Long" in article.articleBody
     assert set(psutil.Process().children(recursive=True)) == before
+
+
+def test_the_pool_starts_on_the_first_page_only() -> None:
+    """A run that fetches no article page (everything skipped as emitted) forks no worker."""
+    pipeline = ExtractPipeline.from_crawler(get_crawler(
+        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2}))
+    before = set(psutil.Process().children(recursive=True))
+
+    async def run(pages: list[Page]) -> set[psutil.Process]:
+        try:
+            for page in pages:
+                await pipeline.process_item(page)
+            return set(psutil.Process().children(recursive=True)) - before
+        finally:
+            await pipeline.close_spider()
+
+    assert asyncio.run(run([])) == set()
+    assert pipeline.pool is None
+    assert len(asyncio.run(run([_page(ARTICLE_HTML)]))) >= 3  # forkserver and two workers
 
 
 def test_minus_one_means_one_worker_per_core() -> None:
@@ -178,7 +196,6 @@ def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
                    timezone="Asia/Ho_Chi_Minh")
 
     async def extract_all() -> list[Any]:
-        pipeline.open_spider()
         try:
             # os._exit in place of an extraction: the worker dies as in a parser crash.
             calls = [good, partial(os._exit, 1), good, good, good]
