@@ -5,15 +5,17 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
 from newscrawl.demosite.cp1258 import encode_cp1258
 from newscrawl.encoding import decode_html
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, Thresholds, assess
 from newscrawl.registry import RegistryError, parse_registry, sites_from_arguments
-from newscrawl.spiders.news import NewsSitemap
+from newscrawl.spiders.news import NewsSitemap, NewsSpider
 
 TEXT = "Hội nghị thượng đỉnh Nga-Mỹ diễn ra tại Geneva"
 TZ = "Asia/Ho_Chi_Minh"
@@ -131,3 +133,20 @@ def test_health(stats: dict, reason: str, exit_code: int, problem: str | None) -
     assert health.exit_code == exit_code
     assert (problem is None) == (not health.problems)
     assert problem is None or any(problem in p for p in health.problems)
+
+
+def test_a_url_found_again_adds_the_hints_it_lacked(tmp_path: Path) -> None:
+    """The feed after the news sitemap, or the other way round: one request, both sources' hints."""
+    crawler = get_crawler(NewsSpider, settings_dict={"NEWSCRAWL_OUTPUT_DIR": str(tmp_path)})
+    spider = NewsSpider.from_crawler(crawler, sitemap="http://127.0.0.1:8000/sitemap.xml")
+    site = spider.sites[0]
+    url = "http://127.0.0.1:8000/a-1.html"
+    first = spider._article_request(url, site, {"published": "2025-10-28", "title": "Tin"})
+    again = spider._article_request(url + "?utm_source=rss", site,
+                                    {"lastmod": "2025-10-29T08:00:00+07:00", "title": "Khác"})
+    assert first is not None and again is None
+    assert first.meta["hints"] == {"published": "2025-10-28", "title": "Tin",
+                                   "lastmod": "2025-10-29T08:00:00+07:00"}
+    assert crawler.stats.get_value("newscrawl/found-again") == 1
+    del first  # the request is gone (fetched): a later discovery is a new request again
+    assert spider._article_request(url, site, {}) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from weakref import WeakValueDictionary
 
 import feedparser
 import lxml.etree
@@ -56,6 +57,10 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
 _SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
 
 
+class _Hints(dict[str, str]):
+    """What the sitemaps and feeds said of one URL (a dict that can be weakly referenced)."""
+
+
 class NewsSpider(SitemapSpider):
     name = "news"
 
@@ -68,6 +73,10 @@ class NewsSpider(SitemapSpider):
         self._links = LinkExtractor(unique=True)
         self.state: StateStore | None = None
         self.refetch_window = timedelta(0)
+        # The hints of each URL whose request is still pending, held by the request's meta: a
+        # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
+        # whichever source was parsed first. Entries go with their requests.
+        self._pending_hints: WeakValueDictionary[str, _Hints] = WeakValueDictionary()
 
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
@@ -191,14 +200,20 @@ class NewsSpider(SitemapSpider):
         except ValueError:
             self._count_skip(url, "malformed-url")
             return None
+        if (pending := self._pending_hints.get(url)) is not None:
+            for key, value in hints.items():
+                pending.setdefault(key, value)
+            self.crawler.stats.inc_value("newscrawl/found-again")
+            return None
         update = False
         if self.state is not None and (emitted := self.state.lookup(url)) is not None:
             if not self._is_recent_update(emitted, hints.get("lastmod"), site.timezone):
                 self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
                 return None
             update = True
+        self._pending_hints[url] = pending = _Hints(hints)
         return Request(url, self.parse_article, errback=self.on_error,
-                       meta={"site": site.key, "hints": hints, "update": update})
+                       meta={"site": site.key, "hints": pending, "update": update})
 
     def _is_recent_update(self, emitted: Emitted, lastmod: str | None, timezone: str) -> bool:
         """Whether an emitted article changed since, within the re-fetch window."""
@@ -229,7 +244,7 @@ class NewsSpider(SitemapSpider):
         self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
                    language=site.language, timezone=site.timezone,
-                   hints=response.meta.get("hints", {}),
+                   hints=dict(response.meta.get("hints", {})),
                    downloaded=datetime.now(UTC).isoformat(timespec="seconds"),
                    update=response.meta.get("update", False))
 
