@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .api import Emitted
+from .bandsql import BandIndex
 from .minhash import BAND_KEY_BYTES, Signature, signature_from_bytes, signature_to_bytes
 
 # Nothing here needs to survive the process, or ever be rolled back (``clear`` starts a new
@@ -78,9 +79,7 @@ class StagedOverlay:
     """This run's uncommitted records, indexed like storage so in-run duplicates are caught."""
 
     def __init__(self, bands: int) -> None:
-        band_query = "SELECT staged_id FROM staged_bands WHERE band = ? AND key = ?"
-        self._candidates_sql = ("SELECT url, signature FROM staged WHERE id IN ("
-                                + " UNION ".join([band_query] * bands) + ")")
+        self._bands = BandIndex("staged", "staged_bands", "staged_id", bands)
         self._db = self._open()
         self._count = 0
 
@@ -118,9 +117,7 @@ class StagedOverlay:
         if previous is not None:
             previous_id, previous_keys, previous_first_of = previous
             first_of += previous_first_of.split()
-            self._db.executemany(
-                "DELETE FROM staged_bands WHERE band = ? AND key = ? AND staged_id = ?",
-                _band_rows(_split_keys(previous_keys), previous_id))
+            self._bands.delete(self._db, _split_keys(previous_keys), previous_id)
             self._db.execute("DELETE FROM staged WHERE id = ?", (previous_id,))
         if self._db.execute("INSERT OR IGNORE INTO first_urls (fingerprint, url) VALUES (?, ?)",
                             (record.fingerprint, record.url)).rowcount:
@@ -129,8 +126,7 @@ class StagedOverlay:
             url_key, hash(canonical) if canonical is not None else None, record.url, canonical,
             record.fingerprint, record.emitted_at, record.modified, signature,
             b"".join(staged.band_keys), " ".join(first_of))).lastrowid
-        self._db.executemany("INSERT INTO staged_bands (band, key, staged_id) VALUES (?, ?, ?)",
-                             _band_rows(staged.band_keys, staged_id))
+        self._bands.insert(self._db, staged.band_keys, staged_id)
         if previous is None:
             self._count += 1
 
@@ -153,9 +149,7 @@ class StagedOverlay:
         """Staged URLs sharing a band key, with their signatures (only those have band keys)."""
         if not self._count or not band_keys:
             return {}
-        params = [value for band in enumerate(band_keys) for value in band]
-        return {url: signature_from_bytes(blob)
-                for url, blob in self._db.execute(self._candidates_sql, params)}
+        return self._bands.candidates(self._db, band_keys)
 
     def records(self) -> Iterator[StagedRecord]:
         """The staged records one at a time, in staging order (for ``_persist`` to stream)."""
@@ -180,6 +174,3 @@ class StagedOverlay:
 def _split_keys(blob: bytes) -> tuple[bytes, ...]:
     return tuple(blob[i:i + BAND_KEY_BYTES] for i in range(0, len(blob), BAND_KEY_BYTES))
 
-
-def _band_rows(band_keys: tuple[bytes, ...], staged_id: int) -> list[tuple[int, bytes, int]]:
-    return [(band, key, staged_id) for band, key in enumerate(band_keys)]

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .api import Emitted
+from .bandsql import BandIndex
 from .base import BaseStateStore, StagedRecord
 from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
 
@@ -70,9 +71,7 @@ class SQLiteStateStore(BaseStateStore):
         for pragma in _PRAGMAS:
             self._db.execute(pragma)
         self._db.executescript(_SCHEMA)
-        band_query = "SELECT article_id FROM bands WHERE band = ? AND key = ?"
-        self._candidates_sql = ("SELECT url, signature FROM articles WHERE id IN ("
-                                + " UNION ".join([band_query] * hasher.bands) + ")")
+        self._bands = BandIndex("articles", "bands", "article_id", hasher.bands)
         super().__init__(hasher)
 
     def _stored_lsh_params(self) -> str | None:
@@ -90,9 +89,7 @@ class SQLiteStateStore(BaseStateStore):
         return row[0] if row else None
 
     def _load_candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
-        params = [value for band in enumerate(band_keys) for value in band]
-        return {url: signature_from_bytes(blob)
-                for url, blob in self._db.execute(self._candidates_sql, params)}
+        return self._bands.candidates(self._db, band_keys)
 
     def _persist(self, staged: Iterator[StagedRecord]) -> None:
         # One transaction, however many records: SQLite spills its dirty pages to the WAL.
@@ -121,10 +118,8 @@ class SQLiteStateStore(BaseStateStore):
             article_id, old_blob = row
             self._db.execute(_UPDATE, (*values, article_id))
             old_keys = self._hasher.band_keys(signature_from_bytes(old_blob) if old_blob else None)
-            self._db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND article_id = ?",
-                                 _band_rows(old_keys, article_id))
-        self._db.executemany("INSERT INTO bands (band, key, article_id) VALUES (?, ?, ?)",
-                             _band_rows(item.band_keys, article_id))
+            self._bands.delete(self._db, old_keys, article_id)
+        self._bands.insert(self._db, item.band_keys, article_id)
         return article_id
 
     @contextmanager
@@ -162,6 +157,3 @@ class SQLiteStateStore(BaseStateStore):
 def _url_key(url: str) -> int:
     return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), signed=True)
 
-
-def _band_rows(band_keys: tuple[bytes, ...], article_id: int) -> list[tuple[int, bytes, int]]:
-    return [(band, key, article_id) for band, key in enumerate(band_keys)]
