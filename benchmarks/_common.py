@@ -108,6 +108,7 @@ class Sample:
     pss: int  # proportional set size summed over the tree: shared pages split, not repeated
     cpu: float  # user+sys so far, summed over the process tree (exited processes included)
     processes: int
+    root_rss: int  # the crawl process alone
 
 
 class TreeSampler(threading.Thread):
@@ -137,15 +138,17 @@ class TreeSampler(threading.Thread):
         self.join()
 
     def sample(self) -> None:
-        rss, pss, alive = 0, 0, 0
+        rss, pss, alive, root_rss = 0, 0, 0, 0
         for process in self._tree():
             if (measured := _measure(process)) is None:
                 continue
             self.cpu[process.pid], process_rss, process_pss = measured
             rss, pss, alive = rss + process_rss, pss + process_pss, alive + 1
+            if process.pid == self.root.pid:
+                root_rss = process_rss
         if alive:
-            self.samples.append(
-                Sample(time.monotonic() - self.launched, rss, pss, self.cpu_seconds, alive))
+            self.samples.append(Sample(time.monotonic() - self.launched, rss, pss,
+                                       self.cpu_seconds, alive, root_rss))
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -236,7 +239,7 @@ class CrawlResult:
         return datetime.fromisoformat(finish).timestamp() if finish else None
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -256,7 +259,7 @@ def run_crawl(command: Sequence[str], output_dir: Path, *, timeout: float,
     """Run ``command`` (cwd: the project), sampling its process tree, and read its report."""
     log_path = output_dir / "crawl.log"
     output_dir.mkdir(parents=True, exist_ok=True)
-    children_before, own_before, machine_before = _children_cpu(), _own_cpu(), _machine_cpu()
+    children_before, own_before, machine_before = children_cpu(), _own_cpu(), _machine_cpu()
     with log_path.open("w", encoding="utf-8") as log:
         launched_wall, launched = time.time(), time.monotonic()
         process = subprocess.Popen(list(command), cwd=PROJECT, stdout=log, stderr=log,
@@ -270,7 +273,7 @@ def run_crawl(command: Sequence[str], output_dir: Path, *, timeout: float,
     return CrawlResult(
         command=list(command), returncode=returncode, launched=launched_wall, wall=wall,
         cpu_seconds=sampler.cpu_seconds, root_cpu=sampler.root_cpu_seconds,
-        rusage_cpu=_children_cpu() - children_before,
+        rusage_cpu=children_cpu() - children_before,
         benchmark_cpu=_own_cpu() - own_before, machine_cpu=_machine_cpu() - machine_before,
         samples=sampler.samples,
         peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, peak_processes=sampler.peak_processes,

@@ -22,9 +22,7 @@ import asyncio
 import contextlib
 import ctypes
 import gzip
-import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -39,12 +37,11 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-import psutil
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
+from _common import Sample, TreeSampler, children_cpu, mib, read_report  # noqa: E402
 from scrapy.utils.misc import build_from_crawler, load_object  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
@@ -252,15 +249,6 @@ def _passes(stage: Callable[[Any], Any]) -> Callable[[Any], Any]:
 # -- crawls --------------------------------------------------------------------------------
 
 @dataclass
-class Sample:
-    seconds: float  # since the crawl started
-    rss: int  # bytes, summed over the process tree
-    pss: int  # proportional set size, summed: shared pages counted once
-    crawl_rss: int  # the crawl process alone
-    crawl_cpu: float  # the crawl process alone (its own, not its children's)
-
-
-@dataclass
 class Crawl:
     workers: int
     pages: int  # items through the pipeline chain: emitted + dropped
@@ -268,6 +256,7 @@ class Crawl:
     wall: float  # process start to exit
     elapsed: float  # spider open to close
     cpu: float  # whole process tree
+    root_cpu: float  # the crawl process alone
     samples: list[Sample] = field(default_factory=list)
     exit_code: int = 0
 
@@ -289,58 +278,30 @@ def crawl(corpus: Corpus, workers: int, *, extra: Sequence[str] = (),
                    *_settings(*CRAWL_SETTINGS, f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
                               f"NEWSCRAWL_OUTPUT_DIR={out}", f"NEWSCRAWL_DATA_DIR={out}/data",
                               *extra)]
-        cpu_before = _children_cpu()
-        started = time.perf_counter()
+        cpu_before = children_cpu()
+        started = time.monotonic()
         with (out / "stderr.log").open("w") as log:
             process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-            samples = _sample_memory(process, started, sample_every)
+            sampler = TreeSampler(process.pid, started, sample_every)
+            sampler.start()
             exit_code = process.wait()
-        wall = time.perf_counter() - started
+            sampler.stop()
+        wall = time.monotonic() - started
         _reap_orphans()
         if exit_code not in (0, 3):  # 3: finished, but the health check complained
             sys.exit(f"crawl failed ({exit_code}):\n{(out / 'stderr.log').read_text()[-3000:]}")
-        stats = _report(out).get("stats", {})
+        stats = read_report(out).get("stats", {})
     return Crawl(
         workers=workers,
         pages=stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0),
         emitted=stats.get("item_scraped_count", 0), wall=wall,
-        elapsed=stats.get("elapsed_time_seconds", 0.0), cpu=_children_cpu() - cpu_before,
-        samples=samples, exit_code=exit_code,
+        elapsed=stats.get("elapsed_time_seconds", 0.0), cpu=children_cpu() - cpu_before,
+        root_cpu=sampler.root_cpu_seconds, samples=sampler.samples, exit_code=exit_code,
     )
 
 
 def _settings(*pairs: str) -> list[str]:
     return [arg for pair in pairs for arg in ("-s", pair)]
-
-
-def _report(out: Path) -> dict[str, Any]:
-    reports = sorted(out.glob("*.report.json"))
-    return json.loads(reports[-1].read_text("utf-8")) if reports else {}
-
-
-def _sample_memory(process: subprocess.Popen, started: float, every: float) -> list[Sample]:
-    root = psutil.Process(process.pid)
-    samples = []
-    while process.poll() is None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            samples.append(_sample(root, time.perf_counter() - started))
-        time.sleep(every)
-    return samples
-
-
-def _sample(root: psutil.Process, seconds: float) -> Sample:
-    rss = pss = 0
-    for process in [root, *root.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            memory = process.memory_full_info()
-            rss, pss = rss + memory.rss, pss + memory.pss
-    cpu = root.cpu_times()
-    return Sample(seconds, rss, pss, root.memory_info().rss, cpu.user + cpu.system)
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _become_subreaper() -> None:
@@ -360,16 +321,12 @@ def _reap_orphans() -> None:
 
 # -- report --------------------------------------------------------------------------------
 
-def _mb(size: int) -> str:
-    return f"{size / 2**20:.0f} MB"
-
-
 def print_speed(corpus: Corpus, alone: dict[str, float], split: dict[str, float],
                 crawls: list[Crawl]) -> None:
     print(f"\n{corpus.description}: {corpus.urls} article URLs crawled; "
           f"{len(corpus.pages)} distinct pages timed in-process; {os.cpu_count()} cores\n")
-    print(f"{'':44}{'pages/s':>9}{'x alone':>9}{'x text':>8}{'CPU ms/page':>13}{'peak RSS':>10}"
-          f"{'peak PSS':>10}")
+    print(f"{'':44}{'pages/s':>9}{'x alone':>9}{'x text':>8}{'CPU ms/page':>13}{'peak RSS':>12}"
+          f"{'peak PSS':>12}")
     full, text = alone["metadata"], alone["text"]
     for label, rate in (("trafilatura alone, text + metadata", full),
                         ("trafilatura alone, text only", text)):
@@ -378,13 +335,13 @@ def print_speed(corpus: Corpus, alone: dict[str, float], split: dict[str, float]
         rate = run.pages_per_second
         print(f"{'crawl, ' + _workers_label(run.workers):44}{rate:9.1f}{rate / full:9.2f}"
               f"{rate / text:8.2f}{run.cpu / run.pages * 1000:13.1f}"
-              f"{_mb(run.peak('rss')):>10}{_mb(run.peak('pss')):>10}")
+              f"{mib(run.peak('rss')):>12}{mib(run.peak('pss')):>12}")
     print("\n(trafilatura alone: one process, from disk, wall time; x alone: against text + "
           "metadata, newscrawl's job; x text: against text only; crawls: pages through the "
           "pipelines / wall time of the scrapy process, start-up included; CPU and memory: the "
           "whole process tree)")
     for run in crawls:
-        crawl_cpu = run.samples[-1].crawl_cpu if run.samples else 0.0
+        crawl_cpu = run.root_cpu
         print(f"  {_workers_label(run.workers)}: {run.pages} pages ({run.emitted} emitted), "
               f"{run.wall:.1f} s wall ({run.pages / run.elapsed:.1f} pages/s from spider open "
               f"to close); CPU {run.cpu:.1f} s: crawl process {crawl_cpu:.1f} s, others "
@@ -423,16 +380,16 @@ def print_memory(run: Crawl, every: float) -> None:
     print(f"  {'time':>8}{'tree RSS':>10}{'tree PSS':>10}{'crawl RSS':>11}")
     step = max(1, len(run.samples) // 25)
     for sample in [*run.samples[::step], run.samples[-1]]:
-        print(f"  {sample.seconds:7.0f}s{_mb(sample.rss):>10}{_mb(sample.pss):>10}"
-              f"{_mb(sample.crawl_rss):>11}")
+        print(f"  {sample.seconds:7.0f}s{mib(sample.rss):>10}{mib(sample.pss):>10}"
+              f"{mib(sample.root_rss):>11}")
     # Start: past start-up and the sitemaps' parsing; end: before the closing (pool shut down,
     # state committed).
     start, end = (run.samples[len(run.samples) * share // 100] for share in (10, 95))
     pages = run.pages * (end.seconds - start.seconds) / run.wall
-    print(f"start ({start.seconds:.0f} s): tree RSS {_mb(start.rss)}, crawl process "
-          f"{_mb(start.crawl_rss)}; end ({end.seconds:.0f} s): tree RSS {_mb(end.rss)}, crawl "
-          f"process {_mb(end.crawl_rss)}; growth {(end.rss - start.rss) / pages / 1024:.1f} KB "
-          f"a page; peak tree RSS {_mb(run.peak('rss'))}, PSS {_mb(run.peak('pss'))}")
+    print(f"start ({start.seconds:.0f} s): tree RSS {mib(start.rss)}, crawl process "
+          f"{mib(start.root_rss)}; end ({end.seconds:.0f} s): tree RSS {mib(end.rss)}, crawl "
+          f"process {mib(end.root_rss)}; growth {(end.rss - start.rss) / pages / 1024:.1f} KiB "
+          f"a page; peak tree RSS {mib(run.peak('rss'))}, PSS {mib(run.peak('pss'))}")
 
 
 def main(argv: list[str] | None = None) -> None:
