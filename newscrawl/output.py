@@ -3,13 +3,13 @@ time), and where the state store lives."""
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+
+from newscrawl.distributed.addon import worker_id
 
 # Scrapy's own %(time)s shape, fixed once per run so that the feed and its companions match.
 RUN_STAMP = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
@@ -20,7 +20,7 @@ def default_feed_uri(settings: BaseSettings, spider_name: str) -> str:
     """``<dir>/<spider>-<UTC start>[-<host>-<pid>].jsonl[.gz]``: the worker's id in distributed
     mode, where several workers write at once."""
     directory = Path(settings.get("NEWSCRAWL_OUTPUT_DIR")).resolve()
-    worker = f"-{socket.gethostname()}-{os.getpid()}" if settings.get("REDIS_URL") else ""
+    worker = f"-{worker_id()}" if settings.get("REDIS_URL") else ""
     suffix = ".jsonl.gz" if settings.getbool("NEWSCRAWL_GZIP") else ".jsonl"
     return str(directory / f"{spider_name}-{RUN_STAMP}{worker}{suffix}")
 

@@ -42,7 +42,7 @@ NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are 
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
 
 # -- distributed mode (scrapy-redis): set REDIS_URL, e.g. redis://10.0.0.5:6379/0 ------------
-ADDONS = {"newscrawl.distributed.DistributedAddon": 0}
+ADDONS = {"newscrawl.distributed.addon.DistributedAddon": 0}
 NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed empty this long
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)

@@ -218,8 +218,14 @@ def test_bad_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...], message:
     assert "Spider opened" not in run.stderr
 
 
+# Runs scrapy as if the optional extras (redis, scrapy-redis) were not installed: a base install.
+WITHOUT_REDIS_EXTRA = ("import sys; sys.modules.update(redis=None, scrapy_redis=None); "
+                       "from scrapy.cmdline import execute; execute()")
+
+
 def test_demo_command(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "scrapy", "demo", "-s",
+    """The README's first command: a base install (no extras) runs the demo."""
+    done = subprocess.run([sys.executable, "-c", WITHOUT_REDIS_EXTRA, "demo", "-s",
                            f"NEWSCRAWL_OUTPUT_DIR={tmp_path}"], cwd=PROJECT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -228,3 +234,17 @@ def test_demo_command(tmp_path: Path) -> None:
     assert f"{len(articles)} articles written to {feed}" in done.stdout
     assert len(articles) == 26
     assert "not-html" in done.stdout and "Hội nghị thượng đỉnh Nga-Mỹ" in feed.read_text("utf-8")
+
+
+def test_distributed_mode_without_the_extra_fails_in_one_line(tmp_path: Path) -> None:
+    for command in ("crawl", "seed"):
+        done = subprocess.run([sys.executable, "-c", WITHOUT_REDIS_EXTRA, command, "news",
+                               "-a", "urls_file=/nonexistent",
+                               "-s", "REDIS_URL=redis://127.0.0.1:9/0",
+                               "-s", f"NEWSCRAWL_DATA_DIR={tmp_path}"],
+                              cwd=PROJECT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr[-2000:]
+        errors = [line for line in done.stderr.splitlines() if line.startswith("newscrawl: ")]
+        assert errors == ["newscrawl: REDIS_URL is set but redis, scrapy_redis is not installed: "
+                          "install the extra with pip install 'newscrawl[redis]'"]
+        assert "Traceback" not in done.stderr

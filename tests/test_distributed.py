@@ -18,7 +18,7 @@ from redis_server import redis_server_url  # noqa: F401  (fixture, requested by 
 from scrapy import Request
 
 from newscrawl.demosite import DemoSite
-from newscrawl.distributed import ExpiringDupeFilter
+from newscrawl.distributed.dupefilter import ExpiringDupeFilter
 from newscrawl.health import EXIT_OK
 
 FAST_WORKERS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=3", "-s", "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1")

@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
 from newscrawl.extensions import RunReport
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_USAGE
 from newscrawl.registry import RegistryError
@@ -42,13 +43,14 @@ class Command(ScrapyCrawlCommand):
             lock.release()
 
     def _arguments_valid(self, spider_name: str, spargs: dict[str, str]) -> bool:
-        assert self.crawler_process is not None
+        assert self.crawler_process is not None and self.settings is not None
         spider_class = self.crawler_process.spider_loader.load(spider_name)
         check = getattr(spider_class, "check_arguments", None)
         try:
+            require_redis_extra(self.settings)
             if check is not None:
                 check(**spargs)
-        except (RegistryError, TypeError) as exc:
+        except (RegistryError, TypeError, MissingExtraError) as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             return False
         return True

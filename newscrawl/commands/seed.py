@@ -13,6 +13,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE
 
 
@@ -27,6 +28,12 @@ class Command(ScrapyCrawlCommand):
         if not self.settings.get("REDIS_URL"):
             print("newscrawl: scrapy seed needs -s REDIS_URL=redis://host:port/db",
                   file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
+        try:
+            require_redis_extra(self.settings)
+        except MissingExtraError as exc:
+            print(f"newscrawl: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
         self.settings.set("NEWSCRAWL_REDIS_SEED_ONLY", True, priority="cmdline")

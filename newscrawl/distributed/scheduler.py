@@ -1,22 +1,10 @@
-"""Distributed mode: scrapy-redis's scheduler and dupefilter, with the gaps a news crawl hits
-closed. Switched on by scrapy-redis's own ``REDIS_URL`` setting (``DistributedAddon``).
-
-- The frontier (requests) and the dupefilter are scrapy-redis's; the state store (emitted
-  articles, fingerprints, MinHash bands) moves to Redis too (``newscrawl.output.state_uri``).
-- Fingerprints expire (``NEWSCRAWL_REDIS_SEEN_HOURS``) and a failed fetch forgets its own, so a
-  URL is never blacklisted for good and the fingerprint keys stay bounded.
-- Every request a worker takes stays listed under the worker in Redis until the worker's output
-  and state are committed; a worker that dies (its heartbeat key expires) has those requests
-  pushed back onto the frontier by the next live worker, so an article in flight is not lost.
-- A worker stops by itself when the frontier stayed empty ``NEWSCRAWL_REDIS_IDLE_SECONDS``.
-"""
+"""scrapy-redis's scheduler with in-flight requests recoverable from dead workers, and an idle
+worker that waits for the frontier."""
 
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import socket
 import time
 from typing import Any, Self
 
@@ -24,63 +12,15 @@ from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.settings import BaseSettings
 from scrapy.utils.request import request_from_dict
-from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
+from newscrawl.distributed.addon import worker_id
+from newscrawl.distributed.dupefilter import ExpiringDupeFilter
 from newscrawl.signals import page_rejected, state_committed
 
 logger = logging.getLogger(__name__)
-_WORKER_CONCURRENT_REQUESTS = 8
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"  # as in the worker's output file name
-
-
-class DistributedAddon:
-    """Scrapy add-on: with ``REDIS_URL`` set, crawl through the shared Redis frontier."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get("REDIS_URL"):
-            return
-        settings.set("SCHEDULER", "newscrawl.distributed.ReliableScheduler", "addon")
-        settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.ExpiringDupeFilter", "addon")
-        settings.set("SCHEDULER_PERSIST", True, "addon")
-        # A worker pulls from the frontier while its downloader has room, and queues what its
-        # per-domain limit holds back: a small total leaves the rest to the other workers.
-        settings.set("CONCURRENT_REQUESTS", _WORKER_CONCURRENT_REQUESTS, "addon")
-
-
-class ExpiringDupeFilter(RFPDupeFilter):
-    """One Redis key per fingerprint, set with NX and an expiry: atomic across workers (two
-    workers never both take a URL), bounded in time, and forgettable one request at a time."""
-
-    def __init__(self, server: Any, key: str, debug: bool = False, ttl: int = 86400) -> None:
-        super().__init__(server, key, debug)
-        self.ttl = ttl
-
-    @classmethod
-    def from_spider(cls, spider: Spider) -> Self:
-        found = super().from_spider(spider)
-        hours = spider.settings.getfloat("NEWSCRAWL_REDIS_SEEN_HOURS")
-        return cls(found.server, found.key, found.debug, ttl=max(1, round(hours * 3600)))
-
-    def _fingerprint_key(self, request: Request) -> str:
-        return f"{self.key}:{self.request_fingerprint(request)}"
-
-    def request_seen(self, request: Request) -> bool:
-        return not self.server.set(self._fingerprint_key(request), 1, nx=True, ex=self.ttl)
-
-    def forget(self, request: Request) -> None:
-        """Let a request whose fetch failed be scheduled again (next run, or next seed)."""
-        self.server.delete(self._fingerprint_key(request))
-
-    def clear(self) -> None:
-        for key in self.server.scan_iter(f"{self.key}:*", count=10_000):
-            self.server.delete(key)
 
 
 class ReliableScheduler(Scheduler):

@@ -1,0 +1,60 @@
+"""The add-on that switches a crawl to the shared Redis frontier when ``REDIS_URL`` is set.
+
+It imports neither ``redis`` nor ``scrapy_redis``: it is enabled in every crawl, and a base
+install (without the ``redis`` extra) must run every command that does not set ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+
+from scrapy.settings import BaseSettings
+
+_WORKER_CONCURRENT_REQUESTS = 8
+_EXTRA_MODULES = ("redis", "scrapy_redis")
+
+
+class MissingExtraError(RuntimeError):
+    """A setting asks for a feature whose optional dependencies are not installed."""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"  # as in the worker's output file name
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def require_redis_extra(settings: BaseSettings) -> None:
+    """Raise ``MissingExtraError`` (one readable line) when ``REDIS_URL`` is set but the
+    ``redis`` extra is not installed."""
+    if not settings.get("REDIS_URL"):
+        return
+    missing = [name for name in _EXTRA_MODULES if not _importable(name)]
+    if missing:
+        raise MissingExtraError(
+            f"REDIS_URL is set but {', '.join(missing)} is not installed: "
+            "install the extra with pip install 'newscrawl[redis]'")
+
+
+class DistributedAddon:
+    """Scrapy add-on: with ``REDIS_URL`` set, crawl through the shared Redis frontier."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("REDIS_URL"):
+            return
+        require_redis_extra(settings)
+        settings.set("SCHEDULER", "newscrawl.distributed.scheduler.ReliableScheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
+                     "addon")
+        settings.set("SCHEDULER_PERSIST", True, "addon")
+        # A worker pulls from the frontier while its downloader has room, and queues what its
+        # per-domain limit holds back: a small total leaves the rest to the other workers.
+        settings.set("CONCURRENT_REQUESTS", _WORKER_CONCURRENT_REQUESTS, "addon")
