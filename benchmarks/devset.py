@@ -39,7 +39,8 @@ def _serve(devset: Path) -> tuple[subprocess.Popen[str], str]:
 def _crawl(base_url: str, out: Path, extra: list[str]) -> tuple[Path, Path]:
     items, rejects = out / "items.jsonl", out / "rejects.jsonl"
     command = [sys.executable, "-m", "scrapy", "crawl", "news",
-               "-a", f"sitemap={base_url}/sitemap.xml", *FAST, "-O", str(items), "-s", f"NEWSCRAWL_REJECTS_URI={rejects}",
+               "-a", f"sitemap={base_url}/sitemap.xml", *FAST, "-O", str(items),
+               "-s", f"NEWSCRAWL_REJECTS_URI={rejects}",
                "-s", f"NEWSCRAWL_DATA_DIR={out / 'data'}", *extra]
     print("$", " ".join(command), flush=True)
     done = subprocess.run(command, cwd=ROOT, text=True, capture_output=True)
