@@ -35,10 +35,10 @@ class Extraction:
     date_source: str | None = None
 
 
-def extract(html: str, url: str, *, timezone: str,
-            hints: Mapping[str, str] | None = None) -> Extraction:
+def extract(html: str, url: str, *, timezone: str, hints: Mapping[str, str] | None = None,
+            prune_xpath: tuple[str, ...] = ()) -> Extraction:
     """``newscrawl.extraction.extract_article``, importing it on first use: in a pool worker
     (where the forkserver preloaded it), or in the crawl process in its one-process mode."""
     from newscrawl.extraction import extract_article
 
-    return extract_article(html, url, timezone=timezone, hints=hints)
+    return extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)

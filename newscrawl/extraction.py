@@ -27,6 +27,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document, set_date_params
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
+from newscrawl.dom import prepare_for_extraction
 from newscrawl.extracted import Extraction, NotExtractable
 
 __all__ = ["Extraction", "NotExtractable", "extract_article"]
@@ -261,14 +262,19 @@ def _authors(tree: lxml.html.HtmlElement, structured: _Structured, document: Doc
 
 
 def extract_article(html: str, url: str, *, timezone: str,
-                    hints: Mapping[str, str] | None = None) -> Extraction:
-    """Extract one article page; raise ``NotExtractable`` for pages that are not articles."""
+                    hints: Mapping[str, str] | None = None,
+                    prune_xpath: tuple[str, ...] = ()) -> Extraction:
+    """Extract one article page; raise ``NotExtractable`` for pages that are not articles.
+
+    ``prune_xpath``: the site's own boilerplate elements, removed before trafilatura runs
+    with what the markup marks as boilerplate (``newscrawl.dom``)."""
     hints = hints or {}
     tree = _parse(html)
     structured = _read_json_ld(tree)
     meta = _meta_index(tree)
     if reason := _non_article_reason(tree, structured, meta):
         raise NotExtractable("not-article", reason)
+    prepare_for_extraction(tree, prune_xpath)
     body = _main_text(tree, url)  # before the metadata fallbacks: a page without text ends here
     document = _page_metadata(tree)
     authors = _authors(tree, structured, document)

@@ -22,6 +22,7 @@ class Page:
     encoding: str
     language: str | None = None
     timezone: str | None = None
+    prune_xpath: tuple[str, ...] = ()  # the site's boilerplate elements (registry)
     downloaded: str | None = None  # ISO 8601 UTC fetch time
     update: bool = False  # an emitted article fetched again because it changed
     # what the sitemap or feed said of this URL (lastmod, publication date, title)

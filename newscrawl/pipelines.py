@@ -63,7 +63,8 @@ def _extraction(page: Page) -> partial[Extraction]:
     """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extracted``:
     to run it, a worker process need not import this module (Scrapy, the state store)."""
     return partial(extract, page.html, page.url,
-                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints)
+                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints,
+                   prune_xpath=page.prune_xpath)
 
 
 def _article(page: Page, found: Extraction) -> Article:

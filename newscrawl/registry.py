@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newscrawl.dom import compile_xpaths
+
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # Used only when a site gives no article_allow: the last path segment of a news article is a long
@@ -43,6 +45,7 @@ class Site:
     article_allow: tuple[re.Pattern[str], ...] = ()
     article_deny: tuple[re.Pattern[str], ...] = ()
     footer_patterns: tuple[str, ...] = ()
+    prune_xpath: tuple[str, ...] = ()  # elements removed before extraction (XPath 1.0)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def owns(self, url: str) -> bool:
@@ -66,6 +69,22 @@ def _compile_all(patterns: Iterable[str], key: str, site: str) -> tuple[re.Patte
         return tuple(re.compile(p) for p in patterns)
     except re.error as exc:
         raise RegistryError(f"site {site!r}: bad regex in {key}: {exc}") from exc
+
+
+def _checked_patterns(patterns: Iterable[str], site: str) -> tuple[str, ...]:
+    """The patterns as given (the cleaning compiles them), once they are known to compile."""
+    checked = tuple(patterns)
+    _compile_all(checked, "footer_patterns", site)
+    return checked
+
+
+def _checked_xpaths(expressions: Iterable[str], site: str) -> tuple[str, ...]:
+    checked = tuple(expressions)
+    try:
+        compile_xpaths(checked)
+    except ValueError as exc:
+        raise RegistryError(f"site {site!r}: prune_xpath: {exc}") from exc
+    return checked
 
 
 def _check_urls(urls: Iterable[str], key: str, site: str) -> tuple[str, ...]:
@@ -107,7 +126,8 @@ def site_from_table(key: str, table: Mapping[str, Any]) -> Site:
         urls=_check_urls(table.get("urls", ()), "urls", key),
         article_allow=_compile_all(table.get("article_allow", ()), "article_allow", key),
         article_deny=_compile_all(table.get("article_deny", ()), "article_deny", key),
-        footer_patterns=tuple(table.get("footer_patterns", ())),
+        footer_patterns=_checked_patterns(table.get("footer_patterns", ()), key),
+        prune_xpath=_checked_xpaths(table.get("prune_xpath", ()), key),
         extra={k: v for k, v in table.items() if k not in known},
     )
 
