@@ -37,8 +37,8 @@ from courlan import normalize_url
 
 from newscrawl.demosite import DemoSite
 from newscrawl.demosite.generated import generated_dates, generated_path
-from newscrawl.pipelines import body_fingerprint
 from newscrawl.state import Emitted, open_state_store
+from newscrawl.state.fingerprint import body_fingerprint
 
 BATCH = 10_000
 CURVE_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -12,10 +12,12 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.extensions import corestats
 from scrapy.extensions.logstats import LogStats
 
 from newscrawl.health import Health, Thresholds, assess, count_prefixed
 from newscrawl.output import companion_path, rejects_path, state_uri
+from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, state_committed
 from newscrawl.state import StateStore, open_state_store
 
@@ -41,6 +43,8 @@ class RejectsLog:
         return extension
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
+        if isinstance(exception, Staged):
+            return
         reason = getattr(exception, "reason", "dropped")
         evidence = getattr(exception, "evidence", str(exception))
         self._write(ItemAdapter(getattr(exception, "item", None) or item), reason, evidence)
@@ -70,6 +74,14 @@ class RejectsLog:
         if self._file is not None:
             self._file.close()
             logger.info("%d rejected page(s) and item(s) listed in %s", self.written, self.path)
+
+
+class CoreStats(corestats.CoreStats):
+    """Scrapy's core stats, without counting articles held for publication as drops."""
+
+    def item_dropped(self, item: Any, spider: Spider, exception: BaseException) -> None:
+        if not isinstance(exception, Staged):
+            super().item_dropped(item, spider, exception)
 
 
 class RunReport:

@@ -46,6 +46,7 @@ class Site:
     article_deny: tuple[re.Pattern[str], ...] = ()
     footer_patterns: tuple[str, ...] = ()
     prune_xpath: tuple[str, ...] = ()  # elements removed before extraction (XPath 1.0)
+    ad_hoc: bool = False  # made from a -a sitemap/feed/start_url/urls_file, not a registry
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def owns(self, url: str) -> bool:
@@ -155,7 +156,7 @@ def load_registry(path: str | Path | None = None) -> dict[str, Site]:
 def ad_hoc_site(url: str, *, language: str | None = None) -> Site:
     """A registry-less site for ``-a sitemap=``/``feed=``/``start_url=``/``urls_file=``."""
     host = (urlsplit(url).hostname or "").lower()
-    return Site(key=host, name=host, domains=(host,), language=language)
+    return Site(key=host, name=host, domains=(host,), language=language, ad_hoc=True)
 
 
 def _split(value: str | None) -> list[str]:

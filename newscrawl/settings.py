@@ -63,6 +63,10 @@ NEWSCRAWL_SPAM_ALLOW_TERMS: list[str] = []
 NEWSCRAWL_UNIFY_TONE_MARKS = False
 NEWSCRAWL_MIN_BODY_CHARS = 200
 NEWSCRAWL_CHECK_LANGUAGE = True
+# Site furniture: a line in at least this many different articles of a site, and in at least
+# this share of them, is the site's (licence, address, comment prompts), not the article's.
+NEWSCRAWL_FURNITURE_MIN_PAGES = 4
+NEWSCRAWL_FURNITURE_MIN_SHARE = 0.02
 
 # -- extraction ----------------------------------------------------------------------------
 # Items processed at once per response. An article response yields one page; Scrapy starts this
@@ -72,15 +76,19 @@ CONCURRENT_ITEMS = 4
 NEWSCRAWL_EXTRACT_WORKERS = -1
 
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.ExtractPipeline": 100,
-    "newscrawl.pipelines.NormalizePipeline": 200,
-    "newscrawl.pipelines.SpamTitlePipeline": 300,
-    "newscrawl.pipelines.BodyRepairPipeline": 400,
-    "newscrawl.pipelines.FooterPipeline": 500,
-    "newscrawl.pipelines.QualityPipeline": 600,
-    "newscrawl.pipelines.DuplicatePipeline": 700,
+    "newscrawl.pipelines.extract.ExtractPipeline": 100,
+    "newscrawl.pipelines.clean.NormalizePipeline": 200,
+    "newscrawl.pipelines.clean.SpamTitlePipeline": 300,
+    "newscrawl.pipelines.clean.BodyRepairPipeline": 400,
+    "newscrawl.pipelines.clean.FooterPipeline": 500,
+    "newscrawl.pipelines.clean.QualityPipeline": 600,
+    # last: holds the articles and publishes them when the spider closes (your own pipelines
+    # that must see published articles go before it)
+    "newscrawl.pipelines.publish.PublishPipeline": 900,
 }
 EXTENSIONS = {
+    "scrapy.extensions.corestats.CoreStats": None,
+    "newscrawl.extensions.CoreStats": 0,
     "scrapy.extensions.logstats.LogStats": None,
     "newscrawl.extensions.ProgressLog": 0,
     "newscrawl.extensions.IncrementalState": 400,

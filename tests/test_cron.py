@@ -80,14 +80,26 @@ def test_empty_run_writes_a_report_but_no_jsonl(tmp_path: Path, site: DemoSite) 
     assert again.report["emitted"] == 0 and again.report["exitStatus"] == EXIT_OK
 
 
-def _wait_for_items(output: Path, count: int, timeout: float = 60) -> None:
+def _wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
+    """Until the crawl fetched ``count`` article pages (it holds them for publication until it
+    closes, so its output shows nothing before)."""
+    articles = {article.url_path for article in site.articles()}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        parts = list(output.glob("*.jsonl.part"))
-        if parts and parts[0].read_text("utf-8").count("\n") >= count:
+        if sum(path in articles for path in site.requests) >= count:
             return
         time.sleep(0.05)
-    raise AssertionError(f"no {count} items in {output} within {timeout}s")
+    raise AssertionError(f"no {count} articles fetched from {site.base_url} within {timeout}s")
+
+
+def _wait_for_lock(data: Path, timeout: float = 60) -> None:
+    """Until a crawl holds its run lock in ``data``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(lock.read_text("utf-8").strip() for lock in data.glob("locks/*.lock")):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no run lock in {data} within {timeout}s")
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
@@ -95,13 +107,13 @@ def test_killed_run_publishes_nothing_and_loses_nothing(tmp_path: Path, slow_sit
                                                          how: signal.Signals) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     run = start_crawl(tmp_path / "killed", *args, data_dir=data)
-    _wait_for_items(tmp_path / "killed", 3)
+    _wait_for_articles(slow_site, 3)
     run.send_signal(how)
     _, stderr = run.communicate(timeout=60)
     killed = collect(tmp_path / "killed", run.returncode, stderr)
     assert killed.items == []  # nothing under a final name
-    assert list((tmp_path / "killed").glob("*.jsonl.part"))
-    if how == signal.SIGTERM:
+    if how == signal.SIGTERM:  # a graceful stop writes what it held, under the .part name only
+        assert list((tmp_path / "killed").glob("*.jsonl.part"))
         assert run.returncode == EXIT_UNHEALTHY
         assert killed.report["finishReason"] == "shutdown"
     after = crawl(tmp_path / "after", *args, data_dir=data)
@@ -118,7 +130,7 @@ def test_overlapping_run_exits_at_once(tmp_path: Path) -> None:
 def _overlap(tmp_path: Path, slow_site: DemoSite) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     first = start_crawl(tmp_path / "first", *args, data_dir=data)
-    _wait_for_items(tmp_path / "first", 1)
+    _wait_for_lock(data)
     started = time.monotonic()
     second = crawl(tmp_path / "second", *args, data_dir=data, timeout=60)
     assert second.returncode == EXIT_ALREADY_RUNNING
@@ -164,7 +176,7 @@ def test_near_duplicate_on_a_second_site_is_dropped(tmp_path: Path, site: DemoSi
 def test_lock_is_released_after_a_crash(tmp_path: Path, slow_site: DemoSite) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     run = start_crawl(tmp_path / "killed", *args, data_dir=data)
-    _wait_for_items(tmp_path / "killed", 1)
+    _wait_for_articles(slow_site, 1)
     run.kill()
     run.wait(timeout=30)
     assert subprocess.run(["true"]).returncode == 0

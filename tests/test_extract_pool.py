@@ -21,7 +21,7 @@ from newscrawl.demosite import DemoSite
 from newscrawl.demosite.server import GENERATED_ALLOW
 from newscrawl.extraction import Extraction, extract_article
 from newscrawl.items import Article, Page
-from newscrawl.pipelines import ExtractPipeline
+from newscrawl.pipelines.extract import ExtractPipeline
 
 GENERATED = 400  # pages: a few seconds of extraction, time to kill a worker mid-run
 ARTICLE_HTML = ("<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article><p>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +47,14 @@ class StateStore(Protocol):
 
     def stage(self, record: Emitted, sketch: Sketch) -> None:
         """Remember an emitted article for this run; ``sketch`` is its body's."""
+        ...
+
+    def site_line_counts(self, site: str, keys: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """Committed per-site line statistics: (pages of ``site``, pages holding each key)."""
+        ...
+
+    def stage_site_lines(self, site: str, keys: Iterable[str]) -> None:
+        """Count one published page of ``site`` and its line keys, at commit."""
         ...
 
     def commit(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Self
 
@@ -52,6 +52,15 @@ class BaseStateStore(ABC):
         must not hold all of it in memory."""
 
     @abstractmethod
+    def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
+        """Committed (pages counted for ``site``, pages counted per line key of ``keys``)."""
+
+    @abstractmethod
+    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
+                            pages: dict[str, int]) -> None:
+        """Add this run's per-site line and page counts to the committed ones."""
+
+    @abstractmethod
     def _stored_stats(self) -> dict[str, int]: ...
 
     @abstractmethod
@@ -97,11 +106,22 @@ class BaseStateStore(ABC):
             raise ValueError(f"fingerprint must be 32 lowercase hex chars: {record.fingerprint!r}")
         self._staged.add(StagedRecord(record, sketch.signature, sketch.band_keys))
 
+    def site_line_counts(self, site: str, keys: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """What earlier runs counted for ``site``: its pages, and the pages holding each of
+        ``keys`` (keys never counted are left out). This run's staged counts are not included."""
+        return self._load_site_lines(site, list(keys))
+
+    def stage_site_lines(self, site: str, keys: Iterable[str]) -> None:
+        """Count one published page of ``site`` with these line keys, at commit."""
+        self._staged.add_site_lines(site, keys)
+
     def commit(self) -> int:
         count = len(self._staged)
         if count:
             self._persist(self._staged.records())
             self._stored_params = self._hasher.params
+        if pages := self._staged.site_pages():
+            self._persist_site_lines(self._staged.site_lines(), pages)
         self._staged.clear()
         return count
 

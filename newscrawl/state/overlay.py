@@ -10,7 +10,7 @@ candidates see the staged records, and ``records()`` streams them to the backend
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .api import Emitted
@@ -53,7 +53,20 @@ CREATE TABLE staged_bands (
     PRIMARY KEY (band, key, staged_id)
 ) WITHOUT ROWID;
 CREATE TABLE first_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE site_lines (
+    site TEXT NOT NULL,
+    key TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    PRIMARY KEY (site, key)
+) WITHOUT ROWID;
+CREATE TABLE site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID;
 """
+# Per-site line counts add up: a page seen again in a later run counts again, as it would in
+# that run alone (the furniture rule wants how common a line is, not an exact census).
+SITE_LINES_UPSERT = """INSERT INTO site_lines (site, key, pages) VALUES (?, ?, ?)
+    ON CONFLICT (site, key) DO UPDATE SET pages = pages + excluded.pages"""
+SITE_PAGES_UPSERT = """INSERT INTO site_pages (site, pages) VALUES (?, ?)
+    ON CONFLICT (site) DO UPDATE SET pages = pages + excluded.pages"""
 
 _RECORD = "url, canonical_url, fingerprint, emitted_at, modified"
 _BY_URL = f"SELECT {_RECORD} FROM staged WHERE url_key = ? AND url = ?"
@@ -159,6 +172,18 @@ class StagedOverlay:
                 signature_from_bytes(signature) if signature is not None else None,
                 _split_keys(band_keys),
                 tuple(first_of.split()))
+
+    def add_site_lines(self, site: str, keys: Iterable[str]) -> None:
+        """Count one published page of ``site`` with these line keys (``cleaning.furniture``)."""
+        self._db.executemany(SITE_LINES_UPSERT, ((site, key, 1) for key in keys))
+        self._db.execute(SITE_PAGES_UPSERT, (site, 1))
+
+    def site_lines(self) -> Iterator[tuple[str, str, int]]:
+        """(site, line key, pages) for every line key counted in this run."""
+        yield from self._db.execute("SELECT site, key, pages FROM site_lines")
+
+    def site_pages(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT site, pages FROM site_pages"))
 
     def clear(self) -> None:
         """Forget the staged records: a fresh temporary file, the old one's space returned."""

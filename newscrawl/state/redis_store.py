@@ -9,9 +9,10 @@ commit, on the client and in the server's transaction buffer, however many artic
 
 Layout under the prefix (default ``newscrawl:``): ``a:<url>`` a hash per article, ``c:<canonical
 url>`` -> url, ``f:<fingerprint>`` -> first url, ``b:<band>:<key hex>`` a set of urls, ``meta``
-the LSH parameters. With a TTL every key written gets it, so unrefreshed state expires; readers
-verify what they follow (a canonical key against the article, a band member against its
-signature), so a dangling or stale key costs a lookup, never a wrong answer.
+the LSH parameters, ``l:<site>`` a hash of line key -> pages and ``p`` a hash of site -> pages
+(``cleaning.furniture``'s statistics). With a TTL every key written gets it, so unrefreshed
+state expires; readers verify what they follow (a canonical key against the article, a band
+member against its signature), so a dangling or stale key costs a lookup, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -142,6 +143,29 @@ class RedisStateStore(BaseStateStore):
     def _expire(self, pipe: redis.client.Pipeline, key: bytes) -> None:
         if self._ttl is not None:
             pipe.expire(key, self._ttl)
+
+    # --- per-site line statistics ----------------------------------------------------------
+    def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
+        pages = self._redis.hget(self._prefix + b"p", site)
+        if pages is None or not keys:
+            return int(pages or 0), {}
+        values = self._redis.hmget(self._key("l", site), keys)
+        return int(pages), {key: int(v) for key, v in zip(keys, values, strict=True)
+                            if v is not None}
+
+    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
+                            pages: dict[str, int]) -> None:
+        while batch := list(islice(lines, self.commit_batch * 10)):
+            pipe = self._redis.pipeline(transaction=True)
+            for site, key, count in batch:
+                pipe.hincrby(self._key("l", site), key, count)
+            pipe.execute()
+        pipe = self._redis.pipeline(transaction=True)
+        for site, count in pages.items():
+            pipe.hincrby(self._prefix + b"p", site, count)
+            self._expire(pipe, self._key("l", site))
+        self._expire(pipe, self._prefix + b"p")
+        pipe.execute()
 
     # --- maintenance ---------------------------------------------------------------------
     def _scan(self) -> Iterable[bytes]:

@@ -12,6 +12,7 @@ from .api import Emitted
 from .bandsql import BandIndex
 from .base import BaseStateStore, StagedRecord
 from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
+from .overlay import SITE_LINES_UPSERT, SITE_PAGES_UPSERT
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -48,9 +49,18 @@ CREATE TABLE IF NOT EXISTS bands (
     PRIMARY KEY (band, key, article_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_lines (
+    site TEXT NOT NULL,
+    key TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    PRIMARY KEY (site, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)
+    WITHOUT ROWID;
 """
-_TABLES = ("articles", "fingerprints", "bands", "meta")
+_TABLES = ("articles", "fingerprints", "bands", "meta", "site_lines", "site_pages")
 
+_MAX_VARIABLES = 500  # bound parameters of one IN (...) query, well under SQLite's limit
 _RECORD = "SELECT url, canonical_url, fingerprint, emitted_at, modified FROM articles"
 _BY_URL = f"{_RECORD} WHERE url_key = ? AND url = ?"
 _BY_CANONICAL = f"{_RECORD} WHERE canonical_key = ? AND canonical_url = ? ORDER BY id DESC LIMIT 1"
@@ -122,6 +132,24 @@ class SQLiteStateStore(BaseStateStore):
         self._bands.insert(self._db, item.band_keys, article_id)
         return article_id
 
+    def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
+        row = self._db.execute("SELECT pages FROM site_pages WHERE site = ?", (site,)).fetchone()
+        if row is None:
+            return 0, {}
+        counts: dict[str, int] = {}
+        for start in range(0, len(keys), _MAX_VARIABLES):
+            chunk = keys[start:start + _MAX_VARIABLES]
+            counts.update(self._db.execute(
+                "SELECT key, pages FROM site_lines WHERE site = ? AND key IN "
+                f"({','.join('?' * len(chunk))})", (site, *chunk)))
+        return row[0], counts
+
+    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
+                            pages: dict[str, int]) -> None:
+        with self._transaction():
+            self._db.executemany(SITE_LINES_UPSERT, lines)
+            self._db.executemany(SITE_PAGES_UPSERT, pages.items())
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         self._db.execute("BEGIN IMMEDIATE")
@@ -141,6 +169,7 @@ class SQLiteStateStore(BaseStateStore):
             "articles": count("articles"),
             "fingerprints": count("fingerprints"),
             "band_entries": count("bands"),
+            "site_line_keys": count("site_lines"),
             "bytes": sum(file.stat().st_size for file in files if file.exists()),
         }
 

@@ -1,0 +1,167 @@
+"""``ExtractPipeline``: ``Page`` -> ``Article`` with trafilatura, in a pool of worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from newscrawl.extracted import Extraction, NotExtractable, extract
+from newscrawl.items import Article, Page
+from newscrawl.pipelines import Rejected
+from newscrawl.registry import DEFAULT_TIMEZONE
+
+
+def _extraction(page: Page) -> partial[Extraction]:
+    """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extracted``:
+    to run it, a worker process need not import this module (Scrapy, the state store)."""
+    return partial(extract, page.html, page.url,
+                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints,
+                   prune_xpath=page.prune_xpath)
+
+
+def _article(page: Page, found: Extraction) -> Article:
+    return Article(
+        url=page.url, site=page.site, headline=found.headline, articleBody=found.body,
+        canonicalUrl=found.canonical_url, description=found.description,
+        datePublished=found.date_published, dateModified=found.date_modified,
+        authors=[{"name": name} for name in found.authors],
+        inLanguage=found.language or page.language,
+        mainImage={"url": found.image} if found.image else None,
+        breadcrumbs=found.breadcrumbs,
+        metadata={"dateDownloaded": page.downloaded, "encoding": page.encoding,
+                  "dateSource": found.date_source, "expectedLanguage": page.language,
+                  **({"update": True} if page.update else {})},
+    )
+
+
+class ExtractPipeline:
+    """``Page`` → ``Article`` with trafilatura, in a pool of worker processes.
+
+    trafilatura holds the CPU for tens of milliseconds a page; in the event-loop thread that
+    would stall every download and leave the other cores idle. NEWSCRAWL_EXTRACT_WORKERS=0
+    extracts in-process (debugging, profiling).
+
+    A page whose worker dies (OOM killer, a crash in a parser) is extracted again in a process of
+    its own, one page at a time; if that one dies too, the page is rejected as
+    ``extraction-crashed``. Never is a page dropped unreported.
+    """
+
+    def __init__(self, workers: int, stats: StatsCollector) -> None:
+        self.workers = workers
+        self.stats = stats
+        self.pool: ProcessPoolExecutor | None = None
+        self._started: asyncio.Future[None] | None = None
+        self._lone: ProcessPoolExecutor | None = None  # retries, one page at a time
+        self._lone_lock = asyncio.Lock()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
+        return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats)
+
+    def _start_pool(self) -> None:
+        """Fork the workers on the first page, not at spider open: a run that skips everything
+        (an incremental run with nothing new) never pays for them. Starting blocks until the
+        forkserver has imported trafilatura; in a thread, the event loop keeps downloading."""
+        self.pool = _new_pool(self.workers)
+        self._started = asyncio.ensure_future(asyncio.to_thread(_start, self.pool, self.workers))
+
+    async def close_spider(self) -> None:
+        if self._started is not None:
+            await asyncio.gather(self._started, return_exceptions=True)
+        for pool in (self.pool, self._lone):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Page):
+            return item
+        try:
+            return _article(item, await self._extract(_extraction(item)))
+        except NotExtractable as exc:
+            raise Rejected(exc.reason, exc.evidence) from exc
+
+    async def _extract(self, extraction: partial[Extraction]) -> Extraction:
+        if not self.workers:
+            return extraction()
+        if self.pool is None:
+            self._start_pool()
+        await self._started
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(extraction))
+        except BrokenProcessPool:
+            self._replace(pool)
+        return await self._extract_alone(extraction)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self.pool is broken:  # the first of its failed pages replaces it for all
+            self.stats.inc_value("newscrawl/extract/pool-broken")
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.pool = _new_pool(self.workers)
+
+    async def _extract_alone(self, extraction: partial[Extraction]) -> Extraction:
+        """Alone in its process, a page that kills it is the one to blame, not its neighbours."""
+        self.stats.inc_value("newscrawl/extract/retried")
+        async with self._lone_lock:
+            pool = self._lone = self._lone or _new_pool(1)
+            try:
+                return await asyncio.wrap_future(pool.submit(extraction))
+            except BrokenProcessPool as exc:
+                self.stats.inc_value("newscrawl/extract/pool-broken")
+                pool.shutdown(wait=False)
+                self._lone = None
+                raise NotExtractable("extraction-crashed",
+                                     "its worker process died, then its retry's") from exc
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: workers are forks of a clean process that imported the extraction modules once,
+    # not of the crawl process with its reactor, threads and sockets. Each worker re-runs the
+    # main script (the `scrapy` console script imports scrapy.cmdline): preloaded, it is shared.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newscrawl.extraction", "scrapy.cmdline"])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=exec,
+                               initargs=(_WORKER_SETUP, {}))
+
+
+# What each worker runs first. Source for exec rather than a function of this module, so that a
+# worker need not import this module (Scrapy, the state store: 0.6 s and 50 MB a worker).
+_WORKER_SETUP = """
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+
+# Ctrl-C signals the whole process group. The crawl process shuts down gracefully and closes
+# the pool; a worker must not die of it, nor hand KeyboardInterrupt back as a page's result.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def exit_with_the_crawl(crawl_sentinel):
+    multiprocessing.connection.wait([crawl_sentinel])
+    os._exit(1)
+
+
+# A crawl process that is killed (SIGKILL, the OOM killer) cannot close its pool, and a worker
+# waiting for work would wait forever.
+threading.Thread(target=exit_with_the_crawl, args=(multiprocessing.parent_process().sentinel,),
+                 daemon=True).start()
+"""
+
+
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Fork the pool's workers (they are forked on demand, one a submitted call). A worker that
+    dies now breaks the pool, which the first page submitted to it replaces."""
+    wait([pool.submit(int) for _ in range(workers)])
+
+

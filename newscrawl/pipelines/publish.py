@@ -1,0 +1,136 @@
+"""``PublishPipeline``: the last pipeline. Holds the run's articles and publishes them when the
+spider closes, after the end-of-run decisions (``newscrawl.publication``): site furniture
+stripped, and among duplicates the original kept, whatever the order pages arrived in.
+
+While the crawl runs, each article is held (``Staged``, a silent drop: not logged, not counted as
+a drop, not a reject). When the spider closes, the held articles go out in order of preference:
+each is emitted (Scrapy's ``item_scraped``: the feed exports write it) or rejected (``Rejected``
+through ``item_dropped``, as any drop) exactly as if it had left the last pipeline. Pipelines that
+must see the published articles therefore go before this one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.log import logformatter_adapter
+
+from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
+from newscrawl.extensions import IncrementalState
+from newscrawl.pipelines import Rejected, Staged
+from newscrawl.publication import Held, HeldArticles, preference
+from newscrawl.state import Emitted, StateStore
+from newscrawl.state.fingerprint import body_fingerprint
+
+logger = logging.getLogger(__name__)
+
+
+class PublishPipeline:
+    def __init__(self, crawler: Crawler, store: StateStore, rule: FurnitureRule,
+                 min_chars: int) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.rule = rule
+        self.min_chars = min_chars
+        self.held = HeldArticles()
+        self.ad_hoc: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = crawler.get_extension(IncrementalState)
+        if state is None:
+            raise NotConfigured("PublishPipeline needs the IncrementalState extension")
+        settings = crawler.settings
+        rule = FurnitureRule(settings.getint("NEWSCRAWL_FURNITURE_MIN_PAGES"),
+                             settings.getfloat("NEWSCRAWL_FURNITURE_MIN_SHARE"))
+        return cls(crawler, state.store, rule, settings.getint("NEWSCRAWL_MIN_BODY_CHARS"))
+
+    def open_spider(self) -> None:
+        sites = getattr(self.crawler.spider, "sites", ())
+        self.ad_hoc = {site.key for site in sites if site.ad_hoc}
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        body = adapter.get("articleBody") or ""
+        rank = preference(
+            repaired_injection="titleInjection" in (adapter.get("metadata") or {}),
+            date_published=adapter.get("datePublished"),
+            ad_hoc=adapter.get("site") in self.ad_hoc)
+        self.held.add(adapter.get("site") or "", rank,
+                      Held(item, self.store.sketch(body), frozenset(line_keys(body))))
+        self.crawler.stats.inc_value("newscrawl/held")
+        raise Staged("held for publication at the end of the run")
+
+    async def close_spider(self) -> None:
+        """Publish: furniture per site, then every held article in order of preference."""
+        try:
+            furniture = self.held.furniture(self.store, self.rule)
+            for site, held in self.held.in_preference_order():
+                try:
+                    item = self._publishable(site, held, furniture.get(site, set()))
+                except Rejected as rejected:
+                    await self._drop(rejected.item or held.item, rejected)
+                else:
+                    await self._emit(item)
+        finally:
+            self.held.close()
+
+    def _publishable(self, site: str, held: Held, furniture: set[str]) -> Any:
+        item = held.item
+        adapter = ItemAdapter(item)
+        body, removed = strip_furniture(adapter.get("articleBody") or "", furniture)
+        sketch = held.sketch
+        if removed:
+            self.crawler.stats.inc_value("newscrawl/stripped/furniture", len(removed))
+            adapter["articleBody"] = body
+            adapter["metadata"] = {**adapter.get("metadata", {}), "furnitureLines": len(removed)}
+            sketch = self.store.sketch(body)
+            if len(body) < self.min_chars:
+                raise Rejected("too-short", f"{len(body)} chars < {self.min_chars} once the "
+                               f"site's furniture ({len(removed)} lines) is removed", item)
+        self._check_duplicates(adapter, sketch, item)
+        self.store.stage_site_lines(site, held.line_keys)
+        return item
+
+    def _check_duplicates(self, adapter: ItemAdapter, sketch: Any, item: Any) -> None:
+        """Drops exact and near-duplicates of articles emitted before, by an earlier run or by a
+        more preferred article of this one, and stages the article for the run's commit."""
+        url, body = adapter["url"], adapter.get("articleBody") or ""
+        adapter["fingerprint"] = fingerprint = body_fingerprint(body)
+        if self.store.first_with_fingerprint(fingerprint) == url:
+            if adapter.get("metadata", {}).get("update"):
+                raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
+            # reached again under another address, e.g. an old URL redirecting to it
+            raise Rejected("duplicate", f"already emitted as {url}", item)
+        if (first := self.store.claim(fingerprint, url)) is not None:
+            raise Rejected("duplicate", f"same body as {first}", item)
+        if near := self.store.near_duplicate_of(sketch, exclude_url=url):
+            raise Rejected("duplicate", f"near-duplicate of {near}", item)
+        self.store.stage(Emitted(url=url, canonical_url=adapter.get("canonicalUrl"),
+                                 fingerprint=fingerprint, modified=adapter.get("dateModified"),
+                                 emitted_at=datetime.now(UTC).isoformat(timespec="seconds")),
+                         sketch)
+
+    # Scrapy's scraper does this for an item that leaves the last pipeline; these articles
+    # leave it only now, after the spider stopped producing pages.
+    async def _emit(self, item: Any) -> None:
+        self._log(self.crawler.logformatter.scraped(item, None, self.crawler.spider))
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.item_scraped, item=item, response=None, spider=self.crawler.spider)
+
+    async def _drop(self, item: Any, exception: Rejected) -> None:
+        self._log(self.crawler.logformatter.dropped(item, exception, None,
+                                                    self.crawler.spider))
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.item_dropped, item=item, response=None, spider=self.crawler.spider,
+            exception=exception)
+
+    def _log(self, logkws: Any) -> None:
+        if logkws is not None:
+            logger.log(*logformatter_adapter(logkws), extra={"spider": self.crawler.spider})

@@ -1,0 +1,155 @@
+"""The run's articles held for publication, and the decisions made once all of them are in.
+
+Two decisions must not depend on the order pages arrive in, so they are made when the run has
+seen every page (the output is only published at the end of the run anyway):
+
+- **Site furniture**: a line is furniture when it recurs in many different articles of a site
+  (``cleaning.furniture``). Copies of one article share every line, so pages are counted once
+  per group of near-duplicates (articles sharing a MinHash band key), and the counts of earlier
+  runs (the state store) are added.
+- **Which copy is the original**: among exact and near-duplicates the article published first
+  wins, whatever was crawled first: articles are released in order of preference (no title
+  injection repaired, then earliest ``datePublished``, then a registered site before an ad-hoc
+  one, then arrival), and the first of a group to pass the duplicate checks is the one emitted.
+
+Held articles wait in a private temporary SQLite file (deleted on close, even by a crash), so a
+long run does not grow in memory. No Scrapy here.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from newscrawl.cleaning.furniture import FurnitureRule, furniture_keys
+from newscrawl.state import Sketch, StateStore
+
+__all__ = ["Held", "HeldArticles", "preference"]
+
+_SCHEMA = """
+CREATE TABLE held (id INTEGER PRIMARY KEY, site TEXT NOT NULL, rank TEXT NOT NULL, blob BLOB);
+CREATE TABLE bands (key BLOB NOT NULL, id INTEGER NOT NULL);
+CREATE TABLE lines (site TEXT NOT NULL, key TEXT NOT NULL, id INTEGER NOT NULL);
+"""
+_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+            "PRAGMA cache_size = -4096", "PRAGMA temp_store = FILE")
+_NO_DATE = "~"  # sorts after every ISO 8601 timestamp
+
+
+@dataclass(frozen=True)
+class Held:
+    """One article waiting for the end of the run."""
+
+    item: Any
+    sketch: Sketch
+    line_keys: frozenset[str]  # ``cleaning.furniture.line_keys`` of its body
+
+
+def _utc(value: str | None) -> str:
+    """``datePublished`` as a sortable UTC timestamp; without an offset it is taken as UTC
+    (hours apart at most, which is less than copies usually lag behind the original)."""
+    if not value:
+        return _NO_DATE
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return _NO_DATE
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def preference(*, repaired_injection: bool, date_published: str | None, ad_hoc: bool) -> str:
+    """The sort key of an article among its duplicates: lower is preferred."""
+    return f"{int(repaired_injection)}|{_utc(date_published)}|{int(ad_hoc)}"
+
+
+class HeldArticles:
+    """The run's articles, until the end-of-run decisions release them."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
+        for pragma in _PRAGMAS:
+            self._db.execute(pragma)
+        self._db.executescript(_SCHEMA)
+        self._db.execute("BEGIN")
+        self.count = 0
+
+    def add(self, site: str, rank: str, held: Held) -> None:
+        article_id = self._db.execute(
+            "INSERT INTO held (site, rank, blob) VALUES (?, ?, ?)",
+            (site, rank, pickle.dumps(held, protocol=pickle.HIGHEST_PROTOCOL))).lastrowid
+        self._db.executemany("INSERT INTO bands (key, id) VALUES (?, ?)",
+                             ((key, article_id) for key in held.sketch.band_keys))
+        self._db.executemany("INSERT INTO lines (site, key, id) VALUES (?, ?, ?)",
+                             ((site, key, article_id) for key in held.line_keys))
+        self.count += 1
+
+    def _groups(self) -> dict[int, int]:
+        """Each article's group of near-duplicates (union of articles sharing a band key)."""
+        parent: dict[int, int] = {}
+
+        def root(node: int) -> int:
+            while parent.get(node, node) != node:
+                parent[node] = parent.get(parent[node], parent[node])
+                node = parent[node]
+            return node
+
+        previous_key, previous_id = None, 0
+        for key, article_id in self._db.execute("SELECT key, id FROM bands ORDER BY key, id"):
+            if key == previous_key:
+                parent[root(article_id)] = root(previous_id)
+            previous_key, previous_id = key, article_id
+        return {node: root(node) for node in list(parent)}
+
+    def furniture(self, store: StateStore, rule: FurnitureRule) -> dict[str, set[str]]:
+        """Per site, the line keys that are furniture: this run's counts (a group of
+        near-duplicates counts once) plus the committed counts of earlier runs."""
+        groups = self._groups()
+        pages: Counter[str] = Counter()
+        seen_groups: dict[str, set[int]] = defaultdict(set)
+        for site, article_id in self._db.execute("SELECT site, id FROM held"):
+            group = groups.get(article_id, article_id)
+            if group not in seen_groups[site]:
+                seen_groups[site].add(group)
+                pages[site] += 1
+        furniture: dict[str, set[str]] = {}
+        for site, counts in self._line_counts(groups):
+            stored_pages, stored = store.site_line_counts(site, counts)
+            totals = {key: count + stored.get(key, 0) for key, count in counts.items()}
+            furniture[site] = furniture_keys(totals, pages[site] + stored_pages, rule)
+        return furniture
+
+    def _line_counts(self, groups: dict[int, int]) -> Iterator[tuple[str, dict[str, int]]]:
+        """(site, {line key: groups holding it}) for each site, streamed in key order."""
+        site_counts: dict[str, int] = {}
+        current: tuple[str, str] | None = None
+        group_set: set[int] = set()
+        current_site = None
+        rows = self._db.execute("SELECT site, key, id FROM lines ORDER BY site, key")
+        for site, key, article_id in rows:
+            if (site, key) != current:
+                if current is not None:
+                    site_counts[current[1]] = len(group_set)
+                if site != current_site and current_site is not None:
+                    yield current_site, site_counts
+                    site_counts = {}
+                current, current_site, group_set = (site, key), site, set()
+            group_set.add(groups.get(article_id, article_id))
+        if current is not None:
+            site_counts[current[1]] = len(group_set)
+            yield current[0], site_counts
+
+    def in_preference_order(self) -> Iterator[tuple[str, Held]]:
+        """(site, article) from the most to the least preferred, arrival order breaking ties."""
+        for site, blob in self._db.execute("SELECT site, blob FROM held ORDER BY rank, id"):
+            yield site, pickle.loads(blob)
+
+    def close(self) -> None:
+        self._db.close()
+        self.count = 0
