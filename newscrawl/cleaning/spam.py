@@ -24,6 +24,7 @@ from newscrawl.cleaning.lexicon import (
     fold_confusables,
     has_word,
     lower_same_length,
+    word_spans,
 )
 from newscrawl.cleaning.normalize import normalize_line, normalize_text
 
@@ -67,11 +68,11 @@ _UNINFORMATIVE = frozenset((
     "làm",
 ))
 # A headline shares its subject with its body when at least this share of its content words is
-# found there with a neighbour ("giá vàng", "man city") or, for a name inside the sentence
-# ("Leipzig", "U23"), alone. Other single syllables ("cách", "chơi", "mới") are in most long
-# bodies and prove nothing. On the dev site's legitimate pages the share is .36 or more (apart
-# from pages whose body discusses the vocabulary anyway); farm titles over copied bodies score
-# .15 or less.
+# found there with a neighbour ("giá vàng", "man city") or, for a name ("Leipzig", "U23"),
+# alone. Other single syllables ("cách", "chơi", "mới") are in most long bodies and prove
+# nothing. On the dev site's legitimate pages the share is .33 or more (but for two whose bodies
+# barely repeat the title, which carries no spam vocabulary); its farm titles over copied bodies
+# score .22 or less (one glued-query title .44, caught by its shape).
 _MIN_COHERENCE = 0.3
 # A body on a spam topic shows it early; scanning a prefix bounds the cost on long bodies.
 _TOPIC_SAMPLE_CHARS = 3000
@@ -102,8 +103,19 @@ class _BodyView:
     def _farm_copies(self) -> list[tuple[int, int]]:
         spans = [span for headline in self._headlines
                  for span in _occurrences(self._lowered, headline.lower())]
-        return spans + [(hit.start, _query_end(self._body, hit.end))
+        return spans + [(hit.start, self._query_run_end(hit.end))
                         for hit in self._scan[1] if _pasted(hit)]
+
+    def _query_run_end(self, pos: int) -> int:
+        """End of the pasted query that a glued phrase ending at ``pos`` starts: its query words
+        and any spam phrases chained after them ('soi kèo nhà cái uy tín hôm nay')."""
+        while True:
+            pos = _query_end(self._body, pos)
+            if self._body[pos:pos + 1] != " " or not (
+                hit := self._lexicon.match_at(self._body, pos + 1)
+            ):
+                return pos
+            pos = hit.end
 
     @cached_property
     def cased(self) -> str:
@@ -223,19 +235,19 @@ def _coherent(title: _Title, start: int, end: int, echo: str | None = None) -> b
                 and not {left[0], right[0]} <= _UNINFORMATIVE
                 and f"{left[0]} {right[0]}" in body):
             found |= {left.start(), right.start()}
-    found |= {m.start() for m in content if _is_name(title.text, m)
-              and has_word(title.body.cased, title.text[m.start():m.end()])}
+    found |= {m.start() for m in content
+              if _named_in(title.body.cased, title.text[m.start():m.end()])}
     return sum(m.start() in found for m in content) >= _MIN_COHERENCE * len(content)
 
 
-def _is_name(text: str, word: re.Match[str]) -> bool:
-    """A capitalised word or one with digits inside a sentence ('... Leipzig', '... U23'), not
-    the capital that starts a headline or a part of it. Looked for in the body as written: a
-    name is spelled the same there, while its lowercase form may be a common word."""
-    before = text[:word.start()].rstrip()
-    original = text[word.start():word.end()]
-    return bool(before) and before[-1].isalnum() and (
-        original[0].isupper() or not original.isalpha())
+def _named_in(body: str, word: str) -> bool:
+    """Whether ``body`` has ``word`` as a name: capitalised after another word ('Tammy Abraham
+    san bằng') or, for a word with digits ('U23'), anywhere. A capital at the start of a sentence
+    proves nothing, and the lowercase forms of many names are common words ('Anh', 'Nam')."""
+    if word.isalpha() and not word[0].isupper():
+        return False
+    return any(not word.isalpha() or body[max(0, start - 4):start].rstrip()[-1:].isalnum()
+               for start, _ in word_spans(body, word))
 
 
 def _coherent_title(title: _Title) -> bool:
@@ -335,12 +347,14 @@ def _glued_phrase(title: _Title, hit: LexiconHit) -> bool:
 
 
 def _off_topic(title: _Title) -> TitleInjection | None:
-    """A strong keyword anywhere in the headline that the body never discusses. When the rest of
-    the headline is not about the body either, the whole headline is the farm's."""
-    for hit in title.hits + title.glued:
+    """A strong keyword anywhere in the headline that the body never discusses. When the body
+    discusses none of the headline's spam and is not about the rest of it either, the whole
+    headline is the farm's."""
+    spam = title.hits + title.glued
+    for hit in spam:
         if hit.strong and (_glued_phrase(title, hit)
                            or not _discussed(title, hit.start, hit.end, [hit], strict=True)):
-            if not _coherent_title(title):
+            if title.body and not (title.body.discusses(spam, None) or _coherent_title(title)):
                 return TitleInjection(title.text, "farm-title", "")
             cleaned = _tidy(title.text[:hit.start] + " " + title.text[hit.end:])
             if hit.start == 0 and title.text[0].isupper():
@@ -374,19 +388,20 @@ def _detect(text: str, lexicon: Lexicon, body: _BodyView | None) -> TitleInjecti
     return next((found for detect in _DETECTORS if (found := detect(title))), None)
 
 
-def _homoglyph(text: str, folded: Folded, lexicon: Lexicon) -> TitleInjection | None:
+def _homoglyph(text: str, folded: Folded, lexicon: Lexicon,
+               body: _BodyView) -> TitleInjection | None:
     """A headline spelled with look-alike letters (Cyrillic, Greek, small capitals,
     mathematical bold): spam evading filters. Flagged when two words mix scripts or use styled
     letters, when obfuscation meets spam vocabulary, or when spam vocabulary appears only once
-    the letters are folded."""
+    the letters are folded. The other checks, on the folded headline, give the real title."""
     if folded.text == text:
         return None
     entries = {hit.entry for hit in lexicon.find(folded.text)}
     revealed = entries - {hit.entry for hit in lexicon.find(text)}
     if not (revealed or folded.obfuscated >= 2 or (folded.obfuscated and entries)):
         return None
-    shape = _detect(folded.text, lexicon, body=None)
-    cleaned = shape.cleaned if shape else "" if entries else folded.text
+    found = _detect(folded.text, lexicon, body)
+    cleaned = found.cleaned if found else "" if entries else folded.text
     return TitleInjection(text, "homoglyph", cleaned)
 
 
@@ -398,8 +413,8 @@ def find_title_injection(headline: str, body: str, lexicon: Lexicon) -> TitleInj
     """
     text = normalize_line(headline)
     folded = fold_confusables(text)
-    return _homoglyph(text, folded, lexicon) or _detect(
-        folded.text, lexicon, _BodyView(body, (text, folded.text), lexicon))
+    view = _BodyView(body, (text, folded.text), lexicon)
+    return _homoglyph(text, folded, lexicon, view) or _detect(folded.text, lexicon, view)
 
 
 # -- body repairs --------------------------------------------------------------------------------
