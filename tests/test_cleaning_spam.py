@@ -609,3 +609,12 @@ def test_has_word() -> None:
     assert has_word("tham gia cá độ bóng đá", "cá độ")
     assert not has_word("Middlesex thắng", "sex")
     assert not has_word("đánh bạc", "bạch")
+
+
+def test_glued_copy_is_cut_after_a_pasted_prefix(lexicon: Lexicon) -> None:
+    """repair_body reads the injection's shape without the body: a prefix split still counts."""
+    body = "Sáng nay, giá vàng miếng SJC tăng mạnh,hômnaytăngmạnhsoi kèo man city hôm nay theo đà."
+    repaired, notes = repair_body(body, "soi kèo man city hôm nay | Giá vàng hôm nay tăng mạnh",
+                                  lexicon)
+    assert repaired == "Sáng nay, giá vàng miếng SJC tăng mạnh, theo đà."
+    assert notes == ["removed title copy glued to spam: 'hômnaytăngmạnhsoi kèo man city hôm nay'"]

@@ -290,7 +290,7 @@ def _split_off(title: _Title, where: str, spam: tuple[int, int],
         return None
     # A segment whose other words are the body's subject is the real title with a keyword
     # inserted ('Cuộc gặp thượng đỉnh soi kèo Mỹ - Nga'): that is left to the off-topic check.
-    if _coherent(title, *spam, _echo(title, *spam, hits, strict=False)):
+    if title.body is not None and _coherent(title, *spam, _echo(title, *spam, hits, strict=False)):
         return None
     return TitleInjection(_tidy(title.text[spam[0]:spam[1]]), where,
                           cleaned if _coherent(title, *rest) else "")
