@@ -6,6 +6,9 @@ them to hide spam (spam.find_title_injection, where='homoglyph')."""
 
 from __future__ import annotations
 
+import unicodedata
+from importlib import resources
+
 import pytest
 from test_cleaning_spam import FOOTBALL, GOLD, SEED_004_BODY, SUMMIT
 
@@ -78,3 +81,16 @@ def test_obfuscation_is_flagged_whatever_the_body_says(lexicon: Lexicon) -> None
 ])
 def test_foreign_letters_in_clean_headlines_are_kept(lexicon: Lexicon, headline: str) -> None:
     assert find_title_injection(headline, GOLD, lexicon) is None
+
+
+def test_confusables_file_is_well_formed() -> None:
+    text = (resources.files("newscrawl.cleaning") / "data" / "confusables.txt").read_text("utf-8")
+    lines = text.splitlines()
+    assert any(line.startswith("# Provenance: Unicode Technical Standard #39") for line in lines)
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    assert len(rows) > 50
+    for code, latin, name in rows:
+        char = chr(int(code.removeprefix("U+"), 16))
+        assert unicodedata.name(char) == name
+        assert len(latin) == 1 and latin.isascii() and latin.isalpha()
+    assert len({row[0] for row in rows}) == len(rows)

@@ -251,8 +251,8 @@ _CONFUSABLES_FILE = "confusables.txt"
 _FOLD_FREE = re.compile(r"[\x00-\u024f\u0300-\u036f\u1e00-\u1eff\u2000-\u206f]*")
 # Latin letters outside the ordinary alphabets, read by their names: IPA and phonetic extensions
 # (LATIN LETTER SMALL CAPITAL O, LATIN SMALL LETTER SCRIPT G, ... S WITH MIDDLE TILDE) and Latin
-# Extended-D/E. Turned, reversed and other letters that do not look like the base
-# letter have names of another shape and are left alone.
+# Extended-D/E. Turned, reversed and other letters that do not look like the base letter have
+# names of another shape and are left alone.
 _LOOKALIKE_LATIN_BLOCKS = ((0x0250, 0x02AF), (0x1D00, 0x1DBF), (0xA720, 0xA7FF), (0xAB30, 0xAB6F))
 _LATIN_LETTER_NAME = re.compile(
     r"LATIN (SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |SCRIPT |DOTLESS )?([A-Z])(?: WITH .+)?"

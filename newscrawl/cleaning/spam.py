@@ -354,7 +354,8 @@ def _off_topic(title: _Title) -> TitleInjection | None:
     for hit in spam:
         if hit.strong and (_glued_phrase(title, hit)
                            or not _discussed(title, hit.start, hit.end, [hit], strict=True)):
-            if title.body and not (title.body.discusses(spam, None) or _coherent_title(title)):
+            if title.body is not None and not (title.body.discusses(spam, None)
+                                               or _coherent_title(title)):
                 return TitleInjection(title.text, "farm-title", "")
             cleaned = _tidy(title.text[:hit.start] + " " + title.text[hit.end:])
             if hit.start == 0 and title.text[0].isupper():
@@ -413,7 +414,7 @@ def find_title_injection(headline: str, body: str, lexicon: Lexicon) -> TitleInj
     """
     text = normalize_line(headline)
     folded = fold_confusables(text)
-    view = _BodyView(body, (text, folded.text), lexicon)
+    view = _BodyView(body, tuple(dict.fromkeys((text, folded.text))), lexicon)
     return _homoglyph(text, folded, lexicon, view) or _detect(folded.text, lexicon, view)
 
 
