@@ -15,6 +15,7 @@ from newscrawl.cleaning import (
     repair_body,
     strip_boilerplate,
 )
+from newscrawl.cleaning.lexicon import has_word
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
 
@@ -465,3 +466,155 @@ def test_data_files_are_well_formed(name: str) -> None:
 def test_strong_and_ambiguous_do_not_overlap(lexicon: Lexicon) -> None:
     assert not lexicon.strong & lexicon.ambiguous
     assert not lexicon.brands & lexicon.ambiguous
+
+
+# -- injection shapes decide whatever the body says --------------------------------------------
+
+SCAM_NEWS = (
+    "Nhiều hội nhóm trên mạng xã hội mời chào soi kèo miễn phí, rồi dụ người chơi nạp tiền vào "
+    "các nhà cái không phép.\n"
+    "Công an khuyến cáo người dân không tham gia cá độ bóng đá dưới mọi hình thức."
+)
+
+
+def test_lenticular_bracket_is_decisive_over_a_body_on_the_topic(lexicon: Lexicon) -> None:
+    headline = "【soi kèo tài xỉu đêm nay】Cảnh báo chiêu lừa nạp tiền vào nhà cái"
+    found = find_title_injection(headline, SCAM_NEWS, lexicon)
+    assert found is not None
+    assert (found.where, found.phrase) == ("bracket-prefix", "soi kèo tài xỉu đêm nay")
+    assert found.cleaned == "Cảnh báo chiêu lừa nạp tiền vào nhà cái"
+
+
+def test_plain_bracket_over_a_body_on_the_topic_is_kept(lexicon: Lexicon) -> None:
+    assert find_title_injection("[Cảnh báo] Bẫy soi kèo mùa Euro", SCAM_NEWS, lexicon) is None
+
+
+def test_glued_phrase_is_decisive_over_a_body_on_the_topic(lexicon: Lexicon) -> None:
+    found = find_title_injection("Cảnh báo bẫy cá độ mùa Eurosoi kèo hôm nay", SCAM_NEWS, lexicon)
+    assert found is not None and (found.where, found.phrase) == ("off-topic", "soi kèo")
+
+
+def test_the_farm_pasted_query_in_the_body_is_not_discussion(lexicon: Lexicon) -> None:
+    """The body's only spam is the farm's glued paste, which runs on past the title's keyword."""
+    body = SUMMIT.replace("an ninh mạng", "an ninh mạng,đỉnhMỹsoi kèo nhà cái uy tín hôm nay")
+    found = find_title_injection("Cuộc gặp thượng đỉnh Mỹ | soi kèo", body, lexicon)
+    assert found is not None and (found.where, found.cleaned) == ("suffix",
+                                                                   "Cuộc gặp thượng đỉnh Mỹ")
+
+
+def test_a_copy_of_the_headline_in_the_body_is_not_discussion(lexicon: Lexicon) -> None:
+    """Page headers extracted with the article repeat the headline; that is no discussion."""
+    body = f"Chơi game đổi tiền thật Đăng lúc: Thứ Hai, 21/06/2021 16:37\n{FUEL}"
+    found = find_title_injection("Chơi game đổi tiền thật", body, lexicon)
+    assert found is not None and (found.where, found.cleaned) == ("farm-title", "")
+
+
+# -- title-body coherence ----------------------------------------------------------------------
+
+# (headline, unrelated body): spam vocabulary above a copied article about something else.
+FARM_TITLES = [
+    ("Cách chơi tài xỉu luôn thắng", FUEL),
+    ("Mẹo chơi baccarat cho người mới bắt đầu", FLOOD),
+    ("Kinh nghiệm đánh lô đề hiệu quả", GOLD),
+    ("Xem bóng đá trực tuyến miễn phí", SUMMIT),
+    ("Bầu cua tôm cá online", FOOTBALL),
+    ("Soi cầu miền bắc 24 giờ", SUMMIT),
+]
+
+
+@pytest.mark.parametrize(("headline", "body"), FARM_TITLES, ids=[c[0] for c in FARM_TITLES])
+def test_spam_title_over_an_unrelated_body_is_a_farm_title(lexicon: Lexicon, headline: str,
+                                                           body: str) -> None:
+    found = find_title_injection(headline, body, lexicon)
+    assert found is not None
+    assert (found.where, found.phrase, found.cleaned) == ("farm-title", headline, "")
+
+
+def test_split_off_keyword_over_an_unrelated_body_leaves_no_title(lexicon: Lexicon) -> None:
+    """'Nhận định trận đấu Anh vs Scotland' is not this body's title either: nothing to repair."""
+    found = find_title_injection("Kèo nhà cái: Nhận định trận đấu Anh vs Scotland", FUEL, lexicon)
+    assert found is not None
+    assert (found.where, found.phrase, found.cleaned) == ("prefix", "Kèo nhà cái", "")
+
+
+# (headline, body): the body shares the headline's subject without repeating its spam words.
+COHERENT = [
+    ("Nhận định bóng đá Arsenal vs Chelsea: Pháo thủ sáng cửa",
+     "Arsenal tiếp Chelsea trên sân Emirates ở vòng 20 Ngoại hạng Anh.\n"
+     "Đội chủ nhà thắng 5 trận liên tiếp, trong khi Chelsea mất tiền vệ trụ cột vì chấn thương.\n"
+     "HLV Mikel Arteta cho biết Arsenal sẽ chơi tấn công ngay từ đầu."),
+    ("Dự đoán tỷ số trận Việt Nam gặp Thái Lan ở chung kết AFF Cup",
+     "Đội tuyển Việt Nam gặp Thái Lan ở trận chung kết lượt về AFF Cup tối nay.\n"
+     "Hai đội hòa 2-2 ở lượt đi, HLV Kim Sang-sik có đủ lực lượng mạnh nhất."),
+    ("Nghệ nhân nuôi gà chọi giữ nghề đá gà truyền thống",
+     "Ông Tư ở huyện Hóc Môn đã nuôi gà chọi hơn 30 năm, mỗi con được chăm như người nhà.\n"
+     "Ông chỉ cho gà thi đấu trong các lễ hội truyền thống, không ăn tiền."),
+    ("Thanh niên nghiện tài xỉu online trộm xe máy để gỡ nợ",
+     "Nguyễn Văn H. (22 tuổi) khai nhận nghiện chơi tài xỉu trên mạng, thua hết tiền tiết kiệm.\n"
+     "Để có tiền gỡ, H. đã trộm ba xe máy ở khu nhà trọ."),
+    ("Đánh bài ngày Tết: Thú vui sum vầy hay mầm mống cờ bạc?",
+     "Chiều mùng Hai Tết, con cháu quây quần bên chiếu bài, mỗi ván chỉ vài nghìn đồng.\n"
+     "Theo luật sư, ranh giới giữa vui chơi và đánh bạc khá mong manh."),
+]
+
+
+@pytest.mark.parametrize(("headline", "body"), COHERENT, ids=[c[0] for c in COHERENT])
+def test_news_sharing_its_bodys_subject_is_kept(lexicon: Lexicon, headline: str,
+                                                body: str) -> None:
+    assert find_title_injection(headline, body, lexicon) is None
+
+
+# -- regressions from the dev site (real article text, farm copies as crawled) ------------------
+
+HOANG_TRUNG_HAI = (
+    "| 【tỷ lệ kèo nhà cái hôm nay】Ông Hoàng Trung Hải có Đăng lúc: Thứ Năm, 22/07/2021 22:39 "
+    "\\| Người viết: Minh Anh Ông Hoàng Trung Hải,gHoàngTrungHảicótỷ lệ kèo nhà cái hôm nay Bí thư "
+    "Thành ủy Hà Nội, trong thời gian giữ cương vị Ủy viên Ban cán sự đảng, Phó Thủ tướng Chính "
+    "phủ đã có vi phạm, khuyết điểm khi cho một số ý kiến chỉ đạo đối với Dự án TISCO II.\n"
+    "Ủy ban Kiểm tra Trung ương đề nghị Bộ Chính trị xem xét, thi hành kỷ luật."
+)
+PRIME_MINISTER = (
+    "TTO - Không có doanh nghiệp thì không thể có nền kinh tế lớn, thiếu vắng những thương hiệu "
+    "nổi tiếng. Không thể có doanh nghiệp tầm cỡ nếu thiếu doanh nhân và cá nhân xuất sắc.\n"
+    "Thủ tướng Nguyễn Xuân Phúc nhấn mạnh như vậy tại Hội nghị Thủ tướng đối thoại với doanh "
+    "nghiệp diễn ra sáng nay (23-12) tại Hà Nội."
+)
+
+
+def test_devset_bracket_copy_with_its_keyword_glued_into_the_body(lexicon: Lexicon) -> None:
+    found = find_title_injection("【tỷ lệ kèo nhà cái hôm nay】Ông Hoàng Trung Hải có",
+                                 HOANG_TRUNG_HAI, lexicon)
+    assert found is not None and found.where == "bracket-prefix"
+    assert found.cleaned == "Ông Hoàng Trung Hải có"
+
+
+def test_devset_how_to_title_over_a_copied_body(lexicon: Lexicon) -> None:
+    found = find_title_injection("Cách chơi tài xỉu", PRIME_MINISTER, lexicon)
+    assert found is not None and found.where == "farm-title"
+
+
+# -- one-pass scanning ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "kuwin lịch thi đấu chelseasoi kèo man city hôm nay",
+    "Công an triệt phá đường dây cá độ bóng đá, thu giữ nhiều máy đánh bạc. KUBET88 nạp rút",
+    "mang tính xây dựng,ộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay trong đó",
+])
+def test_scan_finds_what_find_and_find_glued_find(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.scan(text) == (lexicon.find(text), lexicon.find_glued(text))
+
+
+def test_has_word() -> None:
+    assert has_word("tham gia cá độ bóng đá", "cá độ")
+    assert not has_word("Middlesex thắng", "sex")
+    assert not has_word("đánh bạc", "bạch")
+
+
+def test_glued_copy_is_cut_after_a_pasted_prefix(lexicon: Lexicon) -> None:
+    """repair_body reads the injection's shape without the body: a prefix split still counts."""
+    body = "Sáng nay, giá vàng miếng SJC tăng mạnh,hômnaytăngmạnhsoi kèo man city hôm nay theo đà."
+    repaired, notes = repair_body(body, "soi kèo man city hôm nay | Giá vàng hôm nay tăng mạnh",
+                                  lexicon)
+    assert repaired == "Sáng nay, giá vàng miếng SJC tăng mạnh, theo đà."
+    assert notes == ["removed title copy glued to spam: 'hômnaytăngmạnhsoi kèo man city hôm nay'"]

@@ -5,6 +5,10 @@ one trie-shaped regex matched against lowercased text (case-insensitive regexes 
 slower), so a scan costs a few character tests per position however long the lists grow. The
 accent-less spelling of each entry (spam often drops diacritics) is matched too, but only against
 text that is itself written without them.
+
+Spam also hides its vocabulary behind look-alike letters ('soi kèo' typed with Cyrillic o and i,
+or in mathematical bold); ``fold_confusables`` spells such text with the Latin letters it
+imitates before matching.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from functools import lru_cache
 from importlib import resources
 
 __all__ = [
+    "Folded",
     "Lexicon",
     "LexiconHit",
+    "fold_confusables",
     "fold_diacritics",
+    "has_word",
     "load_lexicon",
     "lower_same_length",
     "word_spans",
@@ -129,6 +136,22 @@ class Lexicon:
                 if m.start() > 0 and _ALNUM_CHAR.match(lowered, m.start() - 1)]
         return self._without_allowed(lowered, hits)
 
+    def scan(self, text: str) -> tuple[list[LexiconHit], list[LexiconHit]]:
+        """``(find(text), find_glued(text))`` in one pass over the phrases, for long texts.
+
+        Where a glued phrase overlaps a whole-word one ('chelseasoi kèo phạt góc': 'soi kèo' glued,
+        'kèo phạt góc' whole) only the glued one is reported: it is the leftmost match.
+        """
+        lowered = lower_same_length(text)
+        whole: list[LexiconHit] = []
+        glued: list[LexiconHit] = []
+        for match in self._phrases_glued.finditer(lowered):
+            is_glued = match.start() > 0 and _ALNUM_CHAR.match(lowered, match.start() - 1)
+            (glued if is_glued else whole).append(self._phrase_hit(match, text))
+        whole += [self._brand_hit(m, text) for m in self._brands.finditer(lowered)]
+        whole.sort(key=lambda hit: hit.start)
+        return self._without_allowed(lowered, whole), self._without_allowed(lowered, glued)
+
     def match_at(self, text: str, pos: int) -> LexiconHit | None:
         """The phrase or brand starting exactly at ``pos``, glued to what precedes it or not."""
         window = lower_same_length(text[pos:pos + _MATCH_WINDOW])
@@ -164,6 +187,17 @@ def word_spans(text: str, term: str) -> list[tuple[int, int]]:
             spans.append((start, end))
         start = text.find(term, end)
     return spans
+
+
+def has_word(text: str, term: str) -> bool:
+    """Whether ``term`` occurs in ``text`` as whole words; stops at the first occurrence."""
+    start = text.find(term)
+    while start != -1:
+        end = start + len(term)
+        if not (start and _ALNUM_CHAR.match(text, start - 1)) and not _ALNUM_CHAR.match(text, end):
+            return True
+        start = text.find(term, end)
+    return False
 
 
 def lower_same_length(text: str) -> str:
@@ -206,3 +240,105 @@ def load_lexicon(extra: Iterable[str] = (), allow: Iterable[str] = ()) -> Lexico
     Built once per distinct (extra, allow); the default lexicon is shared by every caller.
     """
     return _build(tuple(extra), tuple(allow))
+
+
+# -- look-alike letters --------------------------------------------------------------------------
+
+_CONFUSABLES_FILE = "confusables.txt"
+# Text made only of these needs no folding: ASCII, Latin-1, Latin Extended-A/B (Vietnamese ơ ư),
+# combining marks, Latin Extended Additional (Vietnamese ạ ả ấ ...) and general punctuation. The
+# check keeps folding free for nearly every real headline.
+_FOLD_FREE = re.compile(r"[\x00-\u024f\u0300-\u036f\u1e00-\u1eff\u2000-\u206f]*")
+# Latin letters outside the ordinary alphabets, read by their names: IPA and phonetic extensions
+# (LATIN LETTER SMALL CAPITAL O, LATIN SMALL LETTER SCRIPT G, ... S WITH MIDDLE TILDE) and Latin
+# Extended-D/E. Turned, reversed and other letters that do not look like the base letter have
+# names of another shape and are left alone.
+_LOOKALIKE_LATIN_BLOCKS = ((0x0250, 0x02AF), (0x1D00, 0x1DBF), (0xA720, 0xA7FF), (0xAB30, 0xAB6F))
+_LATIN_LETTER_NAME = re.compile(
+    r"LATIN (SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |SCRIPT |DOTLESS )?([A-Z])(?: WITH .+)?"
+)
+# Fullwidth Latin is ordinary in Chinese and Japanese text: folded, but not evidence by itself.
+_FULLWIDTH = range(0xFF00, 0xFFF0)
+_DOT_ABOVE = "\u0307"  # a Greek iota with this dot imitates 'i'; the dot goes with the fold
+
+
+@dataclass(frozen=True)
+class Folded:
+    text: str  # NFC, look-alike letters replaced by the Latin letters they imitate
+    # Words that mix look-alikes with Latin letters ('Nhung' with a Cyrillic h and a Greek u) or
+    # use styled Latin (small capitals, mathematical bold): no language writes words so; a word
+    # all in Cyrillic or Greek does not count.
+    obfuscated: int
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> dict[str, str]:
+    text = (resources.files(__package__) / "data" / _CONFUSABLES_FILE).read_text("utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {chr(int(code.removeprefix("U+"), 16)): latin for code, latin, _ in rows}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> tuple[str, bool] | None:
+    """The Latin letters ``char`` imitates and whether it is a styled Latin letter (evidence of
+    obfuscation wherever it stands), or None for a character that needs no folding."""
+    if latin := _confusables().get(char):
+        return latin, False
+    code = ord(char)
+    if any(low <= code <= high for low, high in _LOOKALIKE_LATIN_BLOCKS) and (
+        name := _LATIN_LETTER_NAME.fullmatch(unicodedata.name(char, ""))
+    ):
+        return (name[2] if name[1] == "CAPITAL " else name[2].lower()), True
+    # Mathematical, letterlike, modifier and fullwidth letters and digits: NFKC knows them.
+    compat = unicodedata.normalize("NFKC", char)
+    if code > 0x24F and compat != char and compat.isascii() and compat.isalnum():
+        return compat, code not in _FULLWIDTH
+    return None
+
+
+def _is_latin_letter(char: str) -> bool:
+    return char.isalpha() and (char <= "\u024f" or "\u1e00" <= char <= "\u1eff")
+
+
+def _folds(chars: str) -> list[tuple[str, bool] | None]:
+    """``_fold_char`` of each character; letters of other scripts only in mostly Latin text."""
+    folds = [_fold_char(char) for char in chars]
+    latin = sum(map(_is_latin_letter, chars))
+    foreign = sum(1 for char, fold in zip(chars, folds, strict=True)
+                  if fold is None and char.isalpha() and not _is_latin_letter(char))
+    if foreign >= latin:
+        return [fold if fold and fold[1] else None for fold in folds]
+    return folds
+
+
+def _count_obfuscated(chars: str, folds: list[tuple[str, bool] | None]) -> int:
+    count, latin, lookalike, styled = 0, False, False, False
+    for char, fold in zip(chars + " ", [*folds, None], strict=True):
+        if char.isalnum() or unicodedata.combining(char):
+            latin = latin or (fold is None and _is_latin_letter(char))
+            lookalike = lookalike or (fold is not None and not fold[1])
+            styled = styled or (fold is not None and fold[1])
+        else:  # end of a word
+            count += styled or (latin and lookalike)
+            latin, lookalike, styled = False, False, False
+    return count
+
+
+def fold_confusables(text: str) -> Folded:
+    """``text`` spelled with the Latin letters its look-alikes imitate: 'Phi Nhung lên sóng'
+    written with Cyrillic, Greek, letterlike and small-capital letters comes back as such.
+    Diacritics stay (Vietnamese text in NFC comes back unchanged).
+
+    Letters of other scripts are folded only when the text is mostly Latin: a Russian or Greek
+    headline keeps its letters (styled letters are folded everywhere).
+    """
+    if _FOLD_FREE.fullmatch(text):
+        return Folded(text, 0)
+    chars = unicodedata.normalize("NFD", text)
+    folds = _folds(chars)
+    out: list[str] = []
+    for i, (char, fold) in enumerate(zip(chars, folds, strict=True)):
+        if char == _DOT_ABOVE and i and folds[i - 1] and out[-1] in "ij":
+            continue
+        out.append(fold[0] if fold else char)
+    return Folded(unicodedata.normalize("NFC", "".join(out)), _count_obfuscated(chars, folds))
