@@ -6,12 +6,13 @@ Part 1, on a labelled JSONL set (default ``tests/data/labelled.jsonl``; one obje
 ``headline``, ``articleBody``, ``label`` = "spam-title" | "clean", ``sourceCredit`` = the expected
 credit or null, optional ``source`` and ``inLanguage``): spam-title precision and recall, footer
 residue (share of items whose cleaned body still holds a known footer marker line) and
-source-credit accuracy.
+source-credit accuracy. The default set reuses the unit tests' strings: a regression check, not
+a measure of quality on unseen pages (for that: ``benchmarks/devset.py`` and part 2).
 
 Part 2, on the article-extraction benchmark (default ``../shared/aeb`` beside the checkout; skipped
 when absent), with the benchmark's own metric (``_eval_metric``): plain trafilatura, trafilatura
 favouring precision, newscrawl's ``extract_article`` body, and that body after the cleaning chain
-the pipelines apply (Normalize -> SpamTitle -> BodyRepair -> Footer -> Quality). Items the chain
+(``clean_article``, through the same call the crawl's extraction workers make). Items the chain
 would drop count as empty predictions.
 """
 
@@ -30,19 +31,10 @@ from typing import Any
 import trafilatura
 from _eval_metric import PageScore, Summary, score_page, shingles, summarize
 
-from newscrawl.cleaning import (
-    Lexicon,
-    check_quality,
-    find_title_injection,
-    load_lexicon,
-    normalize_line,
-    normalize_text,
-    repair_body,
-    strip_boilerplate,
-)
+from newscrawl.cleaning import CleaningOptions, SiteContext, clean_article
 from newscrawl.cleaning.quality import detect_language
 from newscrawl.encoding import decode_html
-from newscrawl.extraction import NotExtractable, extract_article
+from newscrawl.extracted import NotExtractable, extract
 from newscrawl.registry import DEFAULT_TIMEZONE
 from newscrawl.settings import NEWSCRAWL_MIN_BODY_CHARS
 
@@ -50,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LABELLED = ROOT / "tests" / "data" / "labelled.jsonl"
 DEFAULT_AEB = ROOT.parent / "shared" / "aeb"
 SPAM = "spam-title"
+OPTIONS = CleaningOptions(min_chars=NEWSCRAWL_MIN_BODY_CHARS)  # the default settings
 EXCERPT = 200
 
 # -- the cleaning chain, as the pipelines apply it ----------------------------------------------
@@ -65,32 +58,13 @@ class Cleaned:
     removed: tuple[tuple[str, str], ...]  # (rule, text) of each repair and stripped line
 
 
-def _repair_record(note: str) -> tuple[str, str]:
-    """'dropped CJK line: …' -> ('dropped CJK line', '…')."""
-    rule, _, text = note.partition(": ")
-    return rule, text
-
-
-def clean(headline: str, body: str, *, language: str, expected_language: str,
-          lexicon: Lexicon) -> Cleaned:
-    """Normalize -> SpamTitle -> BodyRepair -> Footer -> Quality with the default settings.
-
-    ``language`` is the item's ``inLanguage`` (the page's own declaration, else the site's),
-    ``expected_language`` the site's language from the registry, which the quality gate checks.
-    The chain runs to the end even for an item SpamTitle drops, so its body can be inspected.
-    """
-    vietnamese = language == "vi"
-    headline = normalize_line(headline, vietnamese=vietnamese)
-    body = normalize_text(body, vietnamese=vietnamese)
-    found = find_title_injection(headline, body, lexicon)
-    injection = f"{found.phrase!r} ({found.where})" if found else None
-    body, repairs = repair_body(body, headline, lexicon, language=language)
-    stripped = strip_boilerplate(body, headline)
-    drop = (SPAM, injection) if injection else check_quality(
-        headline, stripped.body, expected_language=expected_language,
-        min_chars=NEWSCRAWL_MIN_BODY_CHARS)
-    removed = tuple(_repair_record(note) for note in repairs) + stripped.removed
-    return Cleaned(headline, stripped.body, stripped.source_credit, injection, drop, removed)
+def clean(headline: str, body: str, *, expected_language: str) -> Cleaned:
+    """``newscrawl.cleaning.clean_article`` with the default settings, for a site whose articles
+    are in ``expected_language`` (the quality gate checks it)."""
+    cleaned = clean_article(headline, body, site=SiteContext(language=expected_language),
+                            options=OPTIONS)
+    return Cleaned(cleaned.headline, cleaned.body, cleaned.source_credit,
+                   cleaned.title_injection, cleaned.rejection, cleaned.removed)
 
 
 def excerpt(text: str, size: int = EXCERPT) -> str:
@@ -247,13 +221,12 @@ def report_credits(items: Sequence[Labelled], results: Sequence[Cleaned], show: 
                   for i, r in pairs if i.credit != r.credit], show)
 
 
-def run_labelled(path: Path, lexicon: Lexicon, show: int) -> None:
+def run_labelled(path: Path, show: int) -> None:
     items = load_labelled(path)
     spam = sum(i.spam for i in items)
     print(f"== Part 1: labelled set {path} ({len(items)} items: {spam} {SPAM}, "
           f"{len(items) - spam} clean)")
-    results = [clean(i.headline, i.body, language=i.language, expected_language=i.language,
-                     lexicon=lexicon) for i in items]
+    results = [clean(i.headline, i.body, expected_language=i.language) for i in items]
     report_spam(items, results, show)
     report_footers(items, results, show)
     report_credits(items, results, show)
@@ -296,26 +269,26 @@ def _trafilatura(html: str, url: str, **options: Any) -> Prediction:
     return Prediction(trafilatura.extract(html, url=url, **options) or "")
 
 
-def _newscrawl(html: str, url: str, site_language: str,
-               lexicon: Lexicon) -> tuple[Prediction, Prediction]:
-    """(extraction alone, extraction + cleaning) for one page of a site in ``site_language``."""
+def _newscrawl(html: str, url: str, site_language: str) -> tuple[Prediction, Prediction]:
+    """(extraction alone, extraction + cleaning) for one page of a site in ``site_language``:
+    the call the crawl's extraction workers make."""
     try:
-        found = extract_article(html, url, timezone=DEFAULT_TIMEZONE)
+        found, cleaned = extract(html, url, timezone=DEFAULT_TIMEZONE,
+                                 site=SiteContext(language=site_language), options=OPTIONS)
     except NotExtractable as exc:
         empty = Prediction("", f"not extractable: {exc}")
         return empty, empty
-    cleaned = clean(found.headline or "", found.body, language=found.language or site_language,
-                    expected_language=site_language, lexicon=lexicon)
-    note = f"dropped {cleaned.drop[0]}: {cleaned.drop[1]}" if cleaned.drop else None
-    after = Prediction("" if cleaned.drop else cleaned.body, note, cleaned.removed)
+    drop = cleaned.rejection
+    note = f"dropped {drop[0]}: {drop[1]}" if drop else None
+    after = Prediction("" if drop else cleaned.body, note, cleaned.removed)
     return Prediction(found.body), after
 
 
-def predict(page: Page, lexicon: Lexicon) -> dict[str, Prediction]:
+def predict(page: Page) -> dict[str, Prediction]:
     # Decoded as the crawler decodes (BOM, declared charset checked against the bytes).
     html = decode_html(page.raw).text
     # The registry would give the site's language; here it is that of the ground-truth text.
-    extracted, cleaned = _newscrawl(html, page.url, detect_language(page.truth), lexicon)
+    extracted, cleaned = _newscrawl(html, page.url, detect_language(page.truth))
     return {"a": _trafilatura(html, page.url),
             "b": _trafilatura(html, page.url, favor_precision=True),
             "c": extracted, "d": cleaned}
@@ -328,10 +301,10 @@ class Result:
     scores: dict[str, PageScore]
 
 
-def evaluate(pages: Iterable[Page], lexicon: Lexicon) -> list[Result]:
+def evaluate(pages: Iterable[Page]) -> list[Result]:
     results = []
     for page in pages:
-        predictions = predict(page, lexicon)
+        predictions = predict(page)
         scores = {key: score_page(page.truth, p.text) for key, p in predictions.items()}
         results.append(Result(page, predictions, scores))
     return results
@@ -426,9 +399,9 @@ def print_verdict(summaries: dict[str, Summary]) -> None:
           f"'should raise precision': {'met' if d.precision > c.precision else 'NOT met'}")
 
 
-def run_benchmark(aeb: Path, lexicon: Lexicon, show: int) -> None:
+def run_benchmark(aeb: Path, show: int) -> None:
     print(f"== Part 2: article-extraction benchmark {aeb}")
-    results = evaluate(load_pages(aeb), lexicon)
+    results = evaluate(load_pages(aeb))
     print(f"{len(results)} pages; metric: 4-token shingles of \\w+ tokens, per-page normalised")
     summaries = print_table(results)
     print("    (an empty prediction scores recall 0 and, as in the benchmark's evaluate.py, is left"
@@ -459,11 +432,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    lexicon = load_lexicon()
-    run_labelled(args.labelled, lexicon, args.show)
+    run_labelled(args.labelled, args.show)
     print()
     if (args.aeb / "ground-truth.json").is_file():
-        run_benchmark(args.aeb, lexicon, args.show)
+        run_benchmark(args.aeb, args.show)
     else:
         print(f"== Part 2 skipped: no article-extraction benchmark at {args.aeb} "
             "(pass --aeb DIR; it lives in ../shared/aeb beside the checkout)")

@@ -31,7 +31,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -42,17 +42,17 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 from _common import Sample, TreeSampler, children_cpu, mib, read_report  # noqa: E402
-from scrapy.utils.misc import build_from_crawler, load_object  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from newscrawl import extraction  # noqa: E402
 from newscrawl import settings as project_settings  # noqa: E402
+from newscrawl.cleaning import chain  # noqa: E402
 from newscrawl.cleaning.furniture import FurnitureRule  # noqa: E402
 from newscrawl.demosite import DemoSite  # noqa: E402
 from newscrawl.encoding import decode_html  # noqa: E402
 from newscrawl.items import Page  # noqa: E402
 from newscrawl.pipelines import Rejected, Staged  # noqa: E402
-from newscrawl.pipelines.extract import ExtractPipeline  # noqa: E402
+from newscrawl.pipelines.extract import ExtractPipeline, cleaning_options  # noqa: E402
 from newscrawl.pipelines.publish import PublishPipeline  # noqa: E402
 from newscrawl.publication import HeldArticles  # noqa: E402
 from newscrawl.state import open_state_store  # noqa: E402
@@ -61,9 +61,6 @@ AEB_PAGES = ROOT.parent / "shared" / "aeb" / "html"
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))  # the console script, as users run it
 CRAWL_SETTINGS = ("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0",
                   "CONCURRENT_REQUESTS_PER_DOMAIN=32", "NEWSCRAWL_CHECK_LANGUAGE=0")
-# The cleaning chain: the configured pipelines between extraction and the duplicate filter.
-CLEANING = ("NormalizePipeline", "SpamTitlePipeline", "BodyRepairPipeline", "FooterPipeline",
-            "QualityPipeline")
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True,
                        "include_images": False, "deduplicate": False}
 PR_SET_CHILD_SUBREAPER = 36
@@ -186,13 +183,15 @@ def trafilatura_alone(pages: Sequence[tuple[str, bytes]], *, with_metadata: bool
     return len(pages) / (time.perf_counter() - started)
 
 
-# Stages timed in this process, as a crawl runs them. parse and trafilatura are timed inside
-# extract_article (its two helpers wrapped), so the split matches the crawl's own work.
-STAGES = ("decode", "extraction", "parse", "trafilatura", "cleaning", "duplicates")
+# Stages timed in this process, as a crawl runs them. parse, DOM preparation, trafilatura and
+# cleaning are timed inside the extraction call (their functions wrapped), so the split matches
+# the crawl's own work.
+STAGES = ("decode", "extraction", "parse", "dom", "trafilatura", "cleaning", "duplicates")
 
 
 def measure_split(pages: Sequence[tuple[str, bytes]], state_dir: Path) -> dict[str, float]:
-    """CPU seconds per page of each stage (``extraction`` includes parse and trafilatura)."""
+    """CPU seconds per page of each stage (``extraction`` includes parse, dom, trafilatura and
+    cleaning)."""
     seconds = dict.fromkeys(STAGES, 0.0)
 
     def timed(stage: str, work: Callable[..., Any]) -> Callable[..., Any]:
@@ -204,15 +203,17 @@ def measure_split(pages: Sequence[tuple[str, bytes]], state_dir: Path) -> dict[s
                 seconds[stage] += time.process_time() - started
         return run
 
-    extract, clean = in_process_extraction(), cleaning_chain()
-    publish = publication(state_dir)
+    extract, publish = in_process_extraction(), publication(state_dir)
     with (patch.object(extraction, "_parse", timed("parse", extraction._parse)),
-          patch.object(extraction, "_main_text", timed("trafilatura", extraction._main_text))):
+          patch.object(extraction, "prepare_for_extraction",
+                       timed("dom", extraction.prepare_for_extraction)),
+          patch.object(extraction, "_main_text", timed("trafilatura", extraction._main_text)),
+          patch.object(chain, "clean_article", timed("cleaning", chain.clean_article))):
         for url, body in pages:
             text = timed("decode", decode_html)(body, "text/html").text
             article = timed("extraction", extract)(Page(url=url, html=text, site="bench",
                                                         encoding="utf-8"))
-            if article is not None and timed("cleaning", clean)(article):
+            if article is not None:
                 timed("duplicates", publish)(article)
     return {stage: total / len(pages) for stage, total in seconds.items()}
 
@@ -236,28 +237,17 @@ def publication(state_dir: Path) -> Callable[[Any], None]:
     return publish
 
 
+def _project_settings() -> dict[str, Any]:
+    return {name: getattr(project_settings, name) for name in dir(project_settings)
+            if name.isupper()}
+
+
 def in_process_extraction() -> Callable[[Page], Any]:
     """``ExtractPipeline`` in its one-process mode: an ``Article``, or None if rejected."""
-    pipeline = ExtractPipeline(0, get_crawler().stats)
+    options = replace(cleaning_options(get_crawler(settings_dict=_project_settings()).settings),
+                      check_language=False)
+    pipeline = ExtractPipeline(0, get_crawler().stats, options)
     return _passes(lambda page: asyncio.run(pipeline.process_item(page)))
-
-
-def cleaning_chain() -> Callable[[Any], Any]:
-    """The configured pipelines from extraction to the duplicate filter, built as a crawl would;
-    returns the item, or None if one of them rejected it."""
-    settings = {name: getattr(project_settings, name) for name in dir(project_settings)
-                if name.isupper()}
-    crawler = get_crawler(settings_dict={**settings, "NEWSCRAWL_CHECK_LANGUAGE": False})
-    chain = [build_from_crawler(load_object(path), crawler)
-             for path, _order in sorted(settings["ITEM_PIPELINES"].items(), key=lambda i: i[1])
-             if path.rpartition(".")[2] in CLEANING]
-
-    def clean(item: Any) -> Any:
-        for pipeline in chain:
-            item = pipeline.process_item(item)
-        return item
-
-    return _passes(clean)
 
 
 def _passes(stage: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -375,15 +365,18 @@ def print_speed(corpus: Corpus, alone: dict[str, float], split: dict[str, float]
 def _print_split(split: dict[str, float], crawls: list[Crawl]) -> None:
     rows = [("decode (newscrawl.encoding)", split["decode"]),
             ("HTML parse (lxml)", split["parse"]),
+            ("DOM preparation (newscrawl.dom)", split["dom"]),
             ("metadata (JSON-LD, meta, dates, fallbacks)",
-             split["extraction"] - split["parse"] - split["trafilatura"]),
+             split["extraction"] - split["parse"] - split["dom"] - split["trafilatura"]
+             - split["cleaning"]),
             ("trafilatura", split["trafilatura"]),
-            ("cleaning (Normalize .. Quality)", split["cleaning"]),
+            ("cleaning (clean_article)", split["cleaning"]),
             ("publication (furniture, fingerprint, MinHash)", split["duplicates"])]
     print("\nWhere a page's CPU goes, ms/page (timed in this process on the same pages):")
     for label, seconds in rows:
         print(f"  {label:44}{seconds * 1000:7.2f}")
-    print(f"  cleaning / extraction: {split['cleaning'] / split['extraction']:.1%}")
+    extracting = split["extraction"] - split["cleaning"]
+    print(f"  cleaning / extraction: {split['cleaning'] / extracting:.1%}")
     measured = sum(seconds for _, seconds in rows)
     for run in crawls:
         label = f"Scrapy and the rest, {_workers_label(run.workers)}"

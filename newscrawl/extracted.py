@@ -1,4 +1,5 @@
-"""What an extraction returns, and the call the crawl process sends to its extraction workers.
+"""What an extraction returns, and the call the crawl process sends to its extraction workers
+(extraction, then the cleaning chain).
 
 Kept apart from ``newscrawl.extraction`` so that the crawl process, which only sends pages to
 the worker pool and reads back these results, never imports trafilatura (~35 MB, ~1 s).
@@ -8,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
 
 
 class NotExtractable(Exception):
@@ -33,12 +38,19 @@ class Extraction:
     image: str | None = None
     breadcrumbs: list[dict[str, str]] = field(default_factory=list)
     date_source: str | None = None
+    # texts of the page's elements named as sources or bylines, for the credit (cleaning)
+    credit_hints: tuple[str, ...] = ()
 
 
-def extract(html: str, url: str, *, timezone: str, hints: Mapping[str, str] | None = None,
-            prune_xpath: tuple[str, ...] = ()) -> Extraction:
-    """``newscrawl.extraction.extract_article``, importing it on first use: in a pool worker
-    (where the forkserver preloaded it), or in the crawl process in its one-process mode."""
+def extract(html: str, url: str, *, timezone: str, site: SiteContext, options: CleaningOptions,
+            hints: Mapping[str, str] | None = None,
+            prune_xpath: tuple[str, ...] = ()) -> tuple[Extraction, Cleaned]:
+    """``newscrawl.extraction.extract_article``, then ``newscrawl.cleaning.clean_article`` on
+    what it found, importing them on first use: in a pool worker (where the forkserver preloaded
+    them), or in the crawl process in its one-process mode."""
+    from newscrawl.cleaning.chain import clean_article
     from newscrawl.extraction import extract_article
 
-    return extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)
+    found = extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)
+    return found, clean_article(found.headline or "", found.body, description=found.description,
+                                site=site, options=options, credit_hints=found.credit_hints)

@@ -23,6 +23,7 @@ class Page:
     language: str | None = None
     timezone: str | None = None
     prune_xpath: tuple[str, ...] = ()  # the site's boilerplate elements (registry)
+    footer_patterns: tuple[str, ...] = ()  # the site's boilerplate lines (registry)
     downloaded: str | None = None  # ISO 8601 UTC fetch time
     update: bool = False  # an emitted article fetched again because it changed
     # what the sitemap or feed said of this URL (lastmod, publication date, title)

@@ -76,12 +76,8 @@ CONCURRENT_ITEMS = 4
 NEWSCRAWL_EXTRACT_WORKERS = -1
 
 ITEM_PIPELINES = {
+    # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
     "newscrawl.pipelines.extract.ExtractPipeline": 100,
-    "newscrawl.pipelines.clean.NormalizePipeline": 200,
-    "newscrawl.pipelines.clean.SpamTitlePipeline": 300,
-    "newscrawl.pipelines.clean.BodyRepairPipeline": 400,
-    "newscrawl.pipelines.clean.FooterPipeline": 500,
-    "newscrawl.pipelines.clean.QualityPipeline": 600,
     # last: holds the articles and publishes them when the spider closes (your own pipelines
     # that must see published articles go before it)
     "newscrawl.pipelines.publish.PublishPipeline": 900,

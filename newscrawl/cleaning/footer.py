@@ -29,22 +29,31 @@ class Stripped:
     removed: tuple[tuple[str, str], ...]  # (kind, line) in body order
 
 
-# Lines removed wherever they are. One alternation, so each line costs a single match; patterns
-# are matched against the lowercased line (case-insensitive matching is several times slower).
+# Lines removed wherever they are, in any language: a player's clock, a Chinese CMS's editor and
+# navigation lines, a copyright notice. One alternation, so each line costs a single match;
+# patterns are matched against the lowercased line (case-insensitive matching is slower).
+_NEUTRAL_JUNK_LINE = re.compile(
+    r"""
+    (?P<player>\d{1,2}:\d{2}(?::\d{2})?(?:\ */\ *\d{1,2}:\d{2}(?::\d{2})?)?$)
+    | (?P<editor>[(\uff08【\[]?\ *(?:责任编辑|责编|编辑|来源|原标题|上一篇|下一篇|相关文章|相关阅读
+        |推荐阅读).{0,80}$)
+    | (?P<copyright>(?:©|\(c\)\ |copyright\ ).*)
+    """,
+    re.VERBOSE,
+)
+# Lines removed wherever they are in Vietnamese text: Vietnamese wording, and shapes (">> Title",
+# "- ·Title") that other languages use for quotes and lists.
 _JUNK_LINE = re.compile(
     r"""
     (?P<player>
-        (?:\d{1,2}:\d{2}(?::\d{2})?(?:\ */\ *\d{1,2}:\d{2}(?::\d{2})?)?
-        | nghe\ (?:audio|bài\ viết|bài\ báo|đọc\ bài) | đọc\ bài
+        (?:nghe\ (?:audio|bài\ viết|bài\ báo|đọc\ bài) | đọc\ bài
         | (?:giọng\ (?:đọc\ )?(?:nam|nữ)(?:\ miền\ (?:bắc|trung|nam))?[\ |/,-]*)+
         | (?:tốc\ độ(?:\ đọc)?:?\ *)?(?:[0-2](?:[.,]\d{1,2})?x\ *)+ | tốc\ độ(?:\ đọc)?
         )$)
-    | (?P<editor>[(\uff08【\[]?\ *(?:责任编辑|责编|编辑|来源|原标题|上一篇|下一篇|相关文章|相关阅读
-        |推荐阅读).{0,80}$)
     | (?P<related>-\ *·.*|(?:>>|»).{0,200}$|(?:xem|đọc)\ thêm\ *[:\uff1a]\ *\S.{0,200}$)
     | (?P<share>(?:chia\ sẻ(?:\ bài\ viết)?|share)(?:\ (?:lên|qua)\ \w+)?\ *:?$)
     | (?P<tags>(?:tags?|từ\ khóa|từ\ khoá)\ *:.*)
-    | (?P<copyright>(?:©|\(c\)\ |copyright\ ).*|ghi\ rõ\ nguồn.*(?:phát\ hành|đăng\ tải)\ lại.*
+    | (?P<copyright>ghi\ rõ\ nguồn.*(?:phát\ hành|đăng\ tải)\ lại.*
         |cấm\ sao\ chép.*)
     | (?P<follow>(?:bấm\ )?theo\ dõi\ .{0,80}\ trên\ google\ news.*)
     | (?P<promo>bạn\ đang\ đọc\ bài\ viết\ .*|mọi\ thông\ tin\ chia\ sẻ,?\ phản\ ánh.*)
@@ -71,11 +80,14 @@ _RELATED_HEADING = re.compile(
 _LINK_LIST_BULLETS = ("·", "•")
 _MIN_LINK_LIST = 3
 _MAX_TITLE_LIKE = 160  # characters of a link title after a mid-body related heading
+_MAX_TEASER_TITLES = 2  # title lines above a teaser's lead (a caption, the title)
 _SENTENCE_END = tuple('.!?…"\u201d»)')
 
 _THEO = r"(?i:theo)"
 _CREDIT_LINE = re.compile(rf"\(? *{_THEO} *:? *(?P<source>[^()]{{2,60}}?) *\)?\.?")
-_SOURCE_LINE = re.compile(r"\(? *(?i:nguồn(?: tin)?) *: *(?P<source>[^()]{2,60}?) *\)?\.?")
+# "Nguồn: X", "Nguồn tin: X", and the bilingual "Source (Nguồn): X" of translated articles
+_SOURCE_LINE = re.compile(r"\(? *(?i:nguồn(?: tin)?|source(?: *\(nguồn\))?) *: *"
+                          r"(?P<source>[^()]{2,60}?) *\)?\.?")
 _NAME = r"[^\W\d_][\w.'\u2019-]*(?: +[^\W\d_][\w.'\u2019-]*){0,4}"
 _BYLINE = re.compile(
     rf"(?:{_THEO} +)?(?P<person>{_NAME}) */ *(?P<source>[^\W\d_][\w.+-]*(?: +[\w.+-]+){{0,3}})"
@@ -90,6 +102,8 @@ _OUTLET_SEPARATOR = re.compile(r" *[,;] *| và | and ")
 _MAX_OUTLET_WORDS = 6
 _NOT_A_NAME = re.compile(r"[!?…\"“”]|\. ")
 _INITIALS = re.compile(r"(?:[A-ZĐ]\.)+")
+# Who signs for the paper when no name is given: phóng viên, cộng tác viên, nhóm phóng viên.
+_STAFF = frozenset({"pv", "ctv", "btv", "nhóm pv", "nhóm phóng viên", "phóng viên"})
 
 _DATELINE = re.compile(
     r"(?:(?P<place>[^\W\d_]+(?:[ .,]+[^\W\d_]+){0,3}) *)?\((?P<source>[^()]{2,30})\) *"
@@ -117,12 +131,15 @@ def _outlets(source: str) -> str | None:
 
 
 def _is_person(name: str) -> bool:
-    """'Nguyễn Quỳnh', 'M.K.': capitalized words or initials, not an acronym such as 'TTXVN'."""
+    """'Nguyễn Quỳnh', 'M.K.', 'PV': capitalized words, initials or a staff signature, not an
+    acronym such as 'TTXVN'."""
+    if name.casefold() in _STAFF:
+        return True
     return all(_INITIALS.fullmatch(word) or (word[0].isupper() and not word.isupper())
                for word in name.split())
 
 
-def _credit_line(line: str) -> str | None:
+def _theo_credit(line: str) -> str | None:
     """'Theo Reuters', 'TheoVOV', '(Theo TTXVN)' -> the outlet; 'Theo Thái Sơn/Báo QĐND' -> the
     outlet of the byline."""
     if not (match := _CREDIT_LINE.fullmatch(line)):
@@ -133,11 +150,19 @@ def _credit_line(line: str) -> str | None:
     return _outlets(match["source"])
 
 
-def _final_credit(line: str) -> tuple[str, str | None, str] | None:
-    """(kind, credit, line left over) for a credit or byline closing the body, else None."""
+def _credit(line: str) -> tuple[str, str | None, str] | None:
+    """(kind, outlet, what is left of the line) for a credit or byline line, else None.
+
+    The outlet is None for a line that credits no outlet ("Nguồn: Tổng hợp"). Forms: "Theo X",
+    "(Theo X)", "TheoX", "Nguồn: X", "(Nguồn: X)", "Source (Nguồn): X", "(X)" for an outlet
+    that looks like one (TTXVN, Vietnam+, VOV.VN), "Name/X", "Theo Name/X", "PV/Báo X",
+    "Name (Theo X, Y)", and a paragraph closed by "(Theo X)".
+    """
     if (match := _SOURCE_LINE.fullmatch(line)) and match["source"].strip(" .").casefold() in (
             _COMPILED_SOURCES):
-        return "credit", None, ""  # "Nguồn: Tổng hợp" names no outlet
+        return "credit", None, ""
+    if credit := _theo_credit(line):
+        return "credit", credit, ""
     for pattern in (_SOURCE_LINE, _PARENTHESIZED_OUTLET):
         if (match := pattern.fullmatch(line)) and (credit := _outlets(match["source"])) and (
             pattern is _SOURCE_LINE or _OUTLET_MARK.search(credit)
@@ -150,10 +175,14 @@ def _final_credit(line: str) -> tuple[str, str | None, str] | None:
             return "byline", credit, ""
     if (match := _TRAILING_CREDIT.search(line)) and (credit := _outlets(match["source"])):
         return "credit", credit, line[:match.start()]
-    words = line.split()
-    if line.isupper() and 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
-        return "byline", None, ""  # reporter's name in capitals: "LÂM NGUYÊN"
     return None
+
+
+def _reporter_in_capitals(line: str) -> bool:
+    """'LÂM NGUYÊN': the reporter's name closing the article (a heading looks the same, so
+    only the last line is taken for one)."""
+    words = line.split()
+    return line.isupper() and 2 <= len(words) <= 4 and all(w.isalpha() for w in words)
 
 
 def _dateline_length(line: str) -> int:
@@ -193,6 +222,10 @@ class _Lines:
             total += len(line) + 1
         # Index of the first line of the second half of the body, where footers may start.
         self.tail = next((i for i, o in enumerate(offsets) if 2 * o >= total), len(self.text))
+        # Index of the first line after the first third: a credit may close the article there,
+        # with teasers of other articles (as long as the article itself) after it.
+        self.credit_zone = next((i for i, o in enumerate(offsets) if 3 * o >= total),
+                                len(self.text))
 
     def kept(self) -> list[int]:
         return [i for i, kind in enumerate(self.kind) if kind is None]
@@ -212,11 +245,12 @@ class _Lines:
             self.kind[i] = self.kind[i] or kind
 
 
-def _mark_junk(lines: _Lines, headline_key: str, site: tuple[re.Pattern[str], ...]) -> None:
+def _mark_junk(lines: _Lines, headline_key: str, site: tuple[re.Pattern[str], ...], *,
+               vietnamese: bool) -> None:
     for i, line in enumerate(lines.text):
         lowered = line.lower()
-        match = _JUNK_LINE.match(lowered) or (i >= lines.tail and
-                                               _TAIL_JUNK_LINE.fullmatch(lowered))
+        match = _NEUTRAL_JUNK_LINE.match(lowered) or (vietnamese and (
+            _JUNK_LINE.match(lowered) or (i >= lines.tail and _TAIL_JUNK_LINE.fullmatch(lowered))))
         if match:
             lines.kind[i] = match.lastgroup
         elif any(p.match(line) for p in site):
@@ -226,14 +260,65 @@ def _mark_junk(lines: _Lines, headline_key: str, site: tuple[re.Pattern[str], ..
             lines.kind[i] = "headline"  # an image caption repeating the headline
 
 
+def _take_credit(lines: _Lines, i: int) -> str | None:
+    """The outlet credited by line ``i``, removing the credit and what follows it (teasers,
+    links, the site's footer: nothing of the article comes after its credit)."""
+    found = _credit(lines.text[i])
+    if found is None or found[1] is None:
+        return None
+    kind, credit, left = found
+    if left:
+        lines.cut_part(i, kind, len(left), len(lines.text[i]))
+    else:
+        lines.kind[i] = kind
+    lines.remove_from(i + 1, "teaser")
+    return credit
+
+
 def _cut_at_credit(lines: _Lines) -> str | None:
-    """Removes the last credit line of the second half and the teasers after it."""
-    for i in reversed(range(lines.tail, len(lines.text))):
-        if lines.kind[i] is None and (credit := _credit_line(lines.text[i])):
-            lines.kind[i] = "credit"
-            lines.remove_from(i + 1, "teaser")
+    """The last line after the body's first third that credits an outlet ends the article."""
+    for i in reversed(lines.kept()):
+        if i < lines.credit_zone:
+            break
+        if credit := _take_credit(lines, i):
             return credit
     return None
+
+
+def _cut_at_hint(lines: _Lines, hints: Sequence[str]) -> str | None:
+    """A credit the page's markup marks as such (an element named source, author...), which
+    the extractor left out or ran into a paragraph: the outlet, and if the hint's text closes
+    a line after the first third, it is cut there with what follows."""
+    for hint in hints:
+        found = _credit(normalize_line(hint))
+        if found is None or found[1] is None:
+            continue
+        text = normalize_line(hint)
+        for i in reversed(lines.kept()):
+            if i < lines.credit_zone:
+                break
+            if (at := lines.text[i].find(text)) != -1:
+                lines.cut_part(i, found[0], at, len(lines.text[i]))
+                lines.remove_from(i + 1, "teaser")
+                break
+        return found[1]
+    return None
+
+
+def _cut_teasers(lines: _Lines) -> None:
+    """Teasers of other articles: a lead opening with an outlet's dateline ("(Dân trí) - ...")
+    after the article's own lead, with the title line(s) above it."""
+    kept = lines.kept()
+    for position, i in enumerate(kept[1:], start=1):
+        if not _dateline_length(lines.text[i]):
+            continue
+        lines.kind[i] = "teaser"
+        for j in reversed(kept[max(1, position - _MAX_TEASER_TITLES):position]):
+            title = lines.text[j]
+            if (lines.kind[j] or len(title) > _MAX_TITLE_LIKE or title.endswith(_SENTENCE_END)
+                    or _credit(title)):
+                break
+            lines.kind[j] = "teaser"
 
 
 def _cut_related(lines: _Lines) -> None:
@@ -265,33 +350,39 @@ def _cut_link_list(lines: _Lines) -> None:
 
 
 def _take_final_credit(lines: _Lines) -> str | None:
-    """Credit or byline lines closing the body ('Nguồn: Tuổi Trẻ', 'Hoàng Hùng/TTXVN')."""
-    credit = None
-    while credit is None and (kept := lines.kept()):
+    """Credit-like lines closing the body that name no outlet ('Nguồn: Tổng hợp', a reporter
+    in capitals), then a credit that names one."""
+    while kept := lines.kept():
         last = kept[-1]
-        found = _final_credit(lines.text[last])
-        if found is None:
-            break
-        kind, credit, left = found
-        if left:
-            lines.cut_part(last, kind, len(left), len(lines.text[last]))
-            return credit
-        lines.kind[last] = kind
-    return credit
+        found = _credit(lines.text[last])
+        if found is not None and found[1] is not None:
+            return _take_credit(lines, last)
+        if found is None and not _reporter_in_capitals(lines.text[last]):
+            return None
+        lines.kind[last] = found[0] if found else "byline"
+    return None
 
 
 def strip_boilerplate(body: str, headline: str = "", *,
-                      extra_line_patterns: Sequence[str] = ()) -> Stripped:
+                      extra_line_patterns: Sequence[str] = (), vietnamese: bool = True,
+                      credit_hints: Sequence[str] = ()) -> Stripped:
     """``body`` without page furniture, and the source credit found at its end.
 
     ``extra_line_patterns`` are a site's own regexes, matched at the start of each line.
+    ``vietnamese``: the Vietnamese rules (credits "Theo X", related boxes, ">>" links,
+    Vietnamese wording) apply only to Vietnamese text; other languages get the neutral ones.
+    ``credit_hints``: texts of the page's elements named as sources or bylines.
     """
     lines = _Lines(normalize_text(body, vietnamese=False))
-    _mark_junk(lines, _key(normalize_line(headline)), _site_patterns(tuple(extra_line_patterns)))
-    credit = _cut_at_credit(lines)
-    _cut_related(lines)
-    _cut_link_list(lines)
-    credit = credit or _take_final_credit(lines)
+    _mark_junk(lines, _key(normalize_line(headline)), _site_patterns(tuple(extra_line_patterns)),
+               vietnamese=vietnamese)
+    credit = None
+    if vietnamese:
+        _cut_teasers(lines)
+        credit = _cut_at_credit(lines)
+        _cut_related(lines)
+        _cut_link_list(lines)
+        credit = credit or _take_final_credit(lines) or _cut_at_hint(lines, credit_hints)
     if kept := lines.kept():
         if dateline := _dateline_length(lines.text[kept[0]]):
             lines.cut_part(kept[0], "dateline", 0, dateline)

@@ -1,4 +1,5 @@
-"""``ExtractPipeline``: ``Page`` -> ``Article`` with trafilatura, in a pool of worker processes."""
+"""``ExtractPipeline``: ``Page`` -> clean ``Article``, in a pool of worker processes: trafilatura
+(``newscrawl.extraction``), then the cleaning chain (``newscrawl.cleaning.clean_article``)."""
 
 from __future__ import annotations
 
@@ -11,34 +12,47 @@ from functools import partial
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
 from newscrawl.registry import DEFAULT_TIMEZONE
 
+Extracted = tuple[Extraction, Cleaned]
 
-def _extraction(page: Page) -> partial[Extraction]:
+
+def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
     """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extracted``:
-    to run it, a worker process need not import this module (Scrapy, the state store)."""
+    to run it, a worker process need not import this module (Scrapy, the state store). The
+    page carries its site's context (language, timezone, patterns, selectors) from the spider."""
+    site = SiteContext(language=page.language, footer_patterns=page.footer_patterns)
     return partial(extract, page.html, page.url,
                    timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints,
-                   prune_xpath=page.prune_xpath)
+                   prune_xpath=page.prune_xpath, site=site, options=options)
 
 
-def _article(page: Page, found: Extraction) -> Article:
+def _metadata(page: Page, found: Extraction, cleaned: Cleaned) -> dict[str, Any]:
+    return {"dateDownloaded": page.downloaded, "encoding": page.encoding,
+            "dateSource": found.date_source, "expectedLanguage": page.language,
+            **({"update": True} if page.update else {}),
+            **({"titleInjection": cleaned.title_injection}
+               if cleaned.title_injection and cleaned.rejection is None else {}),
+            **({"bodyRepairs": list(cleaned.repairs)} if cleaned.repairs else {})}
+
+
+def _article(page: Page, found: Extraction, cleaned: Cleaned) -> Article:
     return Article(
-        url=page.url, site=page.site, headline=found.headline, articleBody=found.body,
-        canonicalUrl=found.canonical_url, description=found.description,
+        url=page.url, site=page.site, headline=cleaned.headline, articleBody=cleaned.body,
+        canonicalUrl=found.canonical_url, description=cleaned.description,
         datePublished=found.date_published, dateModified=found.date_modified,
         authors=[{"name": name} for name in found.authors],
         inLanguage=found.language or page.language,
         mainImage={"url": found.image} if found.image else None,
-        breadcrumbs=found.breadcrumbs,
-        metadata={"dateDownloaded": page.downloaded, "encoding": page.encoding,
-                  "dateSource": found.date_source, "expectedLanguage": page.language,
-                  **({"update": True} if page.update else {})},
+        breadcrumbs=found.breadcrumbs, sourceCredit=cleaned.source_credit,
+        metadata=_metadata(page, found, cleaned),
     )
 
 
@@ -54,9 +68,10 @@ class ExtractPipeline:
     ``extraction-crashed``. Never is a page dropped unreported.
     """
 
-    def __init__(self, workers: int, stats: StatsCollector) -> None:
+    def __init__(self, workers: int, stats: StatsCollector, options: CleaningOptions) -> None:
         self.workers = workers
         self.stats = stats
+        self.options = options
         self.pool: ProcessPoolExecutor | None = None
         self._started: asyncio.Future[None] | None = None
         self._lone: ProcessPoolExecutor | None = None  # retries, one page at a time
@@ -64,8 +79,10 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
-        return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats)
+        settings = crawler.settings
+        workers = settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
+        return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats,
+                   cleaning_options(settings))
 
     def _start_pool(self) -> None:
         """Fork the workers on the first page, not at spider open: a run that skips everything
@@ -85,11 +102,23 @@ class ExtractPipeline:
         if not isinstance(item, Page):
             return item
         try:
-            return _article(item, await self._extract(_extraction(item)))
+            found, cleaned = await self._extract(_extraction(item, self.options))
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
+        article = _article(item, found, cleaned)
+        self._count(cleaned)
+        if cleaned.rejection is not None:
+            raise Rejected(*cleaned.rejection, article)
+        return article
 
-    async def _extract(self, extraction: partial[Extraction]) -> Extraction:
+    def _count(self, cleaned: Cleaned) -> None:
+        for kind, _text in cleaned.removed:
+            self.stats.inc_value("newscrawl/repaired/body" if kind == "repair"
+                                 else f"newscrawl/stripped/{kind}")
+        if cleaned.title_injection and cleaned.rejection is None:
+            self.stats.inc_value("newscrawl/repaired/spam-title")
+
+    async def _extract(self, extraction: partial[Extracted]) -> Extracted:
         if not self.workers:
             return extraction()
         if self.pool is None:
@@ -108,7 +137,7 @@ class ExtractPipeline:
             broken.shutdown(wait=False, cancel_futures=True)
             self.pool = _new_pool(self.workers)
 
-    async def _extract_alone(self, extraction: partial[Extraction]) -> Extraction:
+    async def _extract_alone(self, extraction: partial[Extracted]) -> Extracted:
         """Alone in its process, a page that kills it is the one to blame, not its neighbours."""
         self.stats.inc_value("newscrawl/extract/retried")
         async with self._lone_lock:
@@ -128,7 +157,8 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     # not of the crawl process with its reactor, threads and sockets. Each worker re-runs the
     # main script (the `scrapy` console script imports scrapy.cmdline): preloaded, it is shared.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newscrawl.extraction", "scrapy.cmdline"])
+    context.set_forkserver_preload(["newscrawl.extraction", "newscrawl.cleaning.chain",
+                                    "scrapy.cmdline"])
     return ProcessPoolExecutor(workers, mp_context=context, initializer=exec,
                                initargs=(_WORKER_SETUP, {}))
 
@@ -165,3 +195,17 @@ def _start(pool: ProcessPoolExecutor, workers: int) -> None:
     wait([pool.submit(int) for _ in range(workers)])
 
 
+
+
+def cleaning_options(settings: BaseSettings) -> CleaningOptions:
+    """The cleaning chain's options from the ``NEWSCRAWL_*`` settings (its defaults for those
+    not set, as in a crawler built without the project's settings)."""
+    default = CleaningOptions()
+    return CleaningOptions(
+        spam_action=settings.get("NEWSCRAWL_SPAM_TITLE_ACTION", default.spam_action),
+        extra_terms=tuple(settings.getlist("NEWSCRAWL_SPAM_EXTRA_TERMS")),
+        allow_terms=tuple(settings.getlist("NEWSCRAWL_SPAM_ALLOW_TERMS")),
+        unify_tone_marks=settings.getbool("NEWSCRAWL_UNIFY_TONE_MARKS"),
+        min_chars=settings.getint("NEWSCRAWL_MIN_BODY_CHARS", default.min_chars),
+        check_language=settings.getbool("NEWSCRAWL_CHECK_LANGUAGE", default.check_language),
+    )

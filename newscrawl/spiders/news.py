@@ -244,6 +244,7 @@ class NewsSpider(SitemapSpider):
         self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
                    language=site.language, timezone=site.timezone, prune_xpath=site.prune_xpath,
+                   footer_patterns=site.footer_patterns,
                    hints=dict(response.meta.get("hints", {})),
                    downloaded=datetime.now(UTC).isoformat(timespec="seconds"),
                    update=response.meta.get("update", False))
