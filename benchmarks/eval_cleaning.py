@@ -43,7 +43,6 @@ from newscrawl.cleaning import (
 from newscrawl.cleaning.quality import detect_language
 from newscrawl.encoding import decode_html
 from newscrawl.extraction import NotExtractable, extract_article
-from newscrawl.registry import DEFAULT_TIMEZONE
 from newscrawl.settings import NEWSCRAWL_MIN_BODY_CHARS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +299,7 @@ def _newscrawl(html: str, url: str, site_language: str,
                lexicon: Lexicon) -> tuple[Prediction, Prediction]:
     """(extraction alone, extraction + cleaning) for one page of a site in ``site_language``."""
     try:
-        found = extract_article(html, url, timezone=DEFAULT_TIMEZONE)
+        found = extract_article(html, url)  # an ad-hoc site: no registry timezone
     except NotExtractable as exc:
         empty = Prediction("", f"not extractable: {exc}")
         return empty, empty

@@ -35,7 +35,7 @@ class Extraction:
     date_source: str | None = None
 
 
-def extract(html: str, url: str, *, timezone: str,
+def extract(html: str, url: str, *, timezone: str | None = None,
             hints: Mapping[str, str] | None = None) -> Extraction:
     """``newscrawl.extraction.extract_article``, importing it on first use: in a pool worker
     (where the forkserver preloaded it), or in the crawl process in its one-process mode."""

@@ -36,7 +36,6 @@ from newscrawl.cleaning import (
 from newscrawl.extensions import IncrementalState
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
-from newscrawl.registry import DEFAULT_TIMEZONE
 from newscrawl.state import Emitted, StateStore
 
 _WORDS = re.compile(r"\w+")
@@ -63,7 +62,7 @@ def _extraction(page: Page) -> partial[Extraction]:
     """The extraction of ``page`` as a call that pickles by reference to ``newscrawl.extracted``:
     to run it, a worker process need not import this module (Scrapy, the state store)."""
     return partial(extract, page.html, page.url,
-                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints)
+                   timezone=page.timezone, hints=page.hints)
 
 
 def _article(page: Page, found: Extraction) -> Article:
