@@ -31,6 +31,7 @@ class Stripped:
 
 # Lines removed wherever they are. One alternation, so each line costs a single match; patterns
 # are matched against the lowercased line (case-insensitive matching is several times slower).
+# "» Link" is a related link, "»Zitat«" a German quotation: » needs a space after it.
 _JUNK_LINE = re.compile(
     r"""
     (?P<player>
@@ -41,7 +42,7 @@ _JUNK_LINE = re.compile(
         )$)
     | (?P<editor>[(\uff08【\[]?\ *(?:责任编辑|责编|编辑|来源|原标题|上一篇|下一篇|相关文章|相关阅读
         |推荐阅读).{0,80}$)
-    | (?P<related>-\ *·.*|(?:>>|»).{0,200}$|(?:xem|đọc)\ thêm\ *[:\uff1a]\ *\S.{0,200}$)
+    | (?P<related>-\ *·.*|(?:>>|»\ ).{0,200}$|(?:xem|đọc)\ thêm\ *[:\uff1a]\ *\S.{0,200}$)
     | (?P<share>(?:chia\ sẻ(?:\ bài\ viết)?|share)(?:\ (?:lên|qua)\ \w+)?\ *:?$)
     | (?P<tags>(?:tags?|từ\ khóa|từ\ khoá)\ *:.*)
     | (?P<copyright>(?:©|\(c\)\ |copyright\ ).*|ghi\ rõ\ nguồn.*(?:phát\ hành|đăng\ tải)\ lại.*
