@@ -35,7 +35,6 @@ from newscrawl.cleaning import CleaningOptions, SiteContext, clean_article
 from newscrawl.cleaning.quality import detect_language
 from newscrawl.encoding import decode_html
 from newscrawl.extracted import NotExtractable, extract
-from newscrawl.registry import DEFAULT_TIMEZONE
 from newscrawl.settings import NEWSCRAWL_MIN_BODY_CHARS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,7 +272,7 @@ def _newscrawl(html: str, url: str, site_language: str) -> tuple[Prediction, Pre
     """(extraction alone, extraction + cleaning) for one page of a site in ``site_language``:
     the call the crawl's extraction workers make."""
     try:
-        found, cleaned = extract(html, url, timezone=DEFAULT_TIMEZONE,
+        found, cleaned = extract(html, url, timezone=None,  # an ad-hoc site
                                  site=SiteContext(language=site_language), options=OPTIONS)
     except NotExtractable as exc:
         empty = Prediction("", f"not extractable: {exc}")

@@ -1,4 +1,8 @@
-"""Date parsing to ISO 8601 with an offset; naive times take the site's timezone."""
+"""Date parsing to ISO 8601; naive times take the site's timezone when the registry gives one.
+
+Without a timezone, a naive time stays naive: stamping a zone a site never declared (Vietnam's on
+a US or Turkish paper) would move its articles by hours.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,11 @@ _VN_VISIBLE = re.compile(
 )
 
 
-def _localize(moment: datetime, timezone: str) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+def _localize(moment: datetime, timezone: str | None) -> datetime:
+    """``moment`` in ``timezone`` if it has no offset; still naive when no timezone is known."""
+    if moment.tzinfo or timezone is None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 def _parse_datetime(value: str) -> datetime | date | None:
@@ -29,18 +36,20 @@ def _parse_datetime(value: str) -> datetime | date | None:
         return None
 
 
-def to_moment(value: str | None, timezone: str) -> datetime | None:
-    """An aware datetime for ``value`` (a bare date is its local midnight), for comparisons."""
+def to_moment(value: str | None, timezone: str | None) -> datetime | None:
+    """An aware datetime for ``value`` (a bare date is its local midnight), for comparisons;
+    without a timezone a naive time is read as UTC, at most a day's offsets off."""
     parsed = _parse_datetime(value) if value else None
     if parsed is None:
         return None
     if not isinstance(parsed, datetime):
         parsed = datetime(parsed.year, parsed.month, parsed.day)
-    return _localize(parsed, timezone)
+    return _localize(parsed, timezone or "UTC")
 
 
-def to_iso(value: str | None, timezone: str) -> str | None:
-    """ISO 8601 (seconds, with offset) of ``value``; a bare date stays a date."""
+def to_iso(value: str | None, timezone: str | None) -> str | None:
+    """ISO 8601 (seconds) of ``value``: with its offset, or ``timezone``'s for a naive time (still
+    naive without one); a bare date stays a date."""
     if not value:
         return None
     parsed = _parse_datetime(value)
@@ -53,7 +62,7 @@ def to_iso(value: str | None, timezone: str) -> str | None:
     return parsed.isoformat()
 
 
-def visible_vietnamese_date(text: str, timezone: str) -> str | None:
+def visible_vietnamese_date(text: str, timezone: str | None) -> str | None:
     """The first ``dd/mm/yyyy[, HH:MM][ (GMT+7)]`` date in ``text``, as ISO 8601."""
     match = _VN_VISIBLE.search(text)
     if match is None:

@@ -2,7 +2,9 @@
 
 Priority is the WHATWG one (BOM, HTTP header, ``<meta charset>``), checked against the bytes:
 a declaration that fails to decode them, or a single-byte declaration on bytes that are valid
-UTF-8 with non-ASCII text (a lying ``<meta charset>``), is overruled.
+UTF-8 with non-ASCII text (a lying ``<meta charset>``), is overruled. UTF-8 with a few invalid
+bytes (a stray byte pasted from elsewhere, a character cut in two) is still UTF-8: as browsers
+do, the bad bytes become U+FFFD rather than the whole page mojibake or a reject.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ _MULTI_BYTE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030",
                "shift_jis", "euc-jp", "euc-kr"}
 # Candidates for guessing when no declaration holds: what Vietnamese sites have used.
 _GUESSES = ("utf-8", "cp1258", "cp1252")
+# "A few" invalid sequences: this many, or one per this many valid non-ASCII characters. A
+# single-byte page read as UTF-8 has (nearly) every non-ASCII byte invalid.
+_FEW_INVALID = 3
+_VALID_PER_INVALID = 20
+_ASCII = bytes(range(128))
 
 
 class UndecodableError(ValueError):
@@ -46,6 +53,32 @@ def _is_single_byte(encoding: str) -> bool:
     return encoding.replace("_", "-") not in _MULTI_BYTE
 
 
+@dataclass(frozen=True)
+class _Utf8:
+    """The bytes read as UTF-8, invalid sequences replaced."""
+
+    text: str
+    valid: int  # non-ASCII characters decoded
+    invalid: int  # invalid sequences replaced
+
+    @classmethod
+    def read(cls, body: bytes) -> _Utf8:
+        text = body.decode("utf-8", errors="replace")
+        invalid = text.count("\ufffd") - body.count("\ufffd".encode())
+        ascii_bytes = len(body) - len(body.translate(None, _ASCII))  # one character each
+        return cls(text, len(text) - ascii_bytes - invalid, invalid)
+
+    @property
+    def mostly_valid(self) -> bool:
+        """UTF-8 with a few bad bytes, not text in another encoding."""
+        return self.invalid <= max(_FEW_INVALID, self.valid // _VALID_PER_INVALID)
+
+    @property
+    def clearly_utf8(self) -> bool:
+        """Enough valid multi-byte characters to overrule a single-byte declaration."""
+        return self.valid > 0 and self.invalid * _VALID_PER_INVALID <= self.valid
+
+
 def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
     found = [("header", http_content_type_encoding(content_type) if content_type else None),
              ("meta", html_body_declared_encoding(body))]
@@ -67,16 +100,18 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         text = _strict(body[len(bom):], bom_encoding)
         if text is not None:
             return Decoded(text, bom_encoding, "bom")
-    utf8 = _strict(body, "utf-8")
+    utf8 = _Utf8.read(body)
     for source, encoding in _declared(body, content_type):
+        if encoding == "utf-8" and utf8.mostly_valid:
+            return Decoded(utf8.text, encoding, source)
         text = _strict(body, encoding)
         if text is None:
             continue
-        if utf8 is not None and not body.isascii() and _is_single_byte(encoding):
-            return Decoded(utf8, "utf-8", "utf-8-override")
+        if utf8.clearly_utf8 and _is_single_byte(encoding):
+            return Decoded(utf8.text, "utf-8", "utf-8-override")
         return Decoded(text, encoding, source)
-    if utf8 is not None:
-        return Decoded(utf8, "utf-8", "utf-8")
+    if utf8.mostly_valid:
+        return Decoded(utf8.text, "utf-8", "utf-8")
     guessed = _guess(body)
     if guessed is None:
         raise UndecodableError("no declared or guessed encoding decodes the page")

@@ -42,8 +42,8 @@ class Extraction:
     credit_hints: tuple[str, ...] = ()
 
 
-def extract(html: str, url: str, *, timezone: str, site: SiteContext, options: CleaningOptions,
-            hints: Mapping[str, str] | None = None,
+def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,
+            options: CleaningOptions, hints: Mapping[str, str] | None = None,
             prune_xpath: tuple[str, ...] = ()) -> tuple[Extraction, Cleaned]:
     """``newscrawl.extraction.extract_article``, then ``newscrawl.cleaning.clean_article`` on
     what it found, importing them on first use: in a pool worker (where the forkserver preloaded

@@ -17,7 +17,7 @@ class Page:
     """A fetched page on its way to extraction; never exported."""
 
     url: str
-    html: str
+    html: str = field(repr=False)  # log lines naming a page must not carry its HTML
     site: str
     encoding: str
     language: str | None = None

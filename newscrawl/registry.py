@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newscrawl.dom import compile_xpaths
 
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-
 # Used only when a site gives no article_allow: the last path segment of a news article is a long
 # slug or carries a numeric id (VnExpress -4301234.html, Tuổi Trẻ -2021061612345.htm,
 # VOV -post123.vov).
@@ -37,7 +35,8 @@ class Site:
     name: str
     domains: tuple[str, ...]
     language: str | None = None
-    timezone: str = DEFAULT_TIMEZONE
+    # applied to naive dates; None (ad-hoc sources, entries without one) leaves them naive
+    timezone: str | None = None
     sitemaps: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
@@ -102,7 +101,9 @@ def check_url(url: str, what: str) -> str:
     return url
 
 
-def _check_timezone(name: str, site: str) -> str:
+def _check_timezone(name: str | None, site: str) -> str | None:
+    if name is None:
+        return None
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -120,7 +121,7 @@ def site_from_table(key: str, table: Mapping[str, Any]) -> Site:
         name=str(table.get("name", key)),
         domains=domains,
         language=table.get("language"),
-        timezone=_check_timezone(table.get("timezone", DEFAULT_TIMEZONE), key),
+        timezone=_check_timezone(table.get("timezone"), key),
         sitemaps=_check_urls(table.get("sitemaps", ()), "sitemaps", key),
         feeds=_check_urls(table.get("feeds", ()), "feeds", key),
         listings=_check_urls(table.get("listings", ()), "listings", key),

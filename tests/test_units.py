@@ -35,6 +35,13 @@ def _page(charset: str) -> str:
     (encode_cp1258(_page("windows-1258")), None, "cp1258", "meta"),
     # declared utf-8, but the bytes are not
     (encode_cp1258(_page("utf-8")), "text/html; charset=utf-8", "cp1258", "guess"),
+    # UTF-8 with a stray byte: declared, undeclared, or under a lying single-byte meta
+    (_page("utf-8").encode().replace(b"<p>", b"<p>\x92"), None, "utf-8", "meta"),
+    (_page("utf-8").encode().replace(b"<p>", b"<p>\xe1\xbb"), "text/html; charset=utf-8",
+     "utf-8", "header"),
+    (_page("").encode().replace(b"<p>", b"<p>\x92"), None, "utf-8", "utf-8"),
+    (_page("iso-8859-1").encode().replace(b"<p>", b"<p>\x92" + f"{TEXT} {TEXT}".encode()), None,
+     "utf-8", "utf-8-override"),
 ])
 def test_decode_html(body: bytes, content_type: str | None, encoding: str, source: str) -> None:
     decoded = decode_html(body, content_type)
@@ -53,6 +60,17 @@ def test_decode_html(body: bytes, content_type: str | None, encoding: str, sourc
 ])
 def test_to_iso(value: str, expected: str | None) -> None:
     assert to_iso(value, TZ) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2021-06-17T08:15:00", "2021-06-17T08:15:00"),  # no timezone known: stays naive
+    ("2021-06-17T08:15:00.123", "2021-06-17T08:15:00"),
+    ("2021-06-17T08:15:00-05:00", "2021-06-17T08:15:00-05:00"),
+    ("2021-06-17", "2021-06-17"),
+])
+def test_to_iso_without_timezone(value: str, expected: str) -> None:
+    assert to_iso(value, None) == expected
+    assert visible_vietnamese_date("17/06/2021 - 08:15", None) == "2021-06-17T08:15:00"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -42,7 +42,8 @@ _NEUTRAL_JUNK_LINE = re.compile(
     re.VERBOSE,
 )
 # Lines removed wherever they are in Vietnamese text: Vietnamese wording, and shapes (">> Title",
-# "- ·Title") that other languages use for quotes and lists.
+# "- ·Title") that other languages use for quotes and lists ("» Link" is a related link,
+# "»Zitat«" a German quotation: » needs a space after it).
 _JUNK_LINE = re.compile(
     r"""
     (?P<player>
@@ -50,7 +51,7 @@ _JUNK_LINE = re.compile(
         | (?:giọng\ (?:đọc\ )?(?:nam|nữ)(?:\ miền\ (?:bắc|trung|nam))?[\ |/,-]*)+
         | (?:tốc\ độ(?:\ đọc)?:?\ *)?(?:[0-2](?:[.,]\d{1,2})?x\ *)+ | tốc\ độ(?:\ đọc)?
         )$)
-    | (?P<related>-\ *·.*|(?:>>|»).{0,200}$|(?:xem|đọc)\ thêm\ *[:\uff1a]\ *\S.{0,200}$)
+    | (?P<related>-\ *·.*|(?:>>|»\ ).{0,200}$|(?:xem|đọc)\ thêm\ *[:\uff1a]\ *\S.{0,200}$)
     | (?P<share>(?:chia\ sẻ(?:\ bài\ viết)?|share)(?:\ (?:lên|qua)\ \w+)?\ *:?$)
     | (?P<tags>(?:tags?|từ\ khóa|từ\ khoá)\ *:.*)
     | (?P<copyright>ghi\ rõ\ nguồn.*(?:phát\ hành|đăng\ tải)\ lại.*

@@ -19,7 +19,6 @@ from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
-from newscrawl.registry import DEFAULT_TIMEZONE
 
 Extracted = tuple[Extraction, Cleaned]
 
@@ -30,7 +29,7 @@ def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
     page carries its site's context (language, timezone, patterns, selectors) from the spider."""
     site = SiteContext(language=page.language, footer_patterns=page.footer_patterns)
     return partial(extract, page.html, page.url,
-                   timezone=page.timezone or DEFAULT_TIMEZONE, hints=page.hints,
+                   timezone=page.timezone, hints=page.hints,
                    prune_xpath=page.prune_xpath, site=site, options=options)
 
 

@@ -215,7 +215,8 @@ class NewsSpider(SitemapSpider):
         return Request(url, self.parse_article, errback=self.on_error,
                        meta={"site": site.key, "hints": pending, "update": update})
 
-    def _is_recent_update(self, emitted: Emitted, lastmod: str | None, timezone: str) -> bool:
+    def _is_recent_update(self, emitted: Emitted, lastmod: str | None,
+                          timezone: str | None) -> bool:
         """Whether an emitted article changed since, within the re-fetch window."""
         changed = to_moment(lastmod, timezone)
         known = to_moment(emitted.modified or emitted.emitted_at, timezone)
