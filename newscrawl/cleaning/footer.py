@@ -57,7 +57,9 @@ _JUNK_LINE = re.compile(
     | (?P<copyright>ghi\ rõ\ nguồn.*(?:phát\ hành|đăng\ tải)\ lại.*
         |cấm\ sao\ chép.*)
     | (?P<follow>(?:bấm\ )?theo\ dõi\ .{0,80}\ trên\ google\ news.*)
-    | (?P<promo>bạn\ đang\ đọc\ bài\ viết\ .*|mọi\ thông\ tin\ chia\ sẻ,?\ phản\ ánh.*)
+    | (?P<promo>bạn\ đang\ đọc\ bài\ viết\ .*|mọi\ thông\ tin\ chia\ sẻ,?\ phản\ ánh.*
+        |(?:mời\ )?(?:quý\ )?(?:bạn\ đọc|độc\ giả)\ (?:có\ thể\ )?(?:gửi|báo\ tin).{0,120}
+        (?:email|e-mail|hotline|đường\ dây\ nóng|@).*)
     | (?P<photo>(?:(?:ảnh|đồ\ họa|đồ\ hoạ|nguồn\ ảnh)\ *:\ *.{1,80}|\(?ảnh\ minh\ (?:họa|hoạ)\)?\.?
         |chú\ thích\ ảnh)$)
     | (?P<ui>(?:bình\ luận(?:\ \(\d+\))?|gửi\ bình\ luận|ý\ kiến\ bạn\ đọc|quảng\ cáo|tin\ tài\ trợ
@@ -223,13 +225,26 @@ class _Lines:
             total += len(line) + 1
         # Index of the first line of the second half of the body, where footers may start.
         self.tail = next((i for i, o in enumerate(offsets) if 2 * o >= total), len(self.text))
-        # Index of the first line after the first third: a credit may close the article there,
-        # with teasers of other articles (as long as the article itself) after it.
-        self.credit_zone = next((i for i, o in enumerate(offsets) if 3 * o >= total),
-                                len(self.text))
 
     def kept(self) -> list[int]:
         return [i for i, kind in enumerate(self.kind) if kind is None]
+
+    def credit_zone(self) -> int:
+        """Index of the first line, among those kept, past the first third of the kept text (of
+        its characters, or of its lines when one huge line of page residue outweighs the
+        article): a credit may close the article from there, with teasers of other articles
+        (as long as the article) after it."""
+        kept = self.kept()
+        if not kept:
+            return len(self.text)
+        total, seen = sum(len(self.text[i]) + 1 for i in kept), 0
+        by_chars = kept[-1]
+        for i in kept:
+            if 3 * seen >= total:
+                by_chars = i
+                break
+            seen += len(self.text[i]) + 1
+        return min(by_chars, kept[len(kept) // 3])
 
     def cut_part(self, i: int, kind: str, start: int, end: int) -> None:
         """Cuts ``text[i][start:end]``, a dateline or a credit, from a line that stays."""
@@ -278,8 +293,9 @@ def _take_credit(lines: _Lines, i: int) -> str | None:
 
 def _cut_at_credit(lines: _Lines) -> str | None:
     """The last line after the body's first third that credits an outlet ends the article."""
+    zone = lines.credit_zone()
     for i in reversed(lines.kept()):
-        if i < lines.credit_zone:
+        if i < zone:
             break
         if credit := _take_credit(lines, i):
             return credit
@@ -295,8 +311,9 @@ def _cut_at_hint(lines: _Lines, hints: Sequence[str]) -> str | None:
         if found is None or found[1] is None:
             continue
         text = normalize_line(hint)
+        zone = lines.credit_zone()
         for i in reversed(lines.kept()):
-            if i < lines.credit_zone:
+            if i < zone:
                 break
             if (at := lines.text[i].find(text)) != -1:
                 lines.cut_part(i, found[0], at, len(lines.text[i]))
@@ -380,10 +397,10 @@ def strip_boilerplate(body: str, headline: str = "", *,
     credit = None
     if vietnamese:
         _cut_teasers(lines)
-        credit = _cut_at_credit(lines)
         _cut_related(lines)
         _cut_link_list(lines)
-        credit = credit or _take_final_credit(lines) or _cut_at_hint(lines, credit_hints)
+        credit = (_cut_at_credit(lines) or _take_final_credit(lines)
+                  or _cut_at_hint(lines, credit_hints))
     if kept := lines.kept():
         if dateline := _dateline_length(lines.text[kept[0]]):
             lines.cut_part(kept[0], "dateline", 0, dateline)
