@@ -23,7 +23,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from newscrawl.cleaning.furniture import FurnitureRule, furniture_keys
@@ -51,14 +51,17 @@ class Held:
 
 
 def _utc(value: str | None) -> str:
-    """``datePublished`` as a sortable UTC timestamp; without an offset it is taken as UTC
-    (hours apart at most, which is less than copies usually lag behind the original)."""
+    """``datePublished`` as a sortable UTC timestamp. A time without an offset is taken as UTC
+    (hours apart at most); a bare date as the end of that day, so that it does not beat an
+    article timed on the same day (a copy often shows only the date)."""
     if not value:
         return _NO_DATE
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return _NO_DATE
+    if len(value) <= len("2021-06-14"):
+        moment = datetime.combine(moment.date(), time.max)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()

@@ -191,3 +191,22 @@ def test_gzip_output(tmp_path: Path, site: DemoSite) -> None:
     lines = gzip.decompress(packed.read_bytes()).decode("utf-8").splitlines()
     assert len(lines) == len(site.articles())
     assert run.report["emitted"] == len(lines)
+
+
+@pytest.mark.parametrize("order", ["farm,demo", "demo,farm"])
+def test_the_original_is_kept_whatever_is_crawled_first(tmp_path: Path, site: DemoSite,
+                                                         farm: DemoSite, order: str) -> None:
+    """A farm's near-copies, published after the originals, lose to them in one run."""
+    registry = _registry(tmp_path, ("demo", site), ("farm", farm))
+    run = crawl(tmp_path / "out", "-a", f"site={order}", "-a", f"sites_file={registry}",
+                "-s", "CONCURRENT_REQUESTS=1")
+    assert run.returncode == EXIT_OK
+    copies = {a.url_path: a.expected["copy_of"] for a in farm.articles()
+              if a.kind.startswith("near-duplicate-of:")}
+    emitted = {item["url"] for item in run.items}
+    duplicates = {r["url"].removeprefix(farm.base_url): r["evidence"]
+                  for r in run.rejects_for("duplicate")}
+    for path, original in copies.items():
+        assert farm.base_url + path not in emitted
+        assert original in duplicates[path] and site.base_url in duplicates[path]
+        assert any(url.startswith(site.base_url) and original in url for url in emitted)

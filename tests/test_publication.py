@@ -1,0 +1,120 @@
+"""End-of-run decisions: site furniture learnt from the run's pages (and earlier runs'), and the
+order in which duplicates are published (the original first)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newscrawl.cleaning.furniture import FurnitureRule, line_key, line_keys, strip_furniture
+from newscrawl.publication import Held, HeldArticles, preference
+from newscrawl.state import StateStore, open_state_store
+
+FOOTER = "Giấy phép số 91/GP-STTTT do Sở TT&TT Hà Nội cấp ngày 03/4/2019"
+PROMPT = "Bài viết chưa có ý kiến nào. Mời bạn đọc góp ý!"
+TOPICS = ["Quốc hội thảo luận dự án Luật Đất đai sửa đổi với nhiều ý kiến trái chiều",
+          "Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay",
+          "Bão số 3 đổ bộ vào các tỉnh ven biển Bắc Bộ gây mưa lớn diện rộng",
+          "Đội tuyển Việt Nam hội quân tại Hà Nội để chuẩn bị cho giải vô địch khu vực",
+          "Ngân hàng Nhà nước điều chỉnh giảm lãi suất điều hành lần thứ hai trong năm",
+          "Thành phố khởi công tuyến metro số 2 sau nhiều năm chuẩn bị mặt bằng"]
+
+
+def _body(topic: str, *extra: str) -> str:
+    sentences = [f"{topic}, theo thông tin từ cơ quan chức năng chiều qua.",
+                 f"Nhiều chuyên gia nhận định {topic.lower()} sẽ còn được bàn thảo.",
+                 f"Người dân quan tâm tới {topic.lower()} và mong có thông tin sớm."]
+    return "\n".join([*sentences, *extra])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> StateStore:
+    opened = open_state_store(f"sqlite:{tmp_path}/state.sqlite")
+    yield opened
+    opened.close()
+
+
+def _hold(held: HeldArticles, store: StateStore, site: str, body: str, rank: str = "0") -> None:
+    held.add(site, rank, Held({"articleBody": body}, store.sketch(body),
+                              frozenset(line_keys(body))))
+
+
+def test_a_line_in_many_different_articles_is_furniture(store: StateStore) -> None:
+    held = HeldArticles()
+    for topic in TOPICS[:4]:
+        _hold(held, store, "paper", _body(topic, FOOTER, PROMPT))
+    furniture = held.furniture(store, FurnitureRule(min_pages=4))
+    assert furniture["paper"] == {line_key(FOOTER), line_key(PROMPT)}
+    body, removed = strip_furniture(_body(TOPICS[0], FOOTER, PROMPT), furniture["paper"])
+    assert removed == [FOOTER, PROMPT] and body == _body(TOPICS[0])
+
+
+def test_copies_of_one_article_count_once(store: StateStore) -> None:
+    """A farm's five copies of one article share every line: none of them is furniture."""
+    held = HeldArticles()
+    for _ in range(5):
+        _hold(held, store, "farm", _body(TOPICS[0], FOOTER))
+    assert held.furniture(store, FurnitureRule(min_pages=4)) == {"farm": set()}
+
+
+def test_furniture_is_per_site(store: StateStore) -> None:
+    held = HeldArticles()
+    for index, topic in enumerate(TOPICS[:4]):
+        _hold(held, store, "a" if index % 2 else "b", _body(topic, FOOTER))
+    assert held.furniture(store, FurnitureRule(min_pages=4)) == {"a": set(), "b": set()}
+
+
+def test_counts_of_earlier_runs_add_up(store: StateStore) -> None:
+    """Two pages a run: the second run knows the footer from four articles."""
+    for first in (True, False):
+        held = HeldArticles()
+        topics = TOPICS[:2] if first else TOPICS[2:4]
+        for topic in topics:
+            _hold(held, store, "paper", _body(topic, FOOTER))
+        furniture = held.furniture(store, FurnitureRule(min_pages=4))
+        assert (line_key(FOOTER) in furniture["paper"]) is not first
+        for topic in topics:
+            store.stage_site_lines("paper", line_keys(_body(topic, FOOTER)))
+        store.commit()
+    assert store.site_line_counts("paper", [line_key(FOOTER)]) == (4, {line_key(FOOTER): 4})
+
+
+def test_a_line_rare_on_a_big_site_is_not_furniture(store: StateStore) -> None:
+    """In 4 of 60 articles: furniture at a 5 % share, not at 10 %."""
+    held = HeldArticles()
+    for index in range(60):
+        words = " ".join(f"từ{index}x{n}" for n in range(40))  # 60 unrelated articles
+        _hold(held, store, "paper", "\n".join([words, *([FOOTER] if index < 4 else [])]))
+    assert line_key(FOOTER) in held.furniture(store, FurnitureRule(4, 0.05))["paper"]
+    assert line_key(FOOTER) not in held.furniture(store, FurnitureRule(4, 0.1))["paper"]
+
+
+def test_long_lines_are_never_furniture() -> None:
+    assert line_key("x " * 150) is None and line_key("...") is None
+    assert line_key("Ý kiến (0)") == line_key("Ý kiến (12)")
+
+
+def test_preference_puts_the_original_first(store: StateStore) -> None:
+    ranks = {
+        "farm copy, published later": preference(repaired_injection=False,
+                                                  date_published="2021-06-14T13:00:00+07:00",
+                                                  ad_hoc=False),
+        "original": preference(repaired_injection=False,
+                               date_published="2021-06-14T09:30:00+07:00", ad_hoc=False),
+        "same moment, ad hoc": preference(repaired_injection=False,
+                                          date_published="2021-06-14T02:30:00+00:00",
+                                          ad_hoc=True),
+        "same day, no time": preference(repaired_injection=False, date_published="2021-06-14",
+                                        ad_hoc=False),
+        "undated": preference(repaired_injection=False, date_published=None, ad_hoc=False),
+        "repaired spam, earliest": preference(repaired_injection=True,
+                                              date_published="2020-01-01", ad_hoc=False),
+    }
+    held = HeldArticles()
+    for label, rank in reversed(ranks.items()):  # arrival order: the least preferred first
+        held.add("s", rank, Held({"label": label}, store.sketch(label), frozenset()))
+    assert [h.item["label"] for _site, h in held.in_preference_order()] == [
+        "original", "same moment, ad hoc", "farm copy, published later", "same day, no time",
+        "undated",
+        "repaired spam, earliest"]
