@@ -31,7 +31,7 @@ from functools import lru_cache
 from lxml.etree import XPath, XPathSyntaxError
 from lxml.html import HtmlElement
 
-__all__ = ["compile_xpaths", "prepare_for_extraction"]
+__all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
 
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figure", "footer",
@@ -40,28 +40,40 @@ _BLOCK_TAGS = frozenset({
 })
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 _LAYOUT_CELL_BLOCKS = frozenset({"div", "p", "h1", "h2", "h3", "h4", "ul", "ol", "table", "form"})
-# Attribute substrings (lowercased, separators removed) that name boilerplate containers, in
-# English and in the unaccented Vietnamese that Vietnamese CMSs use for class and id names.
-_BOILERPLATE_NAMES = re.compile(
-    "relate|relation|lienquan|cungmuc|cungchuyenmuc|tinkhac|xemthem"
-    "|docthem|mostread|docnhieu|xemnhieu|tinnoibat|comment(?!ary)|binhluan|ykien|chiase|share"
-    "|social|quangcao|advert|sponsor|tukhoa|breadcrumb|duongdan|sidebar|cotphai|cottrai"
-    "|newsletter|subscribe|dangnhap|login|popup|modal|(?:audio|video|media)player|audio|voice"
-    "|nghedoc|rating"
-    "|zalo|sendmail|banquyen|copyright|navbar|menu|footer"
+# Attribute substrings (lowercased) that name boilerplate containers, in English and in the
+# unaccented Vietnamese that Vietnamese CMSs use for class and id names. Words of several
+# syllables match with or without a separator ("tincungmuc", "tin-cung-muc", "binh_luan").
+_BOILERPLATE_WORDS = (
+    "relate", "relation", "lien quan", "cung muc", "cung chuyen muc", "tin khac", "xem them",
+    "doc them", "most read", "doc nhieu", "xem nhieu", "tin noi bat", "comment(?!ary)",
+    "binh luan", "y kien", "chia se", "share", "social", "quang cao", "advert", "sponsor",
+    "tu khoa", "bread crumb", "duong dan", "side bar", "cot phai", "cot trai", "news letter",
+    "subscribe", "dang nhap", "log in", "popup", "modal", "(?:audio|video|media) player",
+    "audio", "voice", "nghe doc", "rating", "zalo", "send mail", "ban quyen", "copyright",
+    "nav bar", "menu", "footer",
 )
-# Whole class/id values too short to match as substrings ("ad" is in "header", "qc" in "qcvn";
-# WordPress marks an article's own container with "tag-<name>" classes).
-_BOILERPLATE_TOKENS = frozenset({"ad", "ads", "qc", "tag", "tags", "nav", "toolbar", "tools"})
-_NAME_SEPARATORS = re.compile(r"[^a-z0-9]")
+_BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?")
+                                         for word in _BOILERPLATE_WORDS))
+# Where papers put the credit ("Theo TTXVN", "Nguyễn Quỳnh/VOV.VN"): elements so named.
+_CREDIT_NAMES = re.compile("source|nguon|credit|author|tac[-_]?gia|byline")
+_MAX_CREDIT_WORDS = 12
+_MAX_CREDIT_HINTS = 5
+# Words too short to match inside others ("ad" is in "header", "qc" in "qcvn"): whole words of
+# a name ("tags", "details__tags", "klw-new-tags", "ad-slot").
+_BOILERPLATE_TOKENS = re.compile(r"(?<![a-z0-9])(?:ads?|qc|tags?|nav|toolbar|tools)(?![a-z0-9])")
+# An embed (a tweet, a video) is the article's content, whatever else its wrapper is called
+# ("social-media-embed").
+_CONTENT_NAMES = re.compile("embed")
 # Never pruned by name: the page, the element that wraps the article, and table parts (a data
 # table's rows carry names such as "player-2020-580" on a sports page).
+_NAMED = XPath("//*[@class or @id]")  # in C: most elements carry neither
 _NEVER_PRUNED = frozenset({"html", "body", "main", "tr", "td", "th", "thead", "tbody", "tfoot"})
 # A container holding this share of the page's paragraph text, or the headline, is the article
 # or wraps it, whatever its name says ("container-single penci_sidebar", "box article
 # modal-enabled", "l-sidebar-fixed l-article-body-segment" on real pages).
 _MAX_PRUNED_SHARE = 0.25
 _MIN_LINK_WORDS = 3  # a block that is one short link ("Trang chủ") is left to trafilatura
+_LINK_BLOCK_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "div"})
 _MAX_LINK_PREFIX_WORDS = 3  # "Xem thêm:", ">>", "Video:" before the link
 
 
@@ -117,11 +129,8 @@ def _names(element: HtmlElement) -> str:
 
 def _is_boilerplate(element: HtmlElement) -> bool:
     names = _names(element)
-    if not names.strip():
-        return False
-    if _BOILERPLATE_TOKENS.intersection(names.split()):
-        return True
-    return bool(_BOILERPLATE_NAMES.search(_NAME_SEPARATORS.sub("", names)))
+    return bool((_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
+                and not _CONTENT_NAMES.search(names))
 
 
 def _text_size(element: HtmlElement) -> int:
@@ -151,28 +160,31 @@ def _holds_the_article(element: HtmlElement, paragraph_words: int) -> bool:
             or _paragraph_words(element) > _MAX_PRUNED_SHARE * paragraph_words)
 
 
-def _prune(elements: Iterable[HtmlElement], paragraph_words: int | None) -> int:
-    """Remove ``elements``; with ``paragraph_words`` (the page's), spare those that hold the
+def _prunable(element: HtmlElement, paragraph_words: int | None) -> bool:
+    """Whether ``element`` may go; with ``paragraph_words`` (the page's), not if it holds the
     article."""
+    if element.tag in _NEVER_PRUNED or element.getparent() is None:
+        return False
+    return paragraph_words is None or not _holds_the_article(element, paragraph_words)
+
+
+def _prune(elements: Iterable[HtmlElement]) -> int:
     removed = 0
     for element in elements:
-        if element.tag in _NEVER_PRUNED or element.getparent() is None:
-            continue
-        if paragraph_words is not None and _holds_the_article(element, paragraph_words):
-            continue
         _remove(element)
         removed += 1
     return removed
 
 
-def _boilerplate_containers(tree: HtmlElement) -> list[HtmlElement]:
-    """Outermost boilerplate elements only: pruning a box prunes what is inside it."""
+def _boilerplate_containers(tree: HtmlElement, paragraph_words: int) -> list[HtmlElement]:
+    """The outermost prunable boilerplate elements (pruning a box prunes what is inside it);
+    inside a box that is spared because it holds the article, the boxes within still go."""
     found: list[HtmlElement] = []
     outer: set[HtmlElement] = set()
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or not _is_boilerplate(element):
+    for element in _NAMED(tree):
+        if not _is_boilerplate(element) or any(a in outer for a in element.iterancestors()):
             continue
-        if not any(ancestor in outer for ancestor in element.iterancestors()):
+        if _prunable(element, paragraph_words):
             found.append(element)
             outer.add(element)
     return found
@@ -180,18 +192,39 @@ def _boilerplate_containers(tree: HtmlElement) -> list[HtmlElement]:
 
 def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
     """Blocks whose text is the text of links to one page (a thumbnail and a title link to the
-    same article count as one), give or take a short lead-in ("Xem thêm:")."""
+    same article count as one), give or take a short lead-in ("Xem thêm:"). Found from the
+    links up, each to its nearest block: a page has far fewer links than blocks."""
+    targets: dict[HtmlElement, set[str]] = {}
+    for link in tree.iter("a"):
+        block = next((a for a in link.iterancestors() if a.tag in _LINK_BLOCK_TAGS), None)
+        if block is not None:
+            targets.setdefault(block, set()).add((link.get("href") or "").strip())
     blocks = []
-    for block in tree.iter("p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "div"):
-        links = block.findall(".//a")
-        targets = {(link.get("href") or "").strip() for link in links}
-        if len(targets) != 1 or not next(iter(targets)):
+    for block, hrefs in targets.items():
+        if len(hrefs) != 1 or not next(iter(hrefs)):
             continue  # several targets: a list or a paragraph with links, not one link
-        linked = [w for link in links for w in "".join(link.itertext()).split()]
-        rest = _text_size(block) - len(linked)
-        if len(linked) >= _MIN_LINK_WORDS and rest <= _MAX_LINK_PREFIX_WORDS:
+        linked = sum(_text_size(link) for link in block.iter("a"))
+        if linked >= _MIN_LINK_WORDS and _text_size(block) - linked <= _MAX_LINK_PREFIX_WORDS:
             blocks.append(block)
-    return blocks
+    found = set(blocks)  # a heading inside a teaser block goes with it, counted once
+    return [b for b in blocks if not any(a in found for a in b.iterancestors())]
+
+
+def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
+    """Short texts of elements whose class or id names a source or byline ("nguon-tin",
+    "source", "author", "tacgia"), without paragraphs inside: the credit, which trafilatura
+    drops with the author boxes it discards."""
+    hints: list[str] = []
+    for element in _NAMED(tree):
+        if not _CREDIT_NAMES.search(_names(element)):
+            continue
+        text = " ".join("".join(element.itertext()).split())
+        if (text and len(text.split()) <= _MAX_CREDIT_WORDS and text not in hints
+                and element.find(".//p") is None):
+            hints.append(text)
+            if len(hints) == _MAX_CREDIT_HINTS:
+                break
+    return tuple(hints)
 
 
 @lru_cache(maxsize=64)
@@ -215,9 +248,9 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     paragraph_words = _paragraph_words(tree)
     site = [e for xpath in compile_xpaths(tuple(site_xpaths)) for e in xpath(tree)
             if isinstance(e, HtmlElement)]
-    counts = {"site": _prune(site, None)}
+    counts = {"site": _prune(e for e in site if _prunable(e, None))}
     _unwrap_layout_tables(tree)
-    counts["boilerplate"] = _prune(_boilerplate_containers(tree), paragraph_words)
-    counts["links"] = _prune(_link_blocks(tree), paragraph_words)
+    counts["boilerplate"] = _prune(_boilerplate_containers(tree, paragraph_words))
+    counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, paragraph_words))
     _divs_to_paragraphs(tree)
     return counts

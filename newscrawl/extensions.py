@@ -209,9 +209,9 @@ class ProgressLog(LogStats):
         self.calculate_stats()
         stats = self.stats.get_stats()
         logger.info(
-            "Progress: %d pages (%d/min), %d emitted (%d/min), %d rejected, "
-            "%d download errors, %d skipped as already emitted",
-            self.pages, self.prate, self.items, self.irate,
+            "Progress: %d pages (%d/min), %d articles held for publication at the end, "
+            "%d rejected, %d download errors, %d skipped as already emitted",
+            self.pages, self.prate, stats.get("newscrawl/held", 0),
             count_prefixed(stats, "newscrawl/rejected/"),
             stats.get("downloader/exception_count", 0),
             stats.get("newscrawl/skipped/already-emitted", 0),

@@ -31,7 +31,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document, set_date_params
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
-from newscrawl.dom import prepare_for_extraction
+from newscrawl.dom import credit_hints, prepare_for_extraction
 from newscrawl.extracted import Extraction, NotExtractable
 
 __all__ = ["Extraction", "NotExtractable", "extract_article"]
@@ -52,12 +52,6 @@ _DATE_NODES = ("//time | //*[contains(@class, 'date') or contains(@class, 'time'
 _AUTHOR_NODES = ("//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
                  "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]")
 _MAX_NAME_WORDS = 6
-_CREDIT_NODES = "//*[" + " or ".join(
-    f"contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), "
-    f"'{name}') or contains(@id, '{name}')"
-    for name in ("source", "nguon", "credit", "author", "tacgia", "byline")) + "][not(.//p)]"
-_MAX_CREDIT_WORDS = 12
-_MAX_CREDIT_HINTS = 5
 # A page whose main content is mostly link text is a listing, whatever its URL looks like.
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
 # site, the 181 pages of the ScrapingHub benchmark and the Vietnamese and Chinese pages of
@@ -310,17 +304,6 @@ def _without_byline(text: str, authors: list[str]) -> str:
     return head if head and last.strip() in authors else text
 
 
-def _credit_hints(tree: HtmlElement) -> tuple[str, ...]:
-    """Short texts of elements whose class or id names a source or byline ("nguon-tin",
-    "source", "author", "tacgia"): where papers put "Theo TTXVN" or "Nguyễn Quỳnh/VOV.VN"."""
-    hints = []
-    for node in tree.xpath(_CREDIT_NODES):
-        text = " ".join(node.text_content().split())
-        if text and len(text.split()) <= _MAX_CREDIT_WORDS and text not in hints:
-            hints.append(text)
-    return tuple(hints[:_MAX_CREDIT_HINTS])
-
-
 def _visible_date(tree: HtmlElement, timezone: str | None) -> str | None:
     for node in tree.xpath(_DATE_NODES):
         if found := visible_vietnamese_date(node.text_content(), timezone):
@@ -422,7 +405,7 @@ def extract_article(html: str, url: str, *, timezone: str | None = None,
     meta = _meta_index(tree)
     if reason := _non_article_reason(tree, structured, meta):
         raise NotExtractable("not-article", reason)
-    credit_hints = _credit_hints(tree)  # before pruning: the extractor drops such elements
+    hints_of_credit = credit_hints(tree)  # before pruning
     prepare_for_extraction(tree, prune_xpath)
     body = _main_text(loaded, url)  # before the metadata fallbacks: a page without text ends here
     document = _page_metadata(tree)
@@ -441,5 +424,5 @@ def extract_article(html: str, url: str, *, timezone: str | None = None,
         image=meta.get("og:image") or document.image,
         breadcrumbs=structured.breadcrumbs,
         date_source=date_source,
-        credit_hints=credit_hints,
+        credit_hints=hints_of_credit,
     )

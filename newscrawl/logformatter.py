@@ -18,8 +18,10 @@ def _url(item: Any, response: Response | Failure | None) -> str:
 
 
 class ConciseLogFormatter(LogFormatter):
-    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
-                spider: Spider) -> LogFormatterResult | None:
+    # Scrapy's scraper logs nothing when the formatter returns None (its stubs say otherwise).
+    def dropped(  # type: ignore[override]
+            self, item: Any, exception: BaseException, response: Response | Failure | None,
+            spider: Spider) -> LogFormatterResult | None:
         if isinstance(exception, Staged):
             return None  # held for publication, not dropped
         return {"level": logging.INFO, "msg": "Dropped %(url)s: %(exception)s",

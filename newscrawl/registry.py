@@ -204,7 +204,8 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
         chosen.extend(registry[key] for key in keys)
     for key, value in (("sitemaps", sitemap), ("feeds", feed), ("listings", start_url)):
         for url in _split(value):
-            chosen.append(replace(ad_hoc_site(check_url(url, key)), **{key: (url,)}))
+            source: dict[str, Any] = {key: (url,)}
+            chosen.append(replace(ad_hoc_site(check_url(url, key)), **source))
     if urls_file:
         chosen.extend(replace(ad_hoc_site(url), urls=(url,)) for url in _read_url_list(urls_file))
     if not chosen:

@@ -123,9 +123,6 @@ def test_credit_hint_cuts_a_credit_run_into_the_last_paragraph() -> None:
     assert ("byline", "PV/VOV.VN") in cleaned.removed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "footer._cut_at_hint cuts the line at the hint's first character: the space before it "
-    "stays, and the body ends with a trailing space"))
 def test_credit_hint_cut_leaves_no_trailing_space() -> None:
     found = extract_article(_html("vov-relate.html"), URL)
     last = found.body.splitlines()[-1]

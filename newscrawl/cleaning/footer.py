@@ -250,7 +250,7 @@ class _Lines:
         """Cuts ``text[i][start:end]``, a dateline or a credit, from a line that stays."""
         line = self.text[i]
         self.cuts.append((i, start, kind, line[start:end].strip()))
-        self.text[i] = line[:start] + line[end:]
+        self.text[i] = (line[:start] + line[end:]).strip()
 
     def removed(self) -> tuple[tuple[str, str], ...]:
         whole = [(i, 0, kind, self.text[i]) for i, kind in enumerate(self.kind) if kind]

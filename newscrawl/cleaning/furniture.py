@@ -67,7 +67,8 @@ def strip_furniture(body: str, furniture: Iterable[str]) -> tuple[str, list[str]
     furniture = set(furniture)
     if not furniture:
         return body, []
-    kept, removed = [], []
+    kept: list[str] = []
+    removed: list[str] = []
     for line in body.split("\n"):
         (removed if line_key(line) in furniture else kept).append(line)
     return "\n".join(kept), removed

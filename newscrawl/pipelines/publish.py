@@ -120,15 +120,18 @@ class PublishPipeline:
     # Scrapy's scraper does this for an item that leaves the last pipeline; these articles
     # leave it only now, after the spider stopped producing pages.
     async def _emit(self, item: Any) -> None:
-        self._log(self.crawler.logformatter.scraped(item, None, self.crawler.spider))
+        spider = self.crawler.spider
+        assert spider is not None  # the pipeline closes with its spider
+        self._log(self.crawler.logformatter.scraped(item, None, spider))
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_scraped, item=item, response=None, spider=self.crawler.spider)
+            signal=signals.item_scraped, item=item, response=None, spider=spider)
 
     async def _drop(self, item: Any, exception: Rejected) -> None:
-        self._log(self.crawler.logformatter.dropped(item, exception, None,
-                                                    self.crawler.spider))
+        spider = self.crawler.spider
+        assert spider is not None
+        self._log(self.crawler.logformatter.dropped(item, exception, None, spider))
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_dropped, item=item, response=None, spider=self.crawler.spider,
+            signal=signals.item_dropped, item=item, response=None, spider=spider,
             exception=exception)
 
     def _log(self, logkws: Any) -> None:
