@@ -54,6 +54,8 @@ _BOILERPLATE_WORDS = (
 )
 _BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?")
                                          for word in _BOILERPLATE_WORDS))
+# Text divs that are an image's caption or credit, not paragraphs ("desc_cation" is VnExpress').
+_CAPTION_NAMES = re.compile("caption|cation|credit|chu[-_]?thich|image|photo")
 # Where papers put the credit ("Theo TTXVN", "Nguyễn Quỳnh/VOV.VN"): elements so named.
 _CREDIT_NAMES = re.compile("source|nguon|credit|author|tac[-_]?gia|byline")
 _MAX_CREDIT_WORDS = 12
@@ -110,6 +112,7 @@ def _has_own_text(element: HtmlElement) -> bool:
 
 def _is_text_div(element: HtmlElement) -> bool:
     return (element.tag == "div" and _has_own_text(element)
+            and not _CAPTION_NAMES.search(_names(element))
             and not any(e.tag in _BLOCK_TAGS for e in element.iterdescendants()))
 
 

@@ -10,6 +10,8 @@ from test_cleaning_spam import SEED_004_BODY
 
 from newscrawl.demosite import DemoSite
 
+pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
+
 
 def _farm_run(tmp_path: Path, farm: DemoSite, *settings: str) -> CrawlRun:
     registry = tmp_path / "sites.toml"

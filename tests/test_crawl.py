@@ -15,6 +15,8 @@ from test_cleaning_footer import SEED_000_BODY
 
 from newscrawl.demosite import Article, DemoSite
 
+pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
+
 SCHEMA = json.loads((Path(__file__).parents[1] / "newscrawl/article.schema.json").read_text())
 
 

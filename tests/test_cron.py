@@ -15,6 +15,8 @@ from conftest import CrawlRun, collect, crawl, start_crawl
 from newscrawl.demosite import DemoSite
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY
 
+pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
+
 
 @pytest.fixture
 def site() -> Iterator[DemoSite]:

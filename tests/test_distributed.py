@@ -21,6 +21,8 @@ from newscrawl.demosite import DemoSite
 from newscrawl.distributed.dupefilter import ExpiringDupeFilter
 from newscrawl.health import EXIT_OK
 
+pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
+
 FAST_WORKERS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=3", "-s", "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1")
 
 

@@ -23,6 +23,8 @@ from newscrawl.extraction import Extraction, extract_article
 from newscrawl.items import Article, Page
 from newscrawl.pipelines.extract import ExtractPipeline
 
+pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
+
 GENERATED = 400  # pages: a few seconds of extraction, time to kill a worker mid-run
 ARTICLE_HTML = ("<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article><p>"
                 + "Giá lúa tại Đồng bằng sông Cửu Long tăng mạnh trong tuần qua. " * 20
