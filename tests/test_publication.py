@@ -3,11 +3,19 @@ order in which duplicates are published (the original first)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
+from scrapy import Spider, signals
+from scrapy.logformatter import LogFormatter
+from scrapy.utils.test import get_crawler
 
 from newscrawl.cleaning.furniture import FurnitureRule, line_key, line_keys, strip_furniture
+from newscrawl.items import Article
+from newscrawl.pipelines import Staged
+from newscrawl.pipelines.publish import PublishPipeline
 from newscrawl.publication import Held, HeldArticles, preference
 from newscrawl.state import StateStore, open_state_store
 
@@ -118,3 +126,40 @@ def test_preference_puts_the_original_first(store: StateStore) -> None:
         "original", "same moment, ad hoc", "farm copy, published later", "same day, no time",
         "undated",
         "repaired spam, earliest"]
+
+
+def _publisher(store: StateStore) -> tuple[PublishPipeline, dict[str, list[Any]]]:
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider.from_crawler(crawler, "news")
+    crawler.logformatter = LogFormatter.from_crawler(crawler)
+    seen: dict[str, list[Any]] = {"scraped": [], "dropped": [], "error": []}
+    for name, signal in (("scraped", signals.item_scraped), ("dropped", signals.item_dropped),
+                         ("error", signals.item_error)):
+        crawler.signals.connect(lambda item, _n=name, **_: seen[_n].append(item), signal=signal,
+                                weak=False)
+    return PublishPipeline(crawler, store, FurnitureRule(), min_chars=10), seen
+
+
+def test_publishing_reports_each_outcome_and_goes_on_after_a_failure(
+        store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held articles go out at the close: emitted, dropped as a duplicate, or, when publishing
+    one of them fails, reported as an item error while the others are still published."""
+    pipeline, seen = _publisher(store)
+    articles = [Article(url=f"http://127.0.0.1/{name}", site="paper", articleBody=body)
+                for name, body in (("a", _body(TOPICS[0])), ("b", _body(TOPICS[0])),
+                                   ("c", _body(TOPICS[1])), ("d", _body(TOPICS[2])))]
+    for article in articles:
+        with pytest.raises(Staged):
+            pipeline.process_item(article)
+    check = pipeline._check_duplicates
+
+    def failing(adapter: Any, sketch: Any, item: Any) -> None:
+        if item.url.endswith("/c"):
+            raise OSError("disk full")
+        check(adapter, sketch, item)
+
+    monkeypatch.setattr(pipeline, "_check_duplicates", failing)
+    asyncio.run(pipeline.close_spider())
+    assert [a.url[-1] for a in seen["scraped"]] == ["a", "d"]
+    assert [a.url[-1] for a in seen["dropped"]] == ["b"]
+    assert [a.url[-1] for a in seen["error"]] == ["c"]

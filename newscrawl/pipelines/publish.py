@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.log import logformatter_adapter
+from twisted.python.failure import Failure
 
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
 from newscrawl.extensions import IncrementalState
@@ -76,6 +77,8 @@ class PublishPipeline:
                     item = self._publishable(site, held, furniture.get(site, set()))
                 except Rejected as rejected:
                     await self._drop(rejected.item or held.item, rejected)
+                except Exception as exc:  # one article's failure is reported; the rest go out
+                    await self._fail(held.item, exc)
                 else:
                     await self._emit(item)
         finally:
@@ -134,6 +137,16 @@ class PublishPipeline:
             signal=signals.item_dropped, item=item, response=None, spider=spider,
             exception=exception)
 
-    def _log(self, logkws: Any) -> None:
+    async def _fail(self, item: Any, exception: Exception) -> None:
+        spider = self.crawler.spider
+        assert spider is not None
+        self._log(self.crawler.logformatter.item_error(item, exception, None, spider),
+                  exc_info=True)
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.item_error, item=item, response=None, spider=spider,
+            failure=Failure(exception))
+
+    def _log(self, logkws: Any, exc_info: bool = False) -> None:
         if logkws is not None:
-            logger.log(*logformatter_adapter(logkws), extra={"spider": self.crawler.spider})
+            logger.log(*logformatter_adapter(logkws), extra={"spider": self.crawler.spider},
+                       exc_info=exc_info)
