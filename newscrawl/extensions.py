@@ -12,10 +12,10 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.extensions import corestats
+from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
 
-from newscrawl.health import Health, Thresholds, assess, count_prefixed
+from newscrawl.health import Health, Thresholds, assess, completed, count_prefixed
 from newscrawl.output import companion_path, rejects_path, state_uri
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, state_committed
@@ -82,6 +82,28 @@ class CoreStats(corestats.CoreStats):
     def item_dropped(self, item: Any, spider: Spider, exception: BaseException) -> None:
         if not isinstance(exception, Staged):
             super().item_dropped(item, spider, exception)
+
+
+class CloseSpider(closespider.CloseSpider):
+    """Scrapy's CLOSESPIDER_* limits, with the item limits (CLOSESPIDER_ITEMCOUNT, ..._NO_ITEM)
+    counting the articles as they are held for publication: they are scraped only when the
+    spider closes, which the count must be able to trigger."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        crawler.signals.connect(self.item_held, signal=signals.item_dropped)
+
+    def item_held(self, item: Any, spider: Spider, exception: BaseException) -> None:
+        if isinstance(exception, Staged):
+            super().item_scraped(item, spider)
+            if hasattr(self, "items_in_period"):  # CLOSESPIDER_TIMEOUT_NO_ITEM is set
+                super().item_scraped_no_item(item, spider)
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        """A published article: already counted when it was held."""
+
+    def item_scraped_no_item(self, item: Any, spider: Spider) -> None:
+        """A published article: already counted when it was held."""
 
 
 class RunReport:
@@ -191,7 +213,7 @@ class IncrementalState:
 
     def _settle(self) -> None:
         failed = count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
-        if self.finish_reason == "finished" and not failed:
+        if completed(self.finish_reason) and not failed:
             count = self.store.commit()
             logger.info("State: %d emitted article(s) recorded", count)
             self.crawler.signals.send_catch_log(state_committed)

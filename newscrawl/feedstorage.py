@@ -11,16 +11,19 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from newscrawl.health import completed
+
 PARTIAL_SUFFIX = ".part"
 logger = logging.getLogger(__name__)
 
 
 class AtomicFileFeedStorage(FileFeedStorage):
-    """Writes ``<name>.part`` and renames it to ``<name>`` only when the run finished.
+    """Writes ``<name>.part`` and renames it to ``<name>`` only when the run completed
+    (``finished``, or closed at a ``CLOSESPIDER_*`` limit: ``newscrawl.health.completed``).
 
-    A crawl killed (SIGKILL) or stopped early (SIGTERM, close reasons other than ``finished``)
-    leaves only the ``.part`` file; nothing it held is recorded in the state store, so the next
-    run fetches those articles again.
+    A crawl killed (SIGKILL) or stopped early (SIGTERM, a crash) leaves only the ``.part``
+    file; nothing it held is recorded in the state store, so the next run fetches those
+    articles again.
     """
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
@@ -43,7 +46,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
     def store(self, file: IO[bytes]) -> None:
         file.close()
         reason = self.crawler.stats.get_value("finish_reason") if self.crawler else "finished"
-        if reason == "finished":
+        if completed(reason):
             os.replace(self.partial, self.path)
         else:
             logger.warning("Run ended with reason %r: its output stays at %s, not published",

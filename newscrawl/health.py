@@ -29,6 +29,14 @@ class Health:
         return EXIT_UNHEALTHY if self.problems else EXIT_OK
 
 
+def completed(finish_reason: str | None) -> bool:
+    """Whether a run ended as planned: it ran out of work (``finished``), or Scrapy closed it on
+    purpose at a limit the user set (``closespider_timeout``, ``closespider_itemcount``, ...):
+    a time-boxed cron run publishes and records what it did. A signal or a crash is not."""
+    return finish_reason is not None and (
+        finish_reason == "finished" or finish_reason.startswith("closespider_"))
+
+
 def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
     """Sum of the integer stats whose key starts with ``prefix``."""
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
@@ -38,8 +46,9 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
            shared_frontier: bool = False) -> Health:
     """``shared_frontier``: a distributed worker, which may find nothing left to fetch."""
     problems = []
-    if finish_reason != "finished":
-        problems.append(f"finish reason is {finish_reason!r}, not 'finished'")
+    if not completed(finish_reason):
+        problems.append(f"finish reason is {finish_reason!r}, not 'finished' or a "
+                        "CLOSESPIDER_* limit")
     # every request has the spider's errback: final HTTP errors and download exceptions alike
     # (after retries; robots.txt refusals not counted) end up as fetch-failed rejects
     errors = stats.get("newscrawl/rejected/fetch-failed", 0)

@@ -85,6 +85,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.corestats.CoreStats": None,
     "newscrawl.extensions.CoreStats": 0,
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "newscrawl.extensions.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
     "newscrawl.extensions.ProgressLog": 0,
     "newscrawl.extensions.IncrementalState": 400,

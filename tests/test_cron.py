@@ -212,3 +212,19 @@ def test_the_original_is_kept_whatever_is_crawled_first(tmp_path: Path, site: De
         assert farm.base_url + path not in emitted
         assert original in duplicates[path] and site.base_url in duplicates[path]
         assert any(url.startswith(site.base_url) and original in url for url in emitted)
+
+
+@pytest.mark.parametrize("limit", [("CLOSESPIDER_ITEMCOUNT", "3"), ("CLOSESPIDER_TIMEOUT", "4")])
+def test_a_run_closed_at_a_limit_publishes_and_records_what_it_did(
+        tmp_path: Path, slow_site: DemoSite, limit: tuple[str, str]) -> None:
+    """A time- or size-boxed cron run is a completed run: its file is published, its articles
+    recorded, and the next run emits the rest, nothing twice."""
+    args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
+    boxed = crawl(tmp_path / "boxed", *args, "-s", f"{limit[0]}={limit[1]}", data_dir=data)
+    assert boxed.report["finishReason"].startswith("closespider_")
+    assert boxed.returncode == EXIT_OK, boxed.report["problems"]
+    assert boxed.items and not list((tmp_path / "boxed").glob("*.part"))
+    rest = crawl(tmp_path / "rest", *args, data_dir=data)
+    assert rest.returncode == EXIT_OK
+    assert not _paths(boxed) & _paths(rest)
+    assert _paths(boxed) | _paths(rest) == {a.url_path for a in slow_site.articles()}
