@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Self
@@ -187,6 +188,12 @@ class IncrementalState:
         self.crawler = crawler
         self.store = store
         self.finish_reason: str | None = None
+        # Feed files written while the run goes on (FEED_EXPORT_BATCH_ITEM_COUNT batches):
+        # (written, final name), published with the rest, or not at all.
+        self.pending: list[tuple[Path, Path]] = []
+
+    def publish_later(self, written: Path, final: Path) -> None:
+        self.pending.append((written, final))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -214,6 +221,8 @@ class IncrementalState:
     def _settle(self) -> None:
         failed = count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
         if completed(self.finish_reason) and not failed:
+            for written, final in self.pending:
+                os.replace(written, final)
             count = self.store.commit()
             logger.info("State: %d emitted article(s) recorded", count)
             self.crawler.signals.send_catch_log(state_committed)

@@ -11,6 +11,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from newscrawl.extensions import IncrementalState
 from newscrawl.health import completed
 
 PARTIAL_SUFFIX = ".part"
@@ -45,9 +46,24 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
     def store(self, file: IO[bytes]) -> None:
         file.close()
-        reason = self.crawler.stats.get_value("finish_reason") if self.crawler else "finished"
-        if completed(reason):
+        if self.crawler is None:  # no crawler to ask: a finished file
+            os.replace(self.partial, self.path)
+            return
+        reason = self.crawler.stats.get_value("finish_reason")
+        if reason is None:  # a batch (FEED_EXPORT_BATCH_ITEM_COUNT) while the run goes on
+            self._publish_with_the_run()
+        elif completed(reason):
             os.replace(self.partial, self.path)
         else:
             logger.warning("Run ended with reason %r: its output stays at %s, not published",
                            reason, self.partial)
+
+    def _publish_with_the_run(self) -> None:
+        """Renamed when the run's articles are recorded, with them: a batch published before
+        the run completes would hold articles the state never records."""
+        assert self.crawler is not None
+        state = self.crawler.get_extension(IncrementalState)
+        if state is None:
+            os.replace(self.partial, self.path)
+        else:
+            state.publish_later(self.partial, Path(self.path))

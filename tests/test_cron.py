@@ -228,3 +228,19 @@ def test_a_run_closed_at_a_limit_publishes_and_records_what_it_did(
     assert rest.returncode == EXIT_OK
     assert not _paths(boxed) & _paths(rest)
     assert _paths(boxed) | _paths(rest) == {a.url_path for a in slow_site.articles()}
+
+
+def test_output_in_batches_is_published_and_recorded_whole(tmp_path: Path, site: DemoSite) -> None:
+    """FEED_EXPORT_BATCH_ITEM_COUNT: every batch file is published when the run completes, and
+    the state records exactly what the files hold."""
+    args, data = _site_args(tmp_path, site), tmp_path / "data"
+    out = tmp_path / "batches"
+    run = crawl(out, *args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=5",
+                "-O", f"{out}/news-%(batch_id)02d.jsonl", data_dir=data)
+    assert run.returncode == EXIT_OK
+    assert not list(out.glob("*.part"))
+    files = sorted(out.glob("news-[0-9][0-9].jsonl"))
+    assert len(files) == -(-len(site.articles()) // 5)
+    assert _paths(run) == {a.url_path for a in site.articles()}
+    again = crawl(tmp_path / "again", *args, data_dir=data)
+    assert again.returncode == EXIT_OK and again.items == []
