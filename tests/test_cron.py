@@ -244,3 +244,12 @@ def test_output_in_batches_is_published_and_recorded_whole(tmp_path: Path, site:
     assert _paths(run) == {a.url_path for a in site.articles()}
     again = crawl(tmp_path / "again", *args, data_dir=data)
     assert again.returncode == EXIT_OK and again.items == []
+
+
+def test_a_crawl_with_a_jobdir_keeps_its_spider_state(tmp_path: Path, site: DemoSite) -> None:
+    """Scrapy's SpiderState pickles ``spider.state`` into JOBDIR: the spider must not put its
+    state store (a database connection) there."""
+    run = crawl(tmp_path / "out", *_site_args(tmp_path, site), "-s", f"JOBDIR={tmp_path}/job")
+    assert run.returncode == EXIT_OK
+    assert "Traceback" not in run.stderr and "cannot pickle" not in run.stderr
+    assert (tmp_path / "job" / "spider.state").exists()

@@ -71,7 +71,7 @@ class NewsSpider(SitemapSpider):
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
-        self.state: StateStore | None = None
+        self.emitted: StateStore | None = None  # not "state": SpiderState (JOBDIR) owns that name
         self.refetch_window = timedelta(0)
         # The hints of each URL whose request is still pending, held by the request's meta: a
         # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
@@ -96,7 +96,7 @@ class NewsSpider(SitemapSpider):
 
     async def start(self) -> AsyncIterator[Request]:
         state = self.crawler.get_extension(IncrementalState)
-        self.state = state.store if state else None
+        self.emitted = state.store if state else None
         self.refetch_window = timedelta(
             days=self.settings.getfloat("NEWSCRAWL_REFETCH_WINDOW_DAYS"))
         if self.settings.get("REDIS_URL") and not self.settings.getbool(
@@ -206,7 +206,7 @@ class NewsSpider(SitemapSpider):
             self.crawler.stats.inc_value("newscrawl/found-again")
             return None
         update = False
-        if self.state is not None and (emitted := self.state.lookup(url)) is not None:
+        if self.emitted is not None and (emitted := self.emitted.lookup(url)) is not None:
             if not self._is_recent_update(emitted, hints.get("lastmod"), site.timezone):
                 self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
                 return None
