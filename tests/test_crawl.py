@@ -210,6 +210,13 @@ def test_output_option_replaces_default_file(tmp_path: Path, paper: DemoSite) ->
     (("-a", "sitemap=ftp//broken"), "not an http(s) URL"),
     (("-a", "site=vnexpress", "-a", "since=yesterday"), "since must be YYYY-MM-DD"),
     ((), "nothing to crawl"),
+    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_SPAM_TITLE_ACTION=dorp"),
+     "NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair"),
+    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_MIN_BODY_CHARS=abc"),
+     "setting NEWSCRAWL_MIN_BODY_CHARS='abc'"),
+    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=yes"), "setting NEWSCRAWL_GZIP='yes'"),
+    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_STATE_URI=mysql://db/news"),
+     "unsupported state store URI"),
 ])
 def test_bad_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     run = crawl(tmp_path, *args, timeout=60)

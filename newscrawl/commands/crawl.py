@@ -20,6 +20,7 @@ from newscrawl.extensions import RunReport
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_USAGE
 from newscrawl.registry import RegistryError
 from newscrawl.runlock import RunLock
+from newscrawl.settings_check import SettingsError, check_settings
 
 
 class Command(ScrapyCrawlCommand):
@@ -48,9 +49,10 @@ class Command(ScrapyCrawlCommand):
         check = getattr(spider_class, "check_arguments", None)
         try:
             require_redis_extra(self.settings)
+            check_settings(self.settings)
             if check is not None:
                 check(**spargs)
-        except (RegistryError, TypeError, MissingExtraError) as exc:
+        except (RegistryError, TypeError, MissingExtraError, SettingsError) as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             return False
         return True
