@@ -171,8 +171,6 @@ def test_a_url_found_again_adds_the_hints_it_lacked(tmp_path: Path) -> None:
 
 
 def test_a_bad_footer_pattern_fails_when_the_registry_is_read() -> None:
-    from newscrawl.registry import RegistryError, parse_registry
-
     with pytest.raises(RegistryError, match="bad regex in footer_patterns"):
         parse_registry('[paper]\ndomains = ["example.vn"]\nfooter_patterns = ["(unclosed"]\n',
                        "sites.toml")
