@@ -68,7 +68,9 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
                         f"(limit {limits.min_extraction_ratio:.0%})")
     emitted = stats.get("item_scraped_count", 0)
     skipped = stats.get("newscrawl/skipped/already-emitted", 0)
-    duplicates = count_prefixed(stats, "newscrawl/rejected/duplicate")
+    # pages that were articles, rightly not emitted: copies, and older than -a since
+    duplicates = (count_prefixed(stats, "newscrawl/rejected/duplicate")
+                  + count_prefixed(stats, "newscrawl/rejected/older-than-since"))
     if pages and not emitted and not skipped and not duplicates:
         problems.append(f"{pages} article pages fetched but no item emitted")
     return Health(problems)

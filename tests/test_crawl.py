@@ -257,3 +257,17 @@ def test_distributed_mode_without_the_extra_fails_in_one_line(tmp_path: Path) ->
         assert errors == ["newscrawl: REDIS_URL is set but redis, scrapy_redis is not installed: "
                           "install the extra with pip install 'newscrawl[redis]'"]
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("source", ["feed=/rss/tin-moi-nhat.rss", "start_url=/thoi-su"])
+def test_since_holds_for_feeds_and_listings(tmp_path: Path, paper: DemoSite, source: str) -> None:
+    """RSS 2.0 dates (RFC 822) are read, and an article found through a listing, whose source
+    gives no date, is judged by the date on its page."""
+    name, _, path = source.partition("=")
+    since = "2021-06-15"
+    run = crawl(tmp_path, "-a", f"{name}={paper.base_url}{path}", "-a", f"since={since}")
+    assert run.returncode == 0
+    assert run.items and all(item["datePublished"][:10] >= since for item in run.items)
+    older = run.stats.get("newscrawl/skipped/older-than-since", 0) + len(
+        run.rejects_for("older-than-since"))
+    assert older >= 1

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from functools import partial
 from typing import Any, Self
 
@@ -16,6 +17,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
+from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
@@ -67,10 +69,13 @@ class ExtractPipeline:
     ``extraction-crashed``. Never is a page dropped unreported.
     """
 
-    def __init__(self, workers: int, stats: StatsCollector, options: CleaningOptions) -> None:
+    def __init__(self, workers: int, stats: StatsCollector, options: CleaningOptions,
+                 crawler: Crawler | None = None) -> None:
         self.workers = workers
         self.stats = stats
         self.options = options
+        self.crawler = crawler
+        self.since: date | None = None  # -a since: an article published before is not emitted
         self.pool: ProcessPoolExecutor | None = None
         self._started: asyncio.Future[None] | None = None
         self._lone: ProcessPoolExecutor | None = None  # retries, one page at a time
@@ -81,7 +86,11 @@ class ExtractPipeline:
         settings = crawler.settings
         workers = settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
         return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats,
-                   cleaning_options(settings))
+                   cleaning_options(settings), crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider if self.crawler else None
+        self.since = getattr(spider, "since", None)
 
     def _start_pool(self) -> None:
         """Fork the workers on the first page, not at spider open: a run that skips everything
@@ -108,6 +117,9 @@ class ExtractPipeline:
         self._count(cleaned)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)
+        if self.since and (published := to_moment(article.datePublished, None)) and (
+                published.date() < self.since):  # sources that gave no date: the page's own
+            raise Rejected("older-than-since", f"published {article.datePublished}", article)
         return article
 
     def _count(self, cleaned: Cleaned) -> None:
@@ -122,6 +134,7 @@ class ExtractPipeline:
             return extraction()
         if self.pool is None:
             self._start_pool()
+        assert self._started is not None and self.pool is not None  # started just above
         await self._started
         pool = self.pool
         try:

@@ -47,11 +47,10 @@ class NewsSitemap(Sitemap):
 
 
 def _entry_date(entry: dict[str, Any]) -> date | None:
-    value = entry.get("published") or entry.get("lastmod") or ""
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    """The entry's publication (else modification) date: ISO 8601 of sitemaps, RFC 822 of
+    RSS 2.0 feeds."""
+    moment = to_moment(entry.get("published") or entry.get("lastmod"), None)
+    return moment.date() if moment else None
 
 
 _SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
