@@ -253,3 +253,4 @@ def test_a_crawl_with_a_jobdir_keeps_its_spider_state(tmp_path: Path, site: Demo
     assert run.returncode == EXIT_OK
     assert "Traceback" not in run.stderr and "cannot pickle" not in run.stderr
     assert (tmp_path / "job" / "spider.state").exists()
+

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
@@ -500,3 +501,27 @@ def test_a_sketch_is_only_accepted_by_a_store_with_its_parameters(open_store):
         stricter.stage(article(1), store.sketch(ARTICLE))
     assert store.sketch("").signature is None
     assert store.sketch("").band_keys == ()
+
+
+def test_a_second_run_publishes_after_the_first_commits(tmp_path: Path) -> None:
+    """Two runs on one SQLite store (two cron entries with different arguments): the second
+    waits at ``begin_publication`` until the first committed, then sees what it recorded."""
+    uri = f"sqlite:{tmp_path}/state.sqlite"
+    first = open_state_store(uri)
+    first.begin_publication()
+    first.stage(article(1), first.sketch(ARTICLE))
+    seen: list[str | None] = []
+
+    def publish_second() -> None:  # another run: its own connection
+        with open_state_store(uri) as second:
+            second.begin_publication()
+            seen.append(second.first_with_fingerprint(article(1).fingerprint))
+
+    waiting = threading.Thread(target=publish_second)
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert waiting.is_alive() and seen == []  # blocked while the first publishes
+    first.commit()
+    waiting.join(timeout=10)
+    assert seen == [article(1).url]
+    first.close()

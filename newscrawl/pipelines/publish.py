@@ -71,6 +71,7 @@ class PublishPipeline:
     async def close_spider(self) -> None:
         """Publish: furniture per site, then every held article in order of preference."""
         try:
+            self.store.begin_publication()  # held until the run's commit or rollback
             furniture = self.held.furniture(self.store, self.rule)
             for site, held in self.held.in_preference_order():
                 try:

@@ -57,6 +57,10 @@ class StateStore(Protocol):
         """Count one published page of ``site`` and its line keys, at commit."""
         ...
 
+    def begin_publication(self) -> None:
+        """No other run on this store publishes until this one commits or rolls back."""
+        ...
+
     def commit(self) -> int:
         """Persist the staged records (re-staged URLs replace theirs); returns how many."""
         ...

@@ -115,6 +115,16 @@ class BaseStateStore(ABC):
         """Count one published page of ``site`` with these line keys, at commit."""
         self._staged.add_site_lines(site, keys)
 
+    @abstractmethod
+    def begin_publication(self) -> None:
+        """Called before a run decides what it publishes: from here to its commit or rollback,
+        no other run on this store publishes, so that two runs sharing it (two cron entries
+        with different arguments) each see what the other recorded."""
+
+    @abstractmethod
+    def _end_publication(self) -> None:
+        """Let the next run publish (see ``begin_publication``)."""
+
     def commit(self) -> int:
         count = len(self._staged)
         if count:
@@ -123,10 +133,12 @@ class BaseStateStore(ABC):
         if pages := self._staged.site_pages():
             self._persist_site_lines(self._staged.site_lines(), pages)
         self._staged.clear()
+        self._end_publication()
         return count
 
     def rollback(self) -> None:
         self._staged.clear()
+        self._end_publication()
 
     def stats(self) -> dict[str, int]:
         return {**self._stored_stats(), "staged": len(self._staged)}
@@ -137,6 +149,7 @@ class BaseStateStore(ABC):
         self._stored_params = None
 
     def close(self) -> None:
+        self._end_publication()
         self._staged.close()
         self._close()
 

@@ -144,6 +144,14 @@ class RedisStateStore(BaseStateStore):
         if self._ttl is not None:
             pipe.expire(key, self._ttl)
 
+    # --- publication ----------------------------------------------------------------------
+    def begin_publication(self) -> None:
+        """Nothing to wait for: concurrent workers claim each body atomically (``claim``);
+        a near-duplicate published by another worker's run in progress is not seen (README)."""
+
+    def _end_publication(self) -> None:
+        """Nothing held (see ``begin_publication``)."""
+
     # --- per-site line statistics ----------------------------------------------------------
     def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
         pages = self._redis.hget(self._prefix + b"p", site)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .api import Emitted
 from .bandsql import BandIndex
@@ -82,6 +84,7 @@ class SQLiteStateStore(BaseStateStore):
             self._db.execute(pragma)
         self._db.executescript(_SCHEMA)
         self._bands = BandIndex("articles", "bands", "article_id", hasher.bands)
+        self._publishing: IO[str] | None = None
         super().__init__(hasher)
 
     def _stored_lsh_params(self) -> str | None:
@@ -149,6 +152,18 @@ class SQLiteStateStore(BaseStateStore):
         with self._transaction():
             self._db.executemany(SITE_LINES_UPSERT, lines)
             self._db.executemany(SITE_PAGES_UPSERT, pages.items())
+
+    def begin_publication(self) -> None:
+        # flock: released by the kernel if the process dies, so a killed run blocks nobody
+        if self._publishing is None:
+            self._publishing = self.path.with_name(self.path.name + ".publish.lock").open("a")
+            fcntl.flock(self._publishing, fcntl.LOCK_EX)
+
+    def _end_publication(self) -> None:
+        if self._publishing is not None:
+            fcntl.flock(self._publishing, fcntl.LOCK_UN)
+            self._publishing.close()
+            self._publishing = None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
