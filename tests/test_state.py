@@ -400,6 +400,8 @@ def test_cli_stats_lookup_reset(uri, open_store):
     found = _cli(uri, "lookup", article(1).canonical_url)
     assert found.returncode == 0
     assert json.loads(found.stdout) == asdict(article(1))
+    tracked = _cli(uri, "lookup", f"{article(1).canonical_url}?utm_source=facebook&utm_medium=x")
+    assert tracked.returncode == 0, tracked.stderr  # normalized as the crawler requests URLs
     missing = _cli(uri, "lookup", "https://tin.example.vn/khong-co.html")
     assert missing.returncode == 1
     assert "not emitted" in missing.stderr

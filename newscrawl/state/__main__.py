@@ -7,6 +7,8 @@ import json
 import sys
 from dataclasses import asdict
 
+from courlan import normalize_url
+
 from .factory import DEFAULT_PREFIX, open_state_store, sqlite_path
 
 
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             store.reset()
             print(f"reset {args.uri}: forgot {removed} articles")
         else:
-            record = store.lookup(args.url)
+            # as the crawler requests it: tracking parameters (utm_*) and fragments dropped
+            record = store.lookup(args.url) or store.lookup(normalize_url(args.url, strict=True))
             if record is None:
                 print(f"not emitted: {args.url}", file=sys.stderr)
                 return 1
