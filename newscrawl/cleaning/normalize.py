@@ -43,7 +43,7 @@ _FIRST_VOWEL_TAKES = {"o": "ae", "u": "y"}  # oa, oe, uy
 
 def _move_tone_to_first_vowel(match: re.Match[str]) -> str:
     first, second = match[1], match[2]
-    base, tone = unicodedata.normalize("NFD", second)
+    base, tone = tuple(unicodedata.normalize("NFD", second))  # a toned vowel: two code points
     if base.lower() not in _FIRST_VOWEL_TAKES[first.lower()]:
         return match[0]  # "oỳ", "uà": not one of the three pairs
     return unicodedata.normalize("NFC", first + tone) + base

@@ -37,7 +37,7 @@ class ReliableScheduler(Scheduler):
         scheduler.heartbeat_seconds = settings.getfloat("NEWSCRAWL_REDIS_HEARTBEAT_SECONDS")
         scheduler.idle_seconds = settings.getfloat("NEWSCRAWL_REDIS_IDLE_SECONDS")
         scheduler.seed_only = settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY")
-        scheduler.idle_since = None
+        scheduler.idle_since: float | None = None
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.state_committed, signal=state_committed)
         crawler.signals.connect(scheduler.page_rejected, signal=page_rejected)
@@ -126,6 +126,6 @@ class ReliableScheduler(Scheduler):
         if len(self.queue):  # work left, held back by this worker's limits: not idle
             self.idle_since = None
             raise DontCloseSpider
-        self.idle_since = self.idle_since or now
-        if now - self.idle_since < self.idle_seconds:
+        self.idle_since = idle_since = self.idle_since or now
+        if now - idle_since < self.idle_seconds:
             raise DontCloseSpider

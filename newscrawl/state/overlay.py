@@ -139,6 +139,7 @@ class StagedOverlay:
             url_key, hash(canonical) if canonical is not None else None, record.url, canonical,
             record.fingerprint, record.emitted_at, record.modified, signature,
             b"".join(staged.band_keys), " ".join(first_of))).lastrowid
+        assert staged_id is not None  # an INSERT's row id
         self._bands.insert(self._db, staged.band_keys, staged_id)
         if previous is None:
             self._count += 1

@@ -126,7 +126,9 @@ class SQLiteStateStore(BaseStateStore):
         row = self._db.execute("SELECT id, signature FROM articles WHERE url_key = ? AND url = ?",
                                key).fetchone()
         if row is None:
-            article_id = self._db.execute(_INSERT, (*values, *key)).lastrowid
+            inserted = self._db.execute(_INSERT, (*values, *key)).lastrowid
+            assert inserted is not None  # an INSERT's row id
+            article_id = inserted
         else:
             article_id, old_blob = row
             self._db.execute(_UPDATE, (*values, article_id))
