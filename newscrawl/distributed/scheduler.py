@@ -27,6 +27,7 @@ class ReliableScheduler(Scheduler):
     """scrapy-redis's scheduler, with in-flight requests recoverable from dead workers."""
 
     crawler: Crawler
+    idle_since: float | None  # when the frontier was last found empty (monotonic clock)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -37,7 +38,7 @@ class ReliableScheduler(Scheduler):
         scheduler.heartbeat_seconds = settings.getfloat("NEWSCRAWL_REDIS_HEARTBEAT_SECONDS")
         scheduler.idle_seconds = settings.getfloat("NEWSCRAWL_REDIS_IDLE_SECONDS")
         scheduler.seed_only = settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY")
-        scheduler.idle_since: float | None = None
+        scheduler.idle_since = None
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.state_committed, signal=state_committed)
         crawler.signals.connect(scheduler.page_rejected, signal=page_rejected)
