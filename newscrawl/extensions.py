@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import pprint
+from collections.abc import Mapping, Sized
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Self
@@ -23,6 +26,15 @@ from newscrawl.signals import page_rejected, state_committed
 from newscrawl.state import StateStore, open_state_store
 
 logger = logging.getLogger(__name__)
+
+# A cron log kept at LOG_LEVEL=WARNING must still say how each run ended, so the end-of-run
+# summary is logged above WARNING: at a level of its own when the run is healthy (a healthy run
+# adds no WARNING or ERROR line for log watchers to chase), as an ERROR when it is not (exit
+# status 3). The one message deliberately logged above what it reports.
+SUMMARY = logging.WARNING + 5
+logging.addLevelName(SUMMARY, "SUMMARY")
+
+PENDING_SOURCES = "newscrawl/sources/pending"  # stat: sitemaps, feeds, listings not yet parsed
 
 
 class RejectsLog:
@@ -148,7 +160,10 @@ class RunReport:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str,
                                         sort_keys=True), encoding="utf-8")
-        logger.info("%s\nRun report: %s", _summary(report), self.path)
+        # STATS_DUMP is off: Scrapy's dump would bury the summary under ~70 lines at INFO
+        logger.debug("Scrapy stats (also in the run report):\n%s", pprint.pformat(stats))
+        logger.log(logging.ERROR if self.health.problems else SUMMARY, "%s\nRun report: %s",
+                   _summary(report), self.path)
 
 
 def _suffix_counts(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -173,6 +188,8 @@ def _summary(report: dict[str, Any]) -> str:
               for site, counts in sorted(report["sites"].items())]
     lines += [f"  rejected {reason:<24} {count}"
               for reason, count in sorted(report["rejected"].items())]
+    lines += [f"  skipped  {reason:<24} {count}"
+              for reason, count in sorted(report["skipped"].items())]
     return "\n".join(lines)
 
 
@@ -234,17 +251,59 @@ class IncrementalState:
 
 
 class ProgressLog(LogStats):
-    """Scrapy's periodic LogStats line, with what a cron log reader wants: drops and errors."""
+    """Scrapy's periodic LogStats line, with what a cron log reader wants: drops and errors,
+    what is left to do and how long that may take."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = super().from_crawler(crawler)
+        extension.crawler = crawler
+        return extension
 
     def log(self, spider: Spider) -> None:
         self.calculate_stats()
         stats = self.stats.get_stats()
+        queued = queue_size(self.crawler)
+        pending = stats.get(PENDING_SOURCES, 0)
         logger.info(
             "Progress: %d pages (%d/min), %d articles held for publication at the end, "
-            "%d rejected, %d download errors, %d skipped as already emitted",
+            "%d rejected, %d download errors, %d skipped as already emitted; "
+            "%s requests queued, %d sources (sitemaps, feeds, listings) pending, time left %s",
             self.pages, self.prate, stats.get("newscrawl/held", 0),
             count_prefixed(stats, "newscrawl/rejected/"),
             stats.get("downloader/exception_count", 0),
             stats.get("newscrawl/skipped/already-emitted", 0),
+            "?" if queued is None else queued, pending,
+            time_left(stats, queued, pending, datetime.now(UTC)),
             extra={"spider": spider},
         )
+
+
+def queue_size(crawler: Crawler) -> int | None:
+    """Requests waiting in the scheduler (in distributed mode: on the shared frontier), or
+    None when the scheduler cannot tell."""
+    scheduler = crawler.engine.scheduler if crawler.engine else None
+    return len(scheduler) if isinstance(scheduler, Sized) else None
+
+
+def time_left(stats: Mapping[str, Any], queued: int | None, pending_sources: int,
+              now: datetime) -> str:
+    """The time to empty the queue at the rate requests left it so far: "at least" while
+    sources not yet parsed may queue more, "unknown" when there is no rate or queue to go by."""
+    started = stats.get("start_time")
+    elapsed = (now - started).total_seconds() if started else 0.0
+    dequeued = count_prefixed(stats, "scheduler/dequeued/")  # memory + disk, or redis
+    if queued is None or elapsed <= 0 or not dequeued or (pending_sources and not queued):
+        return "unknown"
+    estimate = _duration(queued * elapsed / dequeued)
+    return f"at least {estimate}" if pending_sources else f"about {estimate}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{math.ceil(seconds)} s"  # never "at least 0 s" while requests are queued
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -94,6 +94,9 @@ EXTENSIONS = {
     "newscrawl.extensions.RunReport": 600,
 }
 LOG_LEVEL = "INFO"
+# Scrapy's ~70-line stats dump at INFO would bury the run's summary; the run report holds every
+# stat, and RunReport logs them at DEBUG.
+STATS_DUMP = False
 LOG_FORMATTER = "newscrawl.logformatter.ConciseLogFormatter"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -242,7 +242,20 @@ def test_demo_command(tmp_path: Path) -> None:
     articles = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
     assert f"{len(articles)} articles written to {feed}" in done.stdout
     assert len(articles) == 26
-    assert "not-html" in done.stdout and "Hội nghị thượng đỉnh Nga-Mỹ" in feed.read_text("utf-8")
+    assert "Hội nghị thượng đỉnh Nga-Mỹ" in feed.read_text("utf-8")
+    # before the crawl, the warnings to come are explained
+    assert done.stdout.splitlines()[1].startswith("The warnings below are the demo site's "
+                                                  "deliberate traps")
+    assert "WARNING: Rejected" in done.stderr and "not-html" in done.stderr
+    assert "Scrapy 2." not in done.stderr  # no start-up banner at the demo's log level
+    # the content farm is crawled: its spam headlines dropped, shown in both summaries
+    assert "6 content-farm headlines dropped for injected spam, e.g." in done.stdout
+    assert "  【soi kèo leipzig hôm nay】Cuộc gặp thượng đỉnh Mỹ\n" in done.stdout
+    assert "  rejected spam-title               6" in done.stderr
+    assert "  site farm                 rejected 9" in done.stderr
+    (report,) = tmp_path.glob("demo-*.report.json")
+    assert f"Run report (health, counts per site and reason, all stats): {report}" in done.stdout
+    assert json.loads(report.read_text("utf-8"))["exitStatus"] == 0
 
 
 def test_distributed_mode_without_the_extra_fails_in_one_line(tmp_path: Path) -> None:

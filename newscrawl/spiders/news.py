@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 from weakref import WeakValueDictionary
 
 import feedparser
 import lxml.etree
 from courlan import normalize_url
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -21,7 +23,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
-from newscrawl.extensions import IncrementalState
+from newscrawl.extensions import PENDING_SOURCES, IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
 from newscrawl.registry import Site, parse_since, sites_from_arguments
@@ -76,6 +78,17 @@ class NewsSpider(SitemapSpider):
         # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
         # whichever source was parsed first. Entries go with their requests.
         self._pending_hints: WeakValueDictionary[str, _Hints] = WeakValueDictionary()
+        # Tokens of the source requests (sitemaps, feeds, listings) not parsed yet. A retry or
+        # redirect copies the token with the meta, so each source finishes once: parsed, failed
+        # or dropped as a duplicate. Random, so that a distributed worker parsing a source that
+        # `scrapy seed` queued never finishes one of its own.
+        self._pending_sources: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
 
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
@@ -102,17 +115,12 @@ class NewsSpider(SitemapSpider):
                 "NEWSCRAWL_REDIS_SEED_ONLY"):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
         for site in self.sites:
-            meta = {"site": site.key}
-            # sources are fetched on every run: never filtered as seen
             for url in site.sitemaps:
-                yield Request(url, self._parse_sitemap, meta=meta, errback=self.on_error,
-                              dont_filter=True)
+                yield self._source_request(url, self._parse_sitemap, site)
             for url in site.feeds:
-                yield Request(url, self.parse_feed, meta=meta, errback=self.on_error,
-                              dont_filter=True)
+                yield self._source_request(url, self.parse_feed, site)
             for url in site.listings:
-                yield Request(url, self.parse_listing, meta={**meta, "listing_depth": 0},
-                              errback=self.on_error, dont_filter=True)
+                yield self._source_request(url, self.parse_listing, site, listing_depth=0)
             for url in site.urls:
                 if request := self._article_request(url, site, {}):
                     yield request
@@ -122,12 +130,33 @@ class NewsSpider(SitemapSpider):
         return next((s for s in self.sites if s.key == key), None) or next(
             s for s in self.sites if s.owns(response.url))
 
+    def _source_request(self, url: str, callback: Callable[[Response], Iterable[Request]],
+                        site: Site, *, dont_filter: bool = True, **meta: Any) -> Request:
+        """A request for a sitemap, feed or listing, pending until parsed or failed. Sources
+        are fetched on every run, so never filtered as seen, except deeper listing pages."""
+        token = secrets.token_hex(8)
+        self._pending_sources.add(token)
+        self._count_pending_sources()
+        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
+                       meta={"site": site.key, "source": token, **meta})
+
+    def _source_finished(self, meta: dict[str, Any]) -> None:
+        if (token := meta.get("source")) in self._pending_sources:
+            self._pending_sources.discard(token)
+            self._count_pending_sources()
+
+    def _count_pending_sources(self) -> None:
+        self.crawler.stats.set_value(PENDING_SOURCES, len(self._pending_sources))
+
+    def request_dropped(self, request: Request) -> None:
+        self._source_finished(request.meta)
+
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self._source_finished(response.meta)
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return [Request(u, self._parse_sitemap, meta={"site": site.key}, dont_filter=True)
-                    for u in urls]
+            return [self._source_request(u, self._parse_sitemap, site) for u in urls]
         body = self._get_sitemap_body(response)
         sitemap = _open_sitemap(body) if body else None
         if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -138,11 +167,11 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "malformed-sitemap",
                         f"XML errors; {len(entries)} entries recovered", site)
         if sitemap.type == "sitemapindex":
-            return [Request(e["loc"], self._parse_sitemap, meta={"site": site.key},
-                            errback=self.on_error, dont_filter=True) for e in entries]
+            return [self._source_request(e["loc"], self._parse_sitemap, site) for e in entries]
         return list(self._article_requests(entries, site))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        self._source_finished(response.meta)
         site = self.site_of(response)
         feed = feedparser.parse(response.body)
         if feed.bozo and not feed.entries:
@@ -157,6 +186,7 @@ class NewsSpider(SitemapSpider):
         yield from self._article_requests(entries, site)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        self._source_finished(response.meta)
         site = self.site_of(response)
         if not isinstance(response, TextResponse):
             self.reject(response.url, "not-html", "listing page is not text", site)
@@ -171,8 +201,8 @@ class NewsSpider(SitemapSpider):
                     yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
-                yield Request(link.url, self.parse_listing, errback=self.on_error,
-                              meta={"site": site.key, "listing_depth": depth + 1})
+                yield self._source_request(link.url, self.parse_listing, site,
+                                           dont_filter=False, listing_depth=depth + 1)
             else:
                 self._count_skip(link.url, verdict)
 
@@ -263,6 +293,7 @@ class NewsSpider(SitemapSpider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        self._source_finished(request.meta)
         response = getattr(failure.value, "response", None)
         evidence = (f"HTTP {response.status}" if response is not None
                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
