@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from weakref import WeakValueDictionary
@@ -10,7 +10,8 @@ from weakref import WeakValueDictionary
 import feedparser
 import lxml.etree
 from courlan import normalize_url
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -18,6 +19,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
@@ -71,12 +73,21 @@ class NewsSpider(SitemapSpider):
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
+        # Sitemaps and feeds fetched this run (canonical URLs): an index listing itself, or
+        # A -> B -> A, would otherwise be fetched forever (they bypass the duplicate filter).
+        self._sources_seen: set[str] = set()
         self.state: StateStore | None = None
         self.refetch_window = timedelta(0)
         # The hints of each URL whose request is still pending, held by the request's meta: a
         # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
         # whichever source was parsed first. Entries go with their requests.
         self._pending_hints: WeakValueDictionary[str, _Hints] = WeakValueDictionary()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.refuse_redirect, signal=signals.request_scheduled)
+        return spider
 
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
@@ -103,19 +114,19 @@ class NewsSpider(SitemapSpider):
                 "NEWSCRAWL_REDIS_SEED_ONLY"):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
         for site in self.sites:
-            meta = {"site": site.key}
-            # sources are fetched on every run: never filtered as seen
             for url in site.sitemaps:
-                yield Request(url, self._parse_sitemap, meta=meta, errback=self.on_error,
-                              dont_filter=True)
+                if not self._seen_source(url):
+                    yield self._source_request(url, site, self._parse_sitemap, depth=0)
             for url in site.feeds:
-                yield Request(url, self.parse_feed, meta=meta, errback=self.on_error,
-                              dont_filter=True)
+                if not self._seen_source(url):
+                    yield self._source_request(url, site, self.parse_feed, depth=0)
             for url in site.listings:
-                yield Request(url, self.parse_listing, meta={**meta, "listing_depth": 0},
+                yield Request(url, self.parse_listing,
+                              meta={"site": site.key, "listing_depth": 0},
                               errback=self.on_error, dont_filter=True)
             for url in site.urls:
-                if request := self._article_request(url, site, {}):
+                if self._admitted(url, site, "the site's URL list") and (
+                        request := self._article_request(url, site, {})):
                     yield request
 
     def site_of(self, response: Response) -> Site:
@@ -123,12 +134,59 @@ class NewsSpider(SitemapSpider):
         return next((s for s in self.sites if s.key == key), None) or next(
             s for s in self.sites if s.owns(response.url))
 
+    def _seen_source(self, url: str) -> bool:
+        """Whether sitemap/feed ``url`` was already followed this run; records it if not."""
+        key = canonicalize_url(url)
+        if key in self._sources_seen:
+            self.crawler.stats.inc_value("newscrawl/skipped/source-seen")
+            return True
+        self._sources_seen.add(key)
+        return False
+
+    def _source_request(self, url: str, site: Site,
+                        callback: Callable[[Response], Iterable[Request]], depth: int) -> Request:
+        # sources are fetched on every run: never filtered as seen by the duplicate filter
+        return Request(url, callback, meta={"site": site.key, "sitemap_depth": depth},
+                       errback=self.on_error, dont_filter=True)
+
+    def _admitted(self, url: str, site: Site, found_in: str) -> bool:
+        """Whether ``url``, found in one of ``site``'s sources, may be fetched; else rejected."""
+        if (verdict := site.link_verdict(url)) is None:
+            return True
+        self.reject(url, verdict, f"listed in {found_in}", site)
+        return False
+
+    def refuse_redirect(self, request: Request) -> None:
+        """Drop (and reject) a redirect off the site: the server chose that URL as a source's
+        entry would, and ``dont_filter`` sources bypass Scrapy's offsite filter."""
+        redirected_from = request.meta.get("redirect_urls")
+        site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
+        if not redirected_from or site is None:
+            return
+        if verdict := site.link_verdict(request.url):
+            self.reject(request.url, verdict, f"redirected from {redirected_from[-1]}", site)
+            raise IgnoreRequest(f"redirect refused: {verdict}")
+
+    def _child_sitemaps(self, urls: Iterable[str], response: Response, site: Site
+                        ) -> list[Request]:
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        limit = self.settings.getint("NEWSCRAWL_SITEMAP_MAX_DEPTH")
+        requests = []
+        for url in urls:
+            if not self._admitted(url, site, response.url) or self._seen_source(url):
+                continue
+            if depth > limit:
+                self.reject(url, "sitemap-too-deep", f"listed in {response.url}, nesting depth "
+                            f"{depth} > NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
+            else:
+                requests.append(self._source_request(url, site, self._parse_sitemap, depth))
+        return requests
+
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return [Request(u, self._parse_sitemap, meta={"site": site.key}, dont_filter=True)
-                    for u in urls]
+            return self._child_sitemaps(urls, response, site)
         body = self._get_sitemap_body(response)
         sitemap = _open_sitemap(body) if body else None
         if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -139,9 +197,8 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "malformed-sitemap",
                         f"XML errors; {len(entries)} entries recovered", site)
         if sitemap.type == "sitemapindex":
-            return [Request(e["loc"], self._parse_sitemap, meta={"site": site.key},
-                            errback=self.on_error, dont_filter=True) for e in entries]
-        return list(self._article_requests(entries, site))
+            return self._child_sitemaps((e["loc"] for e in entries), response, site)
+        return list(self._article_requests(entries, site, response.url))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
@@ -155,7 +212,7 @@ class NewsSpider(SitemapSpider):
             self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
         entries = ({"loc": e.get("link", ""), "published": e.get("published", ""),
                     "title": e.get("title", "")} for e in feed.entries if e.get("link"))
-        yield from self._article_requests(entries, site)
+        yield from self._article_requests(entries, site, response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
@@ -163,26 +220,36 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "not-html", "listing page is not text", site)
             return
         depth = response.meta.get("listing_depth", 0)
-        # Site.owns, not LinkExtractor(allow_domains=...): that one compares host:port.
-        links = (link for link in self._links.extract_links(response) if site.owns(link.url))
-        for link in links:
-            verdict = site.article_verdict(link.url)
+        for url in self._listing_links(response, site):
+            verdict = site.article_verdict(url)
             if verdict is None:
-                if request := self._article_request(link.url, site, {}):
+                if request := self._article_request(url, site, {}):
                     yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
-                yield Request(link.url, self.parse_listing, errback=self.on_error,
+                yield Request(url, self.parse_listing, errback=self.on_error,
                               meta={"site": site.key, "listing_depth": depth + 1})
             else:
-                self._count_skip(link.url, verdict)
+                self._count_skip(url, verdict)
+
+    def _listing_links(self, response: TextResponse, site: Site) -> Iterator[str]:
+        """The page's links that may be followed. Links to other hosts are ordinary on a page
+        (not followed, not rejects); another scheme or port of the site's own host is rejected
+        (LinkExtractor keeps file:// and ftp:// links)."""
+        for link in self._links.extract_links(response):
+            if site.link_verdict(link.url) != "url-malformed" and not site.owns(link.url):
+                continue
+            if self._admitted(link.url, site, response.url):
+                yield link.url
 
     # -- articles --------------------------------------------------------------------------
 
-    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site
+    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site, found_in: str
                           ) -> Iterator[Request]:
         for entry in entries:
             url = entry["loc"]
+            if not self._admitted(url, site, found_in):
+                continue
             if (verdict := site.article_verdict(url)) is not None:
                 self._count_skip(url, verdict)
             elif self.since and (when := _entry_date(entry)) and when < self.since:
@@ -197,8 +264,8 @@ class NewsSpider(SitemapSpider):
             # Without tracking parameters and fragments the same article has one URL whichever
             # feed, sitemap or listing links to it, so the duplicate filter sees it once.
             url = normalize_url(url, strict=True)
-        except ValueError:
-            self._count_skip(url, "malformed-url")
+        except ValueError as exc:
+            self.reject(url, "url-malformed", str(exc), site)
             return None
         if (pending := self._pending_hints.get(url)) is not None:
             for key, value in hints.items():
@@ -259,8 +326,10 @@ class NewsSpider(SitemapSpider):
 
     def reject(self, url: str, reason: str, evidence: str, site: Site | None) -> None:
         self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
+        # a URL list's lines that name no host are in a site of key "": they belong to none
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
-                                            evidence=evidence, site=site.key if site else None)
+                                            evidence=evidence,
+                                            site=(site.key or None) if site else None)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
