@@ -3,6 +3,7 @@ time), and where the state store lives."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,16 +14,19 @@ from newscrawl.distributed.addon import worker_id
 
 # Scrapy's own %(time)s shape, fixed once per run so that the feed and its companions match.
 RUN_STAMP = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
+# Two runs (other arguments, or other machines or containers writing one directory) can start in
+# the same second, with the same pid in two containers: a random token keeps their files apart.
+RUN_TOKEN = secrets.token_hex(3)
 _GZIP = {"postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"]}
 
 
 def default_feed_uri(settings: BaseSettings, spider_name: str) -> str:
-    """``<dir>/<spider>-<UTC start>[-<host>-<pid>].jsonl[.gz]``: the worker's id in distributed
-    mode, where several workers write at once."""
+    """``<dir>/<spider>-<UTC start>-<token>.jsonl[.gz]``, sorted by start time; in distributed
+    mode the worker's id (host and pid) replaces the random token."""
     directory = Path(settings.get("NEWSCRAWL_OUTPUT_DIR")).resolve()
-    worker = f"-{worker_id()}" if settings.get("REDIS_URL") else ""
+    run = worker_id() if settings.get("REDIS_URL") else RUN_TOKEN
     suffix = ".jsonl.gz" if settings.getbool("NEWSCRAWL_GZIP") else ".jsonl"
-    return str(directory / f"{spider_name}-{RUN_STAMP}{worker}{suffix}")
+    return str(directory / f"{spider_name}-{RUN_STAMP}-{run}{suffix}")
 
 
 def feed_options(settings: BaseSettings) -> dict[str, object]:

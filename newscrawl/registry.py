@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ _NON_ARTICLE_PATHS = re.compile(
     r"/(?:tag|tags|chu-de|video|videos|truc-tiep|live|anh|photo|gallery|podcast|tim-kiem|search)"
     r"(?:/|$|-)"
 )
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class RegistryError(ValueError):
@@ -51,6 +53,33 @@ class Site:
     def owns(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    @cached_property
+    def ports(self) -> frozenset[int]:
+        """Ports other than the default that the site's own source URLs name."""
+        sources = (*self.sitemaps, *self.feeds, *self.listings, *self.urls)
+        return frozenset(port for url in sources if (port := _port(url)) is not None)
+
+    def link_verdict(self, url: str) -> str | None:
+        """None when a URL found in this site's sources may be fetched, else the reason not:
+        ``url-malformed``, ``url-scheme`` (only http/https: a ``file://`` URL on the site's
+        host would read the crawler's own disk) or ``url-offsite`` (another host, or a port
+        the site's sources do not use)."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:  # a port out of range, a broken IPv6 literal
+            return "url-malformed"
+        scheme = parts.scheme.lower()
+        if not scheme:
+            return "url-malformed"
+        if scheme not in _DEFAULT_PORTS:
+            return "url-scheme"
+        if not parts.hostname:
+            return "url-malformed"
+        if not self.owns(url):
+            return "url-offsite"
+        return None if port in (None, _DEFAULT_PORTS[scheme], *self.ports) else "url-offsite"
 
     def article_verdict(self, url: str) -> str | None:
         """None when ``url`` looks like an article of this site, else the reason it does not."""
@@ -95,10 +124,29 @@ def _check_urls(urls: Iterable[str], key: str, site: str) -> tuple[str, ...]:
 
 
 def check_url(url: str, what: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in _DEFAULT_PORTS and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port out of range, a broken IPv6 literal
+        usable = False
+    if not usable:
         raise RegistryError(f"{what}: not an http(s) URL: {url!r}")
     return url
+
+
+def _port(url: str) -> int | None:
+    """The port ``url`` names explicitly (None when it names none or cannot be parsed)."""
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _check_timezone(name: str | None, site: str) -> str | None:
@@ -155,9 +203,12 @@ def load_registry(path: str | Path | None = None) -> dict[str, Site]:
 
 
 def ad_hoc_site(url: str, *, language: str | None = None) -> Site:
-    """A registry-less site for ``-a sitemap=``/``feed=``/``start_url=``/``urls_file=``."""
-    host = (urlsplit(url).hostname or "").lower()
-    return Site(key=host, name=host, domains=(host,), language=language, ad_hoc=True)
+    """A registry-less site for ``-a sitemap=``/``feed=``/``start_url=``/``urls_file=``. A
+    ``urls_file`` line that names no host gives a site of key "" and no domains: the spider
+    rejects its URLs."""
+    host = _host(url)
+    return Site(key=host, name=host, domains=(host,) if host else (), language=language,
+                ad_hoc=True)
 
 
 def _split(value: str | None) -> list[str]:
@@ -169,8 +220,8 @@ def _read_url_list(path: str) -> tuple[str, ...]:
         lines = Path(path).read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError(f"cannot read urls_file {path!r}: {exc}") from exc
-    urls = tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-    return tuple(check_url(url, f"urls_file {path!r}") for url in urls)
+    # Not checked here: a bad line is one reject of the run (see NewsSpider), not a failed run.
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _merge(sites: list[Site]) -> tuple[Site, ...]:

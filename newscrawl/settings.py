@@ -24,7 +24,7 @@ REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
 
 # -- output --------------------------------------------------------------------------------
-# One JSONL file a run: NEWSCRAWL_OUTPUT_DIR/<spider>-<UTC start time>.jsonl (see NewsSpider);
+# One JSONL file a run: NEWSCRAWL_OUTPUT_DIR/<spider>-<UTC start time>-<random>.jsonl;
 # -o/-O on the command line replace it.
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
@@ -55,6 +55,9 @@ NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO = 0.5  # pages with main text / article pa
 
 # -- crawl shape ---------------------------------------------------------------------------
 NEWSCRAWL_LISTING_DEPTH = 2  # links followed from a listing page before giving up on a branch
+# Sitemaps nested deeper than this below a sitemap of the registry or arguments (an index is one
+# level, a robots.txt one too) are rejected as sitemap-too-deep: a hostile index nests forever.
+NEWSCRAWL_SITEMAP_MAX_DEPTH = 3
 
 # -- cleaning ------------------------------------------------------------------------------
 NEWSCRAWL_SPAM_TITLE_ACTION = "drop"  # or "repair": strip the injection, keep the item

@@ -112,6 +112,43 @@ def test_article_verdicts() -> None:
     assert site.owns("https://www.a.vn/x") and not site.owns("https://ba.vn/x")
 
 
+@pytest.mark.parametrize(("url", "verdict"), [
+    ("https://a.vn/x-4301234.html", None),
+    ("http://www.a.vn/x", None),
+    ("https://a.vn:443/x", None),
+    ("https://a.vn:8443/x", None),  # the registry's feed names that port
+    ("https://a.vn:8080/x", "url-offsite"),
+    ("http://a.vn:443/x", "url-offsite"),
+    ("https://b.vn/x", "url-offsite"),
+    ("file://a.vn/etc/passwd", "url-scheme"),
+    ("ftp://a.vn/x", "url-scheme"),
+    ("javascript:alert(1)", "url-scheme"),
+    ("/x-4301234.html", "url-malformed"),
+    ("//a.vn/x", "url-malformed"),
+    ("https:///x", "url-malformed"),
+    ("https://a.vn:99999/x", "url-malformed"),
+    ("https://[::1/x", "url-malformed"),
+])
+def test_link_verdicts(url: str, verdict: str | None) -> None:
+    toml = "[a]\ndomains = ['a.vn']\nfeeds = ['https://a.vn:8443/rss']"
+    (site,) = parse_registry(toml, "t").values()
+    assert site.link_verdict(url) == verdict
+
+
+def test_bad_urls_file_lines_are_kept_for_the_spider_to_reject(tmp_path: Path) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://a.vn/x-1\nftp://a.vn/x-2\nhttp://[::1/x-3\n", "utf-8")
+    sites = {s.key: s for s in sites_from_arguments(urls_file=str(urls))}
+    assert sites["a.vn"].urls == ("https://a.vn/x-1", "ftp://a.vn/x-2")
+    assert (sites[""].urls, sites[""].domains) == (("http://[::1/x-3",), ())
+
+
+@pytest.mark.parametrize("url", ["https://[::1/x", "https://a.vn:99999/x", "ftp://a.vn/x"])
+def test_malformed_source_arguments_fail_in_one_line(url: str) -> None:
+    with pytest.raises(RegistryError, match="not an http"):
+        sites_from_arguments(sitemap=url)
+
+
 def test_ad_hoc_sources_of_one_host_merge() -> None:
     (site,) = sites_from_arguments(sitemap="https://a.vn/sitemap.xml", feed="https://a.vn/rss")
     assert (site.key, site.sitemaps, site.feeds) == ("a.vn", ("https://a.vn/sitemap.xml",),

@@ -20,6 +20,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
@@ -73,6 +74,9 @@ class NewsSpider(SitemapSpider):
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
         self.emitted: StateStore | None = None  # not "state": SpiderState (JOBDIR) owns that name
+        # Sitemaps and feeds fetched this run (canonical URLs): an index listing itself, or
+        # A -> B -> A, would otherwise be fetched forever (they bypass the duplicate filter).
+        self._sources_seen: set[str] = set()
         self.refetch_window = timedelta(0)
         # The hints of each URL whose request is still pending, held by the request's meta: a
         # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
@@ -88,6 +92,7 @@ class NewsSpider(SitemapSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.refuse_redirect, signal=signals.request_scheduled)
         return spider
 
     @staticmethod
@@ -116,13 +121,16 @@ class NewsSpider(SitemapSpider):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
         for site in self.sites:
             for url in site.sitemaps:
-                yield self._source_request(url, self._parse_sitemap, site)
+                if not self._seen_source(url):
+                    yield self._source_request(url, self._parse_sitemap, site, sitemap_depth=0)
             for url in site.feeds:
-                yield self._source_request(url, self.parse_feed, site)
+                if not self._seen_source(url):
+                    yield self._source_request(url, self.parse_feed, site, sitemap_depth=0)
             for url in site.listings:
                 yield self._source_request(url, self.parse_listing, site, listing_depth=0)
             for url in site.urls:
-                if request := self._article_request(url, site, {}):
+                if self._admitted(url, site, "the site's URL list") and (
+                        request := self._article_request(url, site, {})):
                     yield request
 
     def site_of(self, response: Response) -> Site:
@@ -151,12 +159,55 @@ class NewsSpider(SitemapSpider):
     def request_dropped(self, request: Request) -> None:
         self._source_finished(request.meta)
 
+    def _seen_source(self, url: str) -> bool:
+        """Whether sitemap/feed ``url`` was already followed this run; records it if not."""
+        key = canonicalize_url(url)
+        if key in self._sources_seen:
+            self.crawler.stats.inc_value("newscrawl/skipped/source-seen")
+            return True
+        self._sources_seen.add(key)
+        return False
+
+    def _admitted(self, url: str, site: Site, found_in: str) -> bool:
+        """Whether ``url``, found in one of ``site``'s sources, may be fetched; else rejected."""
+        if (verdict := site.link_verdict(url)) is None:
+            return True
+        self.reject(url, verdict, f"listed in {found_in}", site)
+        return False
+
+    def refuse_redirect(self, request: Request) -> None:
+        """Drop (and reject) a redirect off the site: the server chose that URL as a source's
+        entry would, and ``dont_filter`` sources bypass Scrapy's offsite filter."""
+        redirected_from = request.meta.get("redirect_urls")
+        site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
+        if not redirected_from or site is None:
+            return
+        if verdict := site.link_verdict(request.url):
+            self.reject(request.url, verdict, f"redirected from {redirected_from[-1]}", site)
+            raise IgnoreRequest(f"redirect refused: {verdict}")
+
+    def _child_sitemaps(self, urls: Iterable[str], response: Response, site: Site
+                        ) -> list[Request]:
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        limit = self.settings.getint("NEWSCRAWL_SITEMAP_MAX_DEPTH")
+        requests = []
+        for url in urls:
+            if not self._admitted(url, site, response.url) or self._seen_source(url):
+                continue
+            if depth > limit:
+                self.reject(url, "sitemap-too-deep", f"listed in {response.url}, nesting depth "
+                            f"{depth} > NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
+            else:
+                requests.append(self._source_request(url, self._parse_sitemap, site,
+                                                     sitemap_depth=depth))
+        return requests
+
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
         self._source_finished(response.meta)
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return [self._source_request(u, self._parse_sitemap, site) for u in urls]
+            return self._child_sitemaps(urls, response, site)
         body = self._get_sitemap_body(response)
         sitemap = _open_sitemap(body) if body else None
         if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
@@ -167,8 +218,8 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "malformed-sitemap",
                         f"XML errors; {len(entries)} entries recovered", site)
         if sitemap.type == "sitemapindex":
-            return [self._source_request(e["loc"], self._parse_sitemap, site) for e in entries]
-        return list(self._article_requests(entries, site))
+            return self._child_sitemaps((e["loc"] for e in entries), response, site)
+        return list(self._article_requests(entries, site, response.url))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         self._source_finished(response.meta)
@@ -183,7 +234,7 @@ class NewsSpider(SitemapSpider):
             self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
         entries = ({"loc": e.get("link", ""), "published": e.get("published", ""),
                     "title": e.get("title", "")} for e in feed.entries if e.get("link"))
-        yield from self._article_requests(entries, site)
+        yield from self._article_requests(entries, site, response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         self._source_finished(response.meta)
@@ -192,26 +243,36 @@ class NewsSpider(SitemapSpider):
             self.reject(response.url, "not-html", "listing page is not text", site)
             return
         depth = response.meta.get("listing_depth", 0)
-        # Site.owns, not LinkExtractor(allow_domains=...): that one compares host:port.
-        links = (link for link in self._links.extract_links(response) if site.owns(link.url))
-        for link in links:
-            verdict = site.article_verdict(link.url)
+        for url in self._listing_links(response, site):
+            verdict = site.article_verdict(url)
             if verdict is None:
-                if request := self._article_request(link.url, site, {}):
+                if request := self._article_request(url, site, {}):
                     yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
-                yield self._source_request(link.url, self.parse_listing, site,
+                yield self._source_request(url, self.parse_listing, site,
                                            dont_filter=False, listing_depth=depth + 1)
             else:
-                self._count_skip(link.url, verdict)
+                self._count_skip(url, verdict)
+
+    def _listing_links(self, response: TextResponse, site: Site) -> Iterator[str]:
+        """The page's links that may be followed. Links to other hosts are ordinary on a page
+        (not followed, not rejects); another scheme or port of the site's own host is rejected
+        (LinkExtractor keeps file:// and ftp:// links)."""
+        for link in self._links.extract_links(response):
+            if site.link_verdict(link.url) != "url-malformed" and not site.owns(link.url):
+                continue
+            if self._admitted(link.url, site, response.url):
+                yield link.url
 
     # -- articles --------------------------------------------------------------------------
 
-    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site
+    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site, found_in: str
                           ) -> Iterator[Request]:
         for entry in entries:
             url = entry["loc"]
+            if not self._admitted(url, site, found_in):
+                continue
             if (verdict := site.article_verdict(url)) is not None:
                 self._count_skip(url, verdict)
             elif self.since and (when := _entry_date(entry)) and when < self.since:
@@ -226,8 +287,8 @@ class NewsSpider(SitemapSpider):
             # Without tracking parameters and fragments the same article has one URL whichever
             # feed, sitemap or listing links to it, so the duplicate filter sees it once.
             url = normalize_url(url, strict=True)
-        except ValueError:
-            self._count_skip(url, "malformed-url")
+        except ValueError as exc:
+            self.reject(url, "url-malformed", str(exc), site)
             return None
         if (pending := self._pending_hints.get(url)) is not None:
             for key, value in hints.items():
@@ -288,8 +349,10 @@ class NewsSpider(SitemapSpider):
 
     def reject(self, url: str, reason: str, evidence: str, site: Site | None) -> None:
         self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
+        # a URL list's lines that name no host are in a site of key "": they belong to none
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
-                                            evidence=evidence, site=site.key if site else None)
+                                            evidence=evidence,
+                                            site=(site.key or None) if site else None)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
