@@ -80,4 +80,4 @@ def test_every_drop_is_in_the_rejects_file_and_the_stats(dropping: CrawlRun) -> 
     assert counted == len(dropping.rejects)
     assert dropping.stats.get("item_dropped_count", 0) == sum(
         1 for r in dropping.rejects if r["headline"])
-    assert "Rejected" in dropping.stderr and "spam-title" in dropping.stderr
+    assert "Dropped" in dropping.stderr and "spam-title" in dropping.stderr  # one line a drop
