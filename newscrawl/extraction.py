@@ -54,8 +54,9 @@ _AUTHOR_NODES = ("//*[contains(@class, 'author') or @rel='author' or @itemprop='
 _MAX_NAME_WORDS = 6
 # A page whose main content is mostly link text is a listing, whatever its URL looks like.
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
-# site, the 181 pages of the ScrapingHub benchmark and the Vietnamese and Chinese pages of
-# ../shared: listings with og:type=website 0.57-0.94, other listings 0.07-0.96, articles mostly
+# site, the 181 pages of the ScrapingHub benchmark and real Vietnamese and Chinese news pages
+# (homepages, sections, articles): listings with og:type=website 0.57-0.94, other listings
+# 0.07-0.96, articles mostly
 # below 0.6 and up to 0.83; og:type=website (also common on articles) lowers the bar.
 _LISTING_LINK_DENSITY = 0.8
 _WEBSITE_LINK_DENSITY = 0.5
