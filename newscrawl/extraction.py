@@ -56,8 +56,8 @@ _MAX_NAME_WORDS = 6
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
 # site, the 181 pages of the ScrapingHub benchmark and real Vietnamese and Chinese news pages
 # (homepages, sections, articles): listings with og:type=website 0.57-0.94, other listings
-# 0.07-0.96, articles mostly
-# below 0.6 and up to 0.83; og:type=website (also common on articles) lowers the bar.
+# 0.07-0.96, articles mostly below 0.6 and up to 0.83; og:type=website (also common on
+# articles) lowers the bar.
 _LISTING_LINK_DENSITY = 0.8
 _WEBSITE_LINK_DENSITY = 0.5
 # Where the page says its main content is: schema.org's articleBody, <article>, <main>.
