@@ -48,7 +48,7 @@ class RejectsLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler, rejects_path(crawler.settings))
+        extension = cls(crawler, rejects_path(crawler.settings, crawler.spidercls.name))
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
         crawler.signals.connect(extension.page_rejected, signal=page_rejected)
@@ -134,7 +134,8 @@ class RunReport:
         settings = crawler.settings
         limits = Thresholds(settings.getfloat("NEWSCRAWL_HEALTH_MAX_ERROR_RATIO"),
                             settings.getfloat("NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO"))
-        extension = cls(crawler, companion_path(settings, "report.json"), limits)
+        extension = cls(crawler, companion_path(settings, "report.json", crawler.spidercls.name),
+                        limits)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

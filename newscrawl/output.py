@@ -3,7 +3,9 @@ time), and where the state store lives."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +19,9 @@ RUN_STAMP = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-
 # Two runs (other arguments, or other machines or containers writing one directory) can start in
 # the same second, with the same pid in two containers: a random token keeps their files apart.
 RUN_TOKEN = secrets.token_hex(3)
+_FEED_SUFFIXES = frozenset({".gz", ".jsonl", ".jl", ".json", ".csv", ".xml", ".part"})
+# "-%(batch_id)02d", "_%(batch_time)s": Scrapy's batch parameters and the separator before them
+_BATCH_PARAMETER = re.compile(r"[-_.]?%\(batch_(?:id|time)\)[-#0 +]*\d*[a-z]")
 _GZIP = {"postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"]}
 
 
@@ -43,17 +48,30 @@ def _local_feed_path(settings: BaseSettings) -> Path | None:
     return None
 
 
-def companion_path(settings: BaseSettings, suffix: str) -> Path:
-    """``<feed stem>.<suffix>`` beside the run's JSONL (or in the output directory)."""
-    feed = _local_feed_path(settings) or Path(default_feed_uri(settings, "run"))
-    return feed.with_name(f"{feed.name.split('.')[0]}.{suffix}")
+def _feed_stem(name: str, spider: str) -> str:
+    """The feed's file name without its format suffixes, with Scrapy's URI parameters filled in
+    as Scrapy fills them (``%(name)s``, ``%(time)s``); batch parameters dropped, since one
+    companion serves every batch."""
+    name = _BATCH_PARAMETER.sub("", name)
+    with suppress(KeyError, TypeError, ValueError):  # a parameter of its own: left as written
+        name = name % {"name": spider, "time": RUN_STAMP}
+    while (suffix := Path(name).suffix.lower()) in _FEED_SUFFIXES:
+        name = name[:-len(suffix)]
+    return name
 
 
-def rejects_path(settings: BaseSettings) -> Path:
+def companion_path(settings: BaseSettings, suffix: str, spider: str = "news") -> Path:
+    """``<feed stem>.<suffix>`` beside the run's JSONL (or in the output directory):
+    ``run.2026-12-01.jsonl`` -> ``run.2026-12-01.report.json``."""
+    feed = _local_feed_path(settings) or Path(default_feed_uri(settings, spider))
+    return feed.with_name(f"{_feed_stem(feed.name, spider)}.{suffix}")
+
+
+def rejects_path(settings: BaseSettings, spider: str = "news") -> Path:
     """NEWSCRAWL_REJECTS_URI, else ``<feed stem>.rejects.jsonl`` beside the run's JSONL."""
     if configured := settings.get("NEWSCRAWL_REJECTS_URI"):
         return Path(urlsplit(configured).path if configured.startswith("file:") else configured)
-    return companion_path(settings, "rejects.jsonl")
+    return companion_path(settings, "rejects.jsonl", spider)
 
 
 def state_uri(settings: BaseSettings) -> str:

@@ -8,12 +8,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
 from newscrawl.demosite.cp1258 import encode_cp1258
 from newscrawl.encoding import decode_html
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, Thresholds, assess
+from newscrawl.output import RUN_STAMP, companion_path
 from newscrawl.registry import RegistryError, parse_registry, sites_from_arguments
 from newscrawl.spiders.news import NewsSitemap, NewsSpider
 
@@ -211,3 +213,15 @@ def test_a_bad_footer_pattern_fails_when_the_registry_is_read() -> None:
     with pytest.raises(RegistryError, match="bad regex in footer_patterns"):
         parse_registry('[paper]\ndomains = ["example.vn"]\nfooter_patterns = ["(unclosed"]\n',
                        "sites.toml")
+
+
+@pytest.mark.parametrize(("feed", "expected"), [
+    ("out/run.2026-12-01.jsonl", "out/run.2026-12-01.report.json"),
+    ("out/run.jsonl.gz", "out/run.report.json"),
+    ("out/%(name)s-%(time)s.jsonl", f"out/news-{RUN_STAMP}.report.json"),
+    ("out/news-%(batch_id)02d.jsonl", "out/news.report.json"),
+    ("out/%(site)s.jsonl", "out/%(site)s.report.json"),
+])
+def test_companion_names_follow_the_feed(feed: str, expected: str) -> None:
+    settings = Settings({"FEEDS": {feed: {"format": "jsonlines"}}})
+    assert companion_path(settings, "report.json") == Path(expected)
