@@ -102,4 +102,5 @@ def test_progress_line_says_what_is_left(tmp_path: Path, slow_paper: DemoSite) -
     assert len(progress) >= 4
     assert any(int(queued) and int(pending) and left.startswith("at least")
                for queued, pending, left in progress)
-    assert progress[-1][1] == "0" and run.stats["newscrawl/sources/pending"] == 0
+    # the last periodic line may come before the last source is parsed; the end state may not
+    assert run.stats["newscrawl/sources/pending"] == 0
