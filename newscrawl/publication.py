@@ -19,15 +19,17 @@ long run does not grow in memory. No Scrapy here.
 from __future__ import annotations
 
 import pickle
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from newscrawl.cleaning.furniture import FurnitureRule, furniture_keys
 from newscrawl.state import Sketch, StateStore
+from newscrawl.state.overlay import private_database
 
 __all__ = ["Held", "HeldArticles", "preference"]
 
@@ -36,8 +38,6 @@ CREATE TABLE held (id INTEGER PRIMARY KEY, site TEXT NOT NULL, rank TEXT NOT NUL
 CREATE TABLE bands (key BLOB NOT NULL, id INTEGER NOT NULL);
 CREATE TABLE lines (site TEXT NOT NULL, key TEXT NOT NULL, id INTEGER NOT NULL);
 """
-_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
-            "PRAGMA cache_size = -4096", "PRAGMA temp_store = FILE")
 _NO_DATE = "~"  # sorts after every ISO 8601 timestamp
 
 
@@ -76,12 +76,7 @@ class HeldArticles:
     """The run's articles, until the end-of-run decisions release them."""
 
     def __init__(self) -> None:
-        self._db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
-        for pragma in _PRAGMAS:
-            self._db.execute(pragma)
-        self._db.executescript(_SCHEMA)
-        self._db.execute("BEGIN")
-        self.count = 0
+        self._db = private_database(_SCHEMA)
 
     def add(self, site: str, rank: str, held: Held) -> None:
         article_id = self._db.execute(
@@ -91,7 +86,6 @@ class HeldArticles:
                              ((key, article_id) for key in held.sketch.band_keys))
         self._db.executemany("INSERT INTO lines (site, key, id) VALUES (?, ?, ?)",
                              ((site, key, article_id) for key in held.line_keys))
-        self.count += 1
 
     def _groups(self) -> dict[int, int]:
         """Each article's group of near-duplicates (union of articles sharing a band key)."""
@@ -130,23 +124,10 @@ class HeldArticles:
 
     def _line_counts(self, groups: dict[int, int]) -> Iterator[tuple[str, dict[str, int]]]:
         """(site, {line key: groups holding it}) for each site, streamed in key order."""
-        site_counts: dict[str, int] = {}
-        current: tuple[str, str] | None = None
-        group_set: set[int] = set()
-        current_site = None
         rows = self._db.execute("SELECT site, key, id FROM lines ORDER BY site, key")
-        for site, key, article_id in rows:
-            if (site, key) != current:
-                if current is not None:
-                    site_counts[current[1]] = len(group_set)
-                if site != current_site and current_site is not None:
-                    yield current_site, site_counts
-                    site_counts = {}
-                current, current_site, group_set = (site, key), site, set()
-            group_set.add(groups.get(article_id, article_id))
-        if current is not None:
-            site_counts[current[1]] = len(group_set)
-            yield current[0], site_counts
+        for site, site_rows in groupby(rows, key=itemgetter(0)):
+            yield site, {key: len({groups.get(row[2], row[2]) for row in key_rows})
+                         for key, key_rows in groupby(site_rows, key=itemgetter(1))}
 
     def in_preference_order(self) -> Iterator[tuple[str, Held]]:
         """(site, article) from the most to the least preferred, arrival order breaking ties."""
@@ -155,4 +136,3 @@ class HeldArticles:
 
     def close(self) -> None:
         self._db.close()
-        self.count = 0

@@ -26,6 +26,7 @@ from newscrawl.cleaning.spam import find_title_injection, repair_body
 __all__ = ["Cleaned", "CleaningOptions", "SiteContext", "clean_article"]
 
 SPAM_ACTIONS = ("drop", "repair")
+REPAIR = "repair"  # the kind of a body repair among the removals
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class Cleaned:
     removed: tuple[tuple[str, str], ...] = ()  # (kind, text): repairs and stripped lines
     title_injection: str | None = None  # evidence of a headline injection (dropped or repaired)
     rejection: tuple[str, str] | None = None  # (reason, evidence): not to be published
-    repairs: tuple[str, ...] = ()  # notes of the body repairs, for metadata
+
+    @property
+    def repairs(self) -> list[str]:
+        """Notes of the body repairs (``metadata.bodyRepairs``)."""
+        return [note for kind, note in self.removed if kind == REPAIR]
 
 
 def clean_article(headline: str, body: str, *, description: str | None = None,
@@ -93,10 +98,9 @@ def clean_article(headline: str, body: str, *, description: str | None = None,
     body, repairs = repair_body(body, raw_headline, lexicon, language="vi" if vietnamese else "")
     stripped = strip_boilerplate(body, headline, extra_line_patterns=site.footer_patterns,
                                  vietnamese=vietnamese, credit_hints=credit_hints)
-    removed = tuple(("repair", note) for note in repairs) + stripped.removed
+    removed = tuple((REPAIR, note) for note in repairs) + stripped.removed
     problem = problem or check_quality(
         headline, stripped.body, min_chars=options.min_chars,
         expected_language=site.language if options.check_language else None)
     return Cleaned(headline, stripped.body, description, stripped.source_credit, vietnamese,
-                   removed=removed, title_injection=evidence, rejection=problem,
-                   repairs=tuple(repairs))
+                   removed=removed, title_injection=evidence, rejection=problem)

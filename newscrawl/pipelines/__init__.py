@@ -1,8 +1,8 @@
 """Item pipelines: thin Scrapy glue over ``newscrawl.extraction`` and ``newscrawl.cleaning``.
 
-One component a module, in the order they run: ``extract`` (page -> article, in a process
-pool), ``clean`` (normalization, spam titles, body repair, boilerplate, quality) and ``publish``
-(the end-of-run decisions: site furniture, duplicates, then the output).
+One component a module, in the order they run: ``extract`` (page -> clean article in a process
+pool: extraction, then the cleaning chain) and ``publish`` (the end-of-run decisions: site
+furniture, duplicates, then the output).
 
 Each pipeline reads and writes items through ``ItemAdapter``, so it serves any item class whose
 fields carry the same names. A dropped item raises ``Rejected``, whose reason and evidence the
@@ -25,8 +25,6 @@ class Rejected(DropItem):
         self.reason = reason
         self.evidence = evidence
         self.item = item
-
-
 
 
 class Staged(DropItem):

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
-from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
+from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
@@ -41,7 +41,7 @@ def _metadata(page: Page, found: Extraction, cleaned: Cleaned) -> dict[str, Any]
             **({"update": True} if page.update else {}),
             **({"titleInjection": cleaned.title_injection}
                if cleaned.title_injection and cleaned.rejection is None else {}),
-            **({"bodyRepairs": list(cleaned.repairs)} if cleaned.repairs else {})}
+            **({"bodyRepairs": repairs} if (repairs := cleaned.repairs) else {})}
 
 
 def _article(page: Page, found: Extraction, cleaned: Cleaned) -> Article:
@@ -124,7 +124,7 @@ class ExtractPipeline:
 
     def _count(self, cleaned: Cleaned) -> None:
         for kind, _text in cleaned.removed:
-            self.stats.inc_value("newscrawl/repaired/body" if kind == "repair"
+            self.stats.inc_value("newscrawl/repaired/body" if kind == REPAIR
                                  else f"newscrawl/stripped/{kind}")
         if cleaned.title_injection and cleaned.rejection is None:
             self.stats.inc_value("newscrawl/repaired/spam-title")
@@ -205,8 +205,6 @@ def _start(pool: ProcessPoolExecutor, workers: int) -> None:
     """Fork the pool's workers (they are forked on demand, one a submitted call). A worker that
     dies now breaks the pool, which the first page submitted to it replaces."""
     wait([pool.submit(int) for _ in range(workers)])
-
-
 
 
 def cleaning_options(settings: BaseSettings) -> CleaningOptions:

@@ -78,6 +78,17 @@ _INSERT = """INSERT INTO staged (url_key, canonical_key, url, canonical_url, fin
 _STREAM = f"SELECT {_RECORD}, signature, band_keys, first_of FROM staged ORDER BY id"
 
 
+def private_database(schema: str) -> sqlite3.Connection:
+    """A private temporary SQLite file with ``schema``, in one open transaction: SQLite deletes
+    it on close (even when the process dies), and it costs the process a few MiB of cache."""
+    db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
+    for pragma in _PRAGMAS:
+        db.execute(pragma)
+    db.executescript(schema)
+    db.execute("BEGIN")
+    return db
+
+
 @dataclass(frozen=True)
 class StagedRecord:
     record: Emitted
@@ -98,12 +109,7 @@ class StagedOverlay:
 
     @staticmethod
     def _open() -> sqlite3.Connection:
-        db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
-        for pragma in _PRAGMAS:
-            db.execute(pragma)
-        db.executescript(_SCHEMA)
-        db.execute("BEGIN")
-        return db
+        return private_database(_SCHEMA)
 
     def __len__(self) -> int:
         return self._count
