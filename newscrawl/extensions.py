@@ -206,8 +206,7 @@ class IncrementalState:
         self.crawler = crawler
         self.store = store
         self.finish_reason: str | None = None
-        # Feed files written while the run goes on (FEED_EXPORT_BATCH_ITEM_COUNT batches):
-        # (written, final name), published with the rest, or not at all.
+        # The run's feed files (written, final name): published with the commit, or not at all.
         self.pending: list[tuple[Path, Path]] = []
 
     def publish_later(self, written: Path, final: Path) -> None:
@@ -247,7 +246,8 @@ class IncrementalState:
         else:
             self.store.rollback()
             logger.warning("State: run not finished (%s); nothing recorded, its articles will "
-                           "be fetched again", self.finish_reason)
+                           "be fetched again; its output stays unpublished: %s",
+                           self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
         self.store.close()
 
 

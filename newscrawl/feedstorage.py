@@ -45,25 +45,16 @@ class AtomicFileFeedStorage(FileFeedStorage):
         return self.partial.open(self.write_mode)
 
     def store(self, file: IO[bytes]) -> None:
+        """Hand the file to the run's state (``IncrementalState``), which renames every file of
+        the run (batches of FEED_EXPORT_BATCH_ITEM_COUNT included) just before it records their
+        articles, or leaves them all as ``.part``: never a published file the state does not
+        record. Without that extension, the file is renamed if the run completed."""
         file.close()
-        if self.crawler is None:  # no crawler to ask: a finished file
-            os.replace(self.partial, self.path)
-            return
-        reason = self.crawler.stats.get_value("finish_reason")
-        if reason is None:  # a batch (FEED_EXPORT_BATCH_ITEM_COUNT) while the run goes on
-            self._publish_with_the_run()
-        elif completed(reason):
-            os.replace(self.partial, self.path)
-        else:
-            logger.warning("Run ended with reason %r: its output stays at %s, not published",
-                           reason, self.partial)
-
-    def _publish_with_the_run(self) -> None:
-        """Renamed when the run's articles are recorded, with them: a batch published before
-        the run completes would hold articles the state never records."""
-        assert self.crawler is not None
-        state = self.crawler.get_extension(IncrementalState)
-        if state is None:
-            os.replace(self.partial, self.path)
-        else:
+        state = self.crawler.get_extension(IncrementalState) if self.crawler else None
+        if state is not None:
             state.publish_later(self.partial, Path(self.path))
+        elif self.crawler is None or completed(self.crawler.stats.get_value("finish_reason")):
+            os.replace(self.partial, self.path)
+        else:
+            logger.warning("Run not completed: its output stays at %s, not published",
+                           self.partial)

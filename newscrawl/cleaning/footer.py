@@ -307,10 +307,10 @@ def _cut_at_hint(lines: _Lines, hints: Sequence[str]) -> str | None:
     the extractor left out or ran into a paragraph: the outlet, and if the hint's text closes
     a line after the first third, it is cut there with what follows."""
     for hint in hints:
-        found = _credit(normalize_line(hint))
+        text = normalize_line(hint)
+        found = _credit(text)
         if found is None or found[1] is None:
             continue
-        text = normalize_line(hint)
         zone = lines.credit_zone()
         for i in reversed(lines.kept()):
             if i < zone:
