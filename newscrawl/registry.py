@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -48,7 +50,6 @@ class Site:
     footer_patterns: tuple[str, ...] = ()
     prune_xpath: tuple[str, ...] = ()  # elements removed before extraction (XPath 1.0)
     ad_hoc: bool = False  # made from a -a sitemap/feed/start_url/urls_file, not a registry
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def owns(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -159,11 +160,36 @@ def _check_timezone(name: str | None, site: str) -> str | None:
     return name
 
 
-def site_from_table(key: str, table: Mapping[str, Any]) -> Site:
+_LIST_KEYS = ("domains", "sitemaps", "feeds", "listings", "urls", "article_allow",
+              "article_deny", "footer_patterns", "prune_xpath")
+_TEXT_KEYS = ("name", "language", "timezone")
+
+
+def _checked_table(key: str, table: Any) -> Mapping[str, Any]:
+    """The table once its keys are known and its values of the right type: a misspelt key
+    (``sitemap =``) or a string where a list is wanted would otherwise crawl nothing, silently."""
+    if not isinstance(table, Mapping):
+        raise RegistryError(f"site {key!r}: expected a table [{key}], got {table!r}")
+    for name, value in table.items():
+        if name in _LIST_KEYS:
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise RegistryError(f"site {key!r}: {name} must be a list of strings, "
+                                    f"got {value!r}")
+        elif name in _TEXT_KEYS:
+            if not isinstance(value, str):
+                raise RegistryError(f"site {key!r}: {name} must be a string, got {value!r}")
+        else:
+            close = difflib.get_close_matches(name, (*_LIST_KEYS, *_TEXT_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RegistryError(f"site {key!r}: unknown key {name!r}{hint}")
+    return table
+
+
+def site_from_table(key: str, table: Any) -> Site:
+    table = _checked_table(key, table)
     domains = tuple(str(d).lower() for d in table.get("domains", ()))
     if not domains:
         raise RegistryError(f"site {key!r}: 'domains' is required")
-    known = {f for f in Site.__dataclass_fields__ if f not in ("key", "extra")}
     return Site(
         key=key,
         name=str(table.get("name", key)),
@@ -178,7 +204,6 @@ def site_from_table(key: str, table: Mapping[str, Any]) -> Site:
         article_deny=_compile_all(table.get("article_deny", ()), "article_deny", key),
         footer_patterns=_checked_patterns(table.get("footer_patterns", ()), key),
         prune_xpath=_checked_xpaths(table.get("prune_xpath", ()), key),
-        extra={k: v for k, v in table.items() if k not in known},
     )
 
 
@@ -258,7 +283,10 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
             source: dict[str, Any] = {key: (url,)}
             chosen.append(replace(ad_hoc_site(check_url(url, key)), **source))
     if urls_file:
-        chosen.extend(replace(ad_hoc_site(url), urls=(url,)) for url in _read_url_list(urls_file))
+        by_host: dict[str, list[str]] = defaultdict(list)  # one site a host, built once
+        for url in _read_url_list(urls_file):
+            by_host[_host(url)].append(url)
+        chosen.extend(replace(ad_hoc_site(urls[0]), urls=tuple(urls)) for urls in by_host.values())
     if not chosen:
         raise RegistryError("nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
                             "start_url= or urls_file=")

@@ -17,7 +17,8 @@ class RunLock:
     """
 
     def __init__(self, directory: Path, spider: str, arguments: Mapping[str, str]) -> None:
-        key = "&".join(f"{k}={arguments[k]}" for k in sorted(arguments))
+        # Scrapyd's _job (and its other "_" arguments) differ on every run: not part of the key
+        key = "&".join(f"{k}={arguments[k]}" for k in sorted(arguments) if not k.startswith("_"))
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
         self.path = directory / f"{spider}-{digest}.lock"
         self._file: IO[str] | None = None

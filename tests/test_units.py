@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -92,6 +93,12 @@ def test_visible_vietnamese_date(text: str, expected: str | None) -> None:
     ("[a]\ndomains = ['a.vn']\ntimezone = 'Mars/Olympus'", "unknown timezone"),
     ("[a]\ndomains = ['a.vn']\nfeeds = ['ftp://a.vn/rss']", "not an http(s) URL"),
     ("[a\n", "not valid TOML"),
+    ("[a]\ndomains = ['a.vn']\nsitemap = ['https://a.vn/s.xml']", "unknown key 'sitemap' (did you "
+     "mean 'sitemaps'?)"),
+    ("[a]\ndomains = ['a.vn']\nfeeds = 'https://a.vn/rss'", "feeds must be a list of strings"),
+    ("[a]\ndomains = 'a.vn'", "domains must be a list of strings"),
+    ("[a]\ndomains = ['a.vn']\nlanguage = ['vi']", "language must be a string"),
+    ("a = 1", "expected a table [a]"),
 ])
 def test_registry_errors(toml: str, message: str) -> None:
     with pytest.raises(RegistryError, match=re.escape(message)):
@@ -155,6 +162,23 @@ def test_ad_hoc_sources_of_one_host_merge() -> None:
     (site,) = sites_from_arguments(sitemap="https://a.vn/sitemap.xml", feed="https://a.vn/rss")
     assert (site.key, site.sitemaps, site.feeds) == ("a.vn", ("https://a.vn/sitemap.xml",),
                                                      ("https://a.vn/rss",))
+
+
+def test_a_large_urls_file_merges_in_linear_time(tmp_path: Path) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"https://a.vn/bai-viet-{i}\n" for i in range(200_000)), "utf-8")
+    started = time.perf_counter()
+    (site,) = sites_from_arguments(urls_file=str(urls))
+    # quadratic merging (a tuple copied a line) took minutes for this; linear takes about a second
+    assert time.perf_counter() - started < 10
+    assert len(site.urls) == 200_000 and site.urls[-1] == "https://a.vn/bai-viet-199999"
+
+
+def test_unknown_spider_arguments_are_refused_and_scrapyd_ones_accepted() -> None:
+    with pytest.raises(RegistryError, match=r"unknown argument.*sitemaps"):
+        NewsSpider.check_arguments(sitemaps="https://a.vn/s.xml")
+    (site,), _ = NewsSpider.check_arguments(sitemap="https://a.vn/s.xml", _job="6487ec79")
+    assert site.sitemaps == ("https://a.vn/s.xml",)
 
 
 def test_news_sitemap_keeps_google_news_fields() -> None:

@@ -52,7 +52,7 @@ class Command(ScrapyCrawlCommand):
             check_settings(self.settings)
             if check is not None:
                 check(**spargs)
-        except (RegistryError, TypeError, MissingExtraError, SettingsError) as exc:
+        except (RegistryError, MissingExtraError, SettingsError) as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             return False
         return True

@@ -27,7 +27,7 @@ from newscrawl.encoding import UndecodableError, decode_html
 from newscrawl.extensions import PENDING_SOURCES, IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
-from newscrawl.registry import Site, parse_since, sites_from_arguments
+from newscrawl.registry import RegistryError, Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
 from newscrawl.state import Emitted, StateStore
 
@@ -98,8 +98,15 @@ class NewsSpider(SitemapSpider):
     @staticmethod
     def check_arguments(since: str | None = None, **sources: str | None
                         ) -> tuple[tuple[Site, ...], date | None]:
-        """The sites and ``since`` date of ``-a`` arguments; ``RegistryError`` if one is bad."""
-        return sites_from_arguments(**sources), parse_since(since)
+        """The sites and ``since`` date of ``-a`` arguments; ``RegistryError`` if one is bad.
+        Scrapyd's ``_job`` (and its other ``_`` arguments) are accepted and ignored."""
+        unknown = sorted(k for k in sources
+                         if k not in _SOURCE_ARGUMENTS and not k.startswith("_"))
+        if unknown:
+            raise RegistryError(f"unknown argument(s) {', '.join(unknown)}; known: since, "
+                                f"{', '.join(_SOURCE_ARGUMENTS)}")
+        chosen = {key: value for key, value in sources.items() if key in _SOURCE_ARGUMENTS}
+        return sites_from_arguments(**chosen), parse_since(since)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
