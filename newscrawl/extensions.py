@@ -20,7 +20,7 @@ from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
 
 from newscrawl.health import Health, Thresholds, assess, completed, count_prefixed
-from newscrawl.output import companion_path, rejects_path, state_uri
+from newscrawl.output import companion_path, overwrites_feed, rejects_path, state_uri
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, state_committed
 from newscrawl.state import StateStore, open_state_store
@@ -48,12 +48,20 @@ class RejectsLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler, rejects_path(crawler.settings, crawler.spidercls.name))
+        settings = crawler.settings
+        # beside a -O feed, replaced as the feed is; a NEWSCRAWL_REJECTS_URI file accumulates
+        overwrite = overwrites_feed(settings) and not settings.get("NEWSCRAWL_REJECTS_URI")
+        extension = cls(crawler, rejects_path(settings, crawler.spidercls.name))
+        if overwrite:
+            crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
         crawler.signals.connect(extension.page_rejected, signal=page_rejected)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
+
+    def spider_opened(self) -> None:
+        self.path.unlink(missing_ok=True)  # the previous run's rejects, beside a -O feed
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
         if isinstance(exception, Staged):

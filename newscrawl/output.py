@@ -8,6 +8,7 @@ import secrets
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
@@ -40,10 +41,45 @@ def feed_options(settings: BaseSettings) -> dict[str, object]:
     return {**options, **_GZIP} if settings.getbool("NEWSCRAWL_GZIP") else options
 
 
+def with_run_options(feeds: dict[str, dict[str, Any]], settings: BaseSettings
+                     ) -> dict[str, dict[str, Any]]:
+    """Feeds given with ``-o``/``-O`` or ``FEEDS``, made to behave as the default one: gzipped
+    when NEWSCRAWL_GZIP is set or the name ends in ``.gz`` (Scrapy would write plain text under
+    that name), and an overwriting feed (``-O``) replaced even when the run emits nothing, so
+    that it never shows the previous run's articles as this run's."""
+    gzip_all = settings.getbool("NEWSCRAWL_GZIP")
+    adjusted = {}
+    for uri, options in feeds.items():
+        options = dict(options)
+        if (gzip_all or str(uri).endswith(".gz")) and not options.get("postprocessing"):
+            options.update(_GZIP)
+        if options.get("overwrite"):
+            options.setdefault("store_empty", True)
+        adjusted[uri] = options
+    return adjusted
+
+
+def unnamed_gzip_feeds(settings: BaseSettings) -> list[str]:
+    """Local feeds that NEWSCRAWL_GZIP would gzip under a name not ending in ``.gz``."""
+    if not settings.getbool("NEWSCRAWL_GZIP"):
+        return []
+    return [str(uri) for uri in settings.getdict("FEEDS")
+            if _is_local(str(uri)) and not str(uri).endswith(".gz")]
+
+
+def overwrites_feed(settings: BaseSettings) -> bool:
+    """Whether the run's feed is written with ``-O`` (its companions are then replaced too)."""
+    return any(bool(options.get("overwrite")) for options in settings.getdict("FEEDS").values())
+
+
+def _is_local(uri: str) -> bool:
+    return urlsplit(uri).scheme in ("", "file") and uri not in ("-", "stdout:")
+
+
 def _local_feed_path(settings: BaseSettings) -> Path | None:
     for uri in settings.getdict("FEEDS"):
-        parts = urlsplit(str(uri))
-        if parts.scheme in ("", "file") and str(uri) not in ("-", "stdout:"):
+        if _is_local(str(uri)):
+            parts = urlsplit(str(uri))
             return Path(parts.path if parts.scheme else str(uri))
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from scrapy.settings import BaseSettings
 
-from newscrawl.output import state_uri
+from newscrawl.output import state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
 
@@ -32,6 +32,9 @@ def check_settings(settings: BaseSettings) -> None:
                 read(name)
             except (TypeError, ValueError) as exc:
                 raise SettingsError(f"setting {name}={settings.get(name)!r}: {exc}") from exc
+    if unnamed := unnamed_gzip_feeds(settings):
+        raise SettingsError(f"NEWSCRAWL_GZIP=1 writes gzip: name the output file *.gz, not "
+                            f"{unnamed[0]}")
     try:
         cleaning_options(settings)
         sqlite_path(state_uri(settings))

@@ -215,6 +215,9 @@ def test_output_option_replaces_default_file(tmp_path: Path, paper: DemoSite) ->
     (("-a", "site=vnexpress", "-s", "NEWSCRAWL_MIN_BODY_CHARS=abc"),
      "setting NEWSCRAWL_MIN_BODY_CHARS='abc'"),
     (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=yes"), "setting NEWSCRAWL_GZIP='yes'"),
+    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=1", "-o", "out.jsonl"),
+     "name the output file *.gz"),
+    (("-a", "site=vnexpress", "-a", "sitemaps=https://a.vn/s.xml"), "unknown argument(s) sitemaps"),
     (("-a", "site=vnexpress", "-s", "NEWSCRAWL_STATE_URI=mysql://db/news"),
      "unsupported state store URI"),
 ])

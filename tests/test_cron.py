@@ -254,3 +254,33 @@ def test_a_crawl_with_a_jobdir_keeps_its_spider_state(tmp_path: Path, site: Demo
     assert "Traceback" not in run.stderr and "cannot pickle" not in run.stderr
     assert (tmp_path / "job" / "spider.state").exists()
 
+
+
+def test_overwriting_output_replaces_the_feed_and_rejects_even_when_nothing_is_new(
+        tmp_path: Path, site: DemoSite) -> None:
+    """``-O``: the file and its rejects are this run's alone; a run with nothing new leaves an
+    empty file, not the previous run's articles under this run's name."""
+    args, data, out = _site_args(tmp_path, site), tmp_path / "data", tmp_path / "out"
+    feed = out / "latest.jsonl"
+    first = crawl(out, *args, "-O", str(feed), data_dir=data)
+    assert first.returncode == EXIT_OK and first.items
+    rejects = out / "latest.rejects.jsonl"
+    rejects.write_text('{"url": "https://old.example/x", "reason": "left-over"}\n', "utf-8")
+    second = crawl(out, *args, "-O", str(feed), data_dir=data)
+    assert second.returncode == EXIT_OK
+    assert feed.read_text("utf-8") == ""
+    assert "left-over" not in (rejects.read_text("utf-8") if rejects.exists() else "")
+
+
+def test_a_gz_output_name_is_gzipped(tmp_path: Path, site: DemoSite) -> None:
+    feed = tmp_path / "run.jsonl.gz"
+    run = crawl(tmp_path, *_site_args(tmp_path, site), "-o", f"{feed}:jsonlines")
+    assert run.returncode == EXIT_OK
+    lines = gzip.decompress(feed.read_bytes()).decode("utf-8").splitlines()
+    assert len(lines) == len(site.articles())
+
+
+def test_a_scrapyd_job_argument_is_accepted(tmp_path: Path, site: DemoSite) -> None:
+    run = crawl(tmp_path, *_site_args(tmp_path, site), "-a", "_job=6487ec79cf3a11ee")
+    assert run.returncode == EXIT_OK
+    assert len(run.items) == len(site.articles())

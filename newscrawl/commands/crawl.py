@@ -18,12 +18,22 @@ from scrapy.exceptions import UsageError
 from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
 from newscrawl.extensions import RunReport
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_USAGE
+from newscrawl.output import with_run_options
 from newscrawl.registry import RegistryError
 from newscrawl.runlock import RunLock
 from newscrawl.settings_check import SettingsError, check_settings
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        # Here, not in the spider's update_settings: the process's FEEDS (from -o/-O) is
+        # applied again over the crawler's settings when the crawl starts.
+        if feeds := self.settings.getdict("FEEDS"):
+            self.settings.set("FEEDS", with_run_options(feeds, self.settings),
+                              priority=self.settings.getpriority("FEEDS") or "cmdline")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
