@@ -8,6 +8,7 @@ import math
 import os
 import pprint
 from collections.abc import Mapping, Sized
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Self
@@ -18,11 +19,21 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
-from newscrawl.health import Health, Thresholds, assess, completed, count_prefixed
-from newscrawl.output import companion_path, overwrites_feed, rejects_path, state_uri
+from newscrawl.health import WRITE_FAILED, Health, Thresholds, assess, completed, count_prefixed
+from newscrawl.journal import Journal, fsync_directory, fsync_file, published_urls, replay
+from newscrawl.output import (
+    RUN_TOKEN,
+    companion_path,
+    is_local_feed,
+    overwrites_feed,
+    rejects_path,
+    state_uri,
+)
 from newscrawl.pipelines import Staged
-from newscrawl.signals import page_rejected, state_committed
+from newscrawl.signals import page_rejected, run_settled, state_committed
 from newscrawl.state import StateStore, open_state_store
 
 logger = logging.getLogger(__name__)
@@ -85,15 +96,21 @@ class RejectsLog:
             "evidence": evidence, "site": fields.get("site"),
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("a", encoding="utf-8")
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a", encoding="utf-8")
+            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._file.flush()
+        except OSError as exc:  # a full disk: the run goes on, and ends unhealthy
+            if not self.crawler.stats.get_value(f"{WRITE_FAILED}rejects"):
+                logger.error("Cannot write the rejects file %s: %s", self.path, exc)
+            self.crawler.stats.inc_value(f"{WRITE_FAILED}rejects")
 
     def spider_closed(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with suppress(OSError):  # a failed flush was counted when it failed
+                self._file.close()
             logger.info("%d rejected page(s) and item(s) listed in %s", self.written, self.path)
 
 
@@ -136,6 +153,7 @@ class RunReport:
         self.path = path
         self.limits = limits
         self.health: Health | None = None
+        self.finish_reason: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -146,12 +164,20 @@ class RunReport:
                         limits)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        if _enabled(settings, IncrementalState):  # judged once the output is settled
+            crawler.signals.connect(extension.run_settled, signal=run_settled)
         return extension
 
     def item_scraped(self, item: Any) -> None:
         self.crawler.stats.inc_value(f"newscrawl/site/{ItemAdapter(item).get('site')}/emitted")
 
     def spider_closed(self, reason: str) -> None:
+        self.finish_reason = reason
+        if not _enabled(self.crawler.settings, IncrementalState):
+            self.run_settled()
+
+    def run_settled(self) -> None:
+        reason = self.finish_reason
         stats = self.crawler.stats.get_stats()
         self.health = assess(stats, reason, self.limits,
                              shared_frontier=bool(self.crawler.settings.get("REDIS_URL")))
@@ -166,13 +192,25 @@ class RunReport:
             "sites": _site_counts(stats),
             "stats": stats,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str,
-                                        sort_keys=True), encoding="utf-8")
+        written = self.path.with_name(self.path.name + ".part")  # never a report cut short
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            written.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str,
+                                          sort_keys=True), encoding="utf-8")
+            os.replace(written, self.path)
+        except OSError as exc:
+            written.unlink(missing_ok=True)
+            self.health = Health([*self.health.problems, f"run report not written: {exc}"])
+            report.update(exitStatus=self.health.exit_code, problems=self.health.problems)
         # STATS_DUMP is off: Scrapy's dump would bury the summary under ~70 lines at INFO
         logger.debug("Scrapy stats (also in the run report):\n%s", pprint.pformat(stats))
         logger.log(logging.ERROR if self.health.problems else SUMMARY, "%s\nRun report: %s",
                    _summary(report), self.path)
+
+
+def _enabled(settings: Any, component: type) -> bool:
+    return any(load_object(c) is component
+               for c in build_component_list(settings.getwithbase("EXTENSIONS")))
 
 
 def _suffix_counts(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -205,14 +243,17 @@ def _summary(report: dict[str, Any]) -> str:
 class IncrementalState:
     """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication.
 
-    Records are staged as items pass the last pipeline and committed only once the run's JSONL
-    is in place under its final name (``feed_exporter_closed`` after a ``finished`` close), so
-    an interrupted run records nothing and its articles are fetched again next time.
+    Records are staged as items pass the last pipeline and committed only once the run's files
+    are in place under their final names (``feed_exporter_closed`` after a completed close), so
+    an interrupted run records nothing and its articles are fetched again next time. What is
+    committed is what the files hold, read back (``newscrawl.journal``); a journal covers a
+    crash between the renames and the commit.
     """
 
-    def __init__(self, crawler: Crawler, store: StateStore) -> None:
+    def __init__(self, crawler: Crawler, store: StateStore, journal: Journal) -> None:
         self.crawler = crawler
         self.store = store
+        self.journal = journal
         self.finish_reason: str | None = None
         # The run's feed files (written, final name): published with the commit, or not at all.
         self.pending: list[tuple[Path, Path]] = []
@@ -224,12 +265,15 @@ class IncrementalState:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         ttl = settings.get("NEWSCRAWL_STATE_TTL_DAYS")  # Redis only
+        uri = state_uri(settings)
         store = open_state_store(
-            state_uri(settings),
+            uri,
             near_duplicate_threshold=settings.getfloat("NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"),
             ttl_days=float(ttl) if ttl else None,
         )
-        extension = cls(crawler, store)
+        journal = Journal(Path(settings.get("NEWSCRAWL_DATA_DIR")) / "journal", uri, RUN_TOKEN)
+        _record_interrupted_publications(journal, store)
+        extension = cls(crawler, store, journal)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.feed_exporter_closed,
                                 signal=signals.feed_exporter_closed)
@@ -246,17 +290,71 @@ class IncrementalState:
     def _settle(self) -> None:
         failed = count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
         if completed(self.finish_reason) and not failed:
-            for written, final in self.pending:
-                os.replace(written, final)
-            count = self.store.commit()
-            logger.info("State: %d emitted article(s) recorded", count)
-            self.crawler.signals.send_catch_log(state_committed)
+            self._publish()
         else:
             self.store.rollback()
             logger.warning("State: run not finished (%s); nothing recorded, its articles will "
                            "be fetched again; its output stays unpublished: %s",
                            self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
         self.store.close()
+        self.crawler.signals.send_catch_log(run_settled)
+
+    def _publish(self) -> None:
+        """Rename the run's files and record what they hold; on a write error, leave them
+        unpublished (before the journal) or leave the journal for the next run to finish."""
+        try:
+            published = self._published_urls()
+        except OSError as exc:  # a file that cannot be read back or synced
+            self._write_failed("output", exc)
+            self.store.rollback()
+            return
+        try:
+            self.journal.write(final for _, final in self.pending)
+            for written, final in self.pending:
+                os.replace(written, final)
+            for directory in {final.parent for _, final in self.pending}:
+                fsync_directory(directory)
+            count = self.store.commit(published)
+        except Exception as exc:  # OSError, and the stores' own (sqlite3, redis) errors
+            self._write_failed("publication", exc)
+            self.store.rollback()
+            return
+        self.journal.remove()
+        logger.info("State: %d emitted article(s) recorded", count)
+        emitted = self.crawler.stats.get_value("item_scraped_count", 0)
+        if published is not None and count < emitted:
+            self.crawler.stats.inc_value("newscrawl/write-failed/articles", emitted - count)
+            logger.error("%d emitted article(s) are missing from the output (a write failed): "
+                         "not recorded, they will be fetched again", emitted - count)
+        self.crawler.signals.send_catch_log(state_committed)
+
+    def _published_urls(self) -> set[str] | None:
+        """The URLs the run's files hold, synced to disk; None when some feed is not a local
+        file (``-o -``, a remote store) and cannot be read back: then every emitted article
+        counts as published."""
+        if any(not is_local_feed(str(uri)) for uri in self.crawler.settings.getdict("FEEDS")):
+            return None
+        for written, _ in self.pending:
+            fsync_file(written)
+        return published_urls(written for written, _ in self.pending)
+
+    def _write_failed(self, what: str, exc: BaseException) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/write-failed/{what}")
+        left = ("the next run records it" if self.journal.path.exists()
+                else "nothing published or recorded")
+        logger.error("State: publishing the run failed (%s: %s); %s", type(exc).__name__, exc,
+                     left)
+
+
+def _record_interrupted_publications(journal: Journal, store: StateStore) -> None:
+    """Finish the publications of runs that stopped between renaming and recording."""
+    for left_over in journal.left_over():
+        store.begin_publication()
+        count = replay(left_over, store)
+        store.commit()
+        left_over.unlink(missing_ok=True)
+        logger.warning("State: %d article(s) published by an interrupted run recorded (%s)",
+                       count, left_over)
 
 
 class ProgressLog(LogStats):

@@ -14,6 +14,10 @@ EXIT_UNHEALTHY = 3
 EXIT_ALREADY_RUNNING = 75  # EX_TEMPFAIL: cron will simply try again next time
 
 
+# stats of writes that failed (output, publication, articles missing from it, rejects)
+WRITE_FAILED = "newscrawl/write-failed/"
+
+
 @dataclass(frozen=True)
 class Thresholds:
     max_error_ratio: float = 0.5
@@ -66,6 +70,10 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     if pages and extracted / pages < limits.min_extraction_ratio:
         problems.append(f"extraction succeeded on {extracted}/{pages} pages "
                         f"(limit {limits.min_extraction_ratio:.0%})")
+    if written := {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                   if k.startswith(WRITE_FAILED) and v}:
+        problems.append("writes failed: " + ", ".join(f"{what} {count}"
+                                                     for what, count in sorted(written.items())))
     emitted = stats.get("item_scraped_count", 0)
     skipped = stats.get("newscrawl/skipped/already-emitted", 0)
     # pages that were articles, rightly not emitted: copies, and older than -a since

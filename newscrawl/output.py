@@ -64,7 +64,7 @@ def unnamed_gzip_feeds(settings: BaseSettings) -> list[str]:
     if not settings.getbool("NEWSCRAWL_GZIP"):
         return []
     return [str(uri) for uri in settings.getdict("FEEDS")
-            if _is_local(str(uri)) and not str(uri).endswith(".gz")]
+            if is_local_feed(str(uri)) and not str(uri).endswith(".gz")]
 
 
 def overwrites_feed(settings: BaseSettings) -> bool:
@@ -72,13 +72,14 @@ def overwrites_feed(settings: BaseSettings) -> bool:
     return any(bool(options.get("overwrite")) for options in settings.getdict("FEEDS").values())
 
 
-def _is_local(uri: str) -> bool:
+def is_local_feed(uri: str) -> bool:
+    """Whether a FEEDS URI is a file on this machine (which the run can read back)."""
     return urlsplit(uri).scheme in ("", "file") and uri not in ("-", "stdout:")
 
 
 def _local_feed_path(settings: BaseSettings) -> Path | None:
     for uri in settings.getdict("FEEDS"):
-        if _is_local(str(uri)):
+        if is_local_feed(str(uri)):
             parts = urlsplit(str(uri))
             return Path(parts.path if parts.scheme else str(uri))
     return None

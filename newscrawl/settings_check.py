@@ -4,9 +4,12 @@ worse, a component silently switched off)."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from scrapy.settings import BaseSettings
 
-from newscrawl.output import state_uri, unnamed_gzip_feeds
+from newscrawl.output import companion_path, rejects_path, state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
 
@@ -17,6 +20,9 @@ _FLOATS = ("NEWSCRAWL_REFETCH_WINDOW_DAYS", "NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"
            "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO", "NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO",
            "NEWSCRAWL_FURNITURE_MIN_SHARE", "NEWSCRAWL_REDIS_IDLE_SECONDS",
            "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS", "NEWSCRAWL_REDIS_SEEN_HOURS")
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class SettingsError(ValueError):
@@ -37,6 +43,38 @@ def check_settings(settings: BaseSettings) -> None:
                             f"{unnamed[0]}")
     try:
         cleaning_options(settings)
-        sqlite_path(state_uri(settings))
+        database = sqlite_path(state_uri(settings))
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
+    _check_locations(settings, database)
+
+
+def _check_locations(settings: BaseSettings, database: Path | None) -> None:
+    """Where the run writes must be writable now, not found unwritable at the end of the run
+    (its articles fetched, extracted and then lost); and an existing state must be one."""
+    places = {"output": companion_path(settings, "report.json").parent,
+              "rejects": rejects_path(settings).parent,
+              "data": Path(settings.get("NEWSCRAWL_DATA_DIR"))}
+    if database is not None:
+        places["state"] = database.parent
+    for what, directory in places.items():
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            raise SettingsError(f"{what} directory {directory} is not writable: "
+                                f"{exc.strerror or exc}") from exc
+    if database is not None and database.exists():
+        _check_database(database)
+
+
+def _check_database(database: Path) -> None:
+    """A state file emptied or overwritten (a truncation, a full disk, a wrong path) would be
+    taken for a new state, and every article emitted again: stop instead."""
+    with database.open("rb") as file:
+        header = file.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        found = "is empty" if not header else "is not a SQLite database"
+        raise SettingsError(f"state file {database} {found}: restore it from a backup, or "
+                            f"delete it to start afresh (every article is then emitted again)")

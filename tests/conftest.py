@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,18 @@ def start_crawl(output_dir: Path, *args: str, data_dir: Path | None = None) -> s
     return subprocess.Popen(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
+    """Until the crawl fetched ``count`` article pages (it holds them for publication until it
+    closes, so its output shows nothing before)."""
+    articles = {article.url_path for article in site.articles()}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(path in articles for path in site.requests) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} articles fetched from {site.base_url} within {timeout}s")
 
 
 def crawl(output_dir: Path, *args: str, data_dir: Path | None = None,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CrawlRun, collect, crawl, start_crawl
+from conftest import CrawlRun, collect, crawl, start_crawl, wait_for_articles
 
 from newscrawl.demosite import DemoSite
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY
@@ -82,18 +82,6 @@ def test_empty_run_writes_a_report_but_no_jsonl(tmp_path: Path, site: DemoSite) 
     assert again.report["emitted"] == 0 and again.report["exitStatus"] == EXIT_OK
 
 
-def _wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
-    """Until the crawl fetched ``count`` article pages (it holds them for publication until it
-    closes, so its output shows nothing before)."""
-    articles = {article.url_path for article in site.articles()}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sum(path in articles for path in site.requests) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no {count} articles fetched from {site.base_url} within {timeout}s")
-
-
 def _wait_for_lock(data: Path, timeout: float = 60) -> None:
     """Until a crawl holds its run lock in ``data``."""
     deadline = time.monotonic() + timeout
@@ -109,7 +97,7 @@ def test_killed_run_publishes_nothing_and_loses_nothing(tmp_path: Path, slow_sit
                                                          how: signal.Signals) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     run = start_crawl(tmp_path / "killed", *args, data_dir=data)
-    _wait_for_articles(slow_site, 3)
+    wait_for_articles(slow_site, 3)
     run.send_signal(how)
     _, stderr = run.communicate(timeout=60)
     killed = collect(tmp_path / "killed", run.returncode, stderr)
@@ -178,7 +166,7 @@ def test_near_duplicate_on_a_second_site_is_dropped(tmp_path: Path, site: DemoSi
 def test_lock_is_released_after_a_crash(tmp_path: Path, slow_site: DemoSite) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     run = start_crawl(tmp_path / "killed", *args, data_dir=data)
-    _wait_for_articles(slow_site, 1)
+    wait_for_articles(slow_site, 1)
     run.kill()
     run.wait(timeout=30)
     assert subprocess.run(["true"]).returncode == 0

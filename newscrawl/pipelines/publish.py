@@ -12,7 +12,6 @@ must see the published articles therefore go before this one.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -24,9 +23,10 @@ from twisted.python.failure import Failure
 
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
 from newscrawl.extensions import IncrementalState
+from newscrawl.journal import emitted_record
 from newscrawl.pipelines import Rejected, Staged
 from newscrawl.publication import Held, HeldArticles, preference
-from newscrawl.state import Emitted, StateStore
+from newscrawl.state import StateStore
 from newscrawl.state.fingerprint import body_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -116,10 +116,7 @@ class PublishPipeline:
             raise Rejected("duplicate", f"same body as {first}", item)
         if near := self.store.near_duplicate_of(sketch, exclude_url=url):
             raise Rejected("duplicate", f"near-duplicate of {near}", item)
-        self.store.stage(Emitted(url=url, canonical_url=adapter.get("canonicalUrl"),
-                                 fingerprint=fingerprint, modified=adapter.get("dateModified"),
-                                 emitted_at=datetime.now(UTC).isoformat(timespec="seconds")),
-                         sketch)
+        self.store.stage(emitted_record(adapter), sketch)
 
     # Scrapy's scraper does this for an item that leaves the last pipeline; these articles
     # leave it only now, after the spider stopped producing pages.

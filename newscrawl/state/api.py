@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,8 +61,9 @@ class StateStore(Protocol):
         """No other run on this store publishes until this one commits or rolls back."""
         ...
 
-    def commit(self) -> int:
-        """Persist the staged records (re-staged URLs replace theirs); returns how many."""
+    def commit(self, only: Container[str] | None = None) -> int:
+        """Persist the staged records (re-staged URLs replace theirs), or those of them whose
+        URL is in ``only`` (the URLs the run's files really hold); returns how many."""
         ...
 
     def rollback(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from types import TracebackType
 from typing import Self
 
@@ -125,16 +125,24 @@ class BaseStateStore(ABC):
     def _end_publication(self) -> None:
         """Let the next run publish (see ``begin_publication``)."""
 
-    def commit(self) -> int:
-        count = len(self._staged)
-        if count:
-            self._persist(self._staged.records())
+    def commit(self, only: Container[str] | None = None) -> int:
+        committed = 0
+
+        def published() -> Iterator[StagedRecord]:
+            nonlocal committed
+            for staged in self._staged.records():
+                if only is None or staged.record.url in only:
+                    committed += 1
+                    yield staged
+
+        if len(self._staged):
+            self._persist(published())
             self._stored_params = self._hasher.params
         if pages := self._staged.site_pages():
             self._persist_site_lines(self._staged.site_lines(), pages)
         self._staged.clear()
         self._end_publication()
-        return count
+        return committed
 
     def rollback(self) -> None:
         self._staged.clear()
