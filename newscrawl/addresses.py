@@ -58,11 +58,15 @@ def refused_class(text: str, *, allow_loopback: bool = False) -> str | None:
 
 
 
-def address_overrides(pairs: Mapping[str, object]) -> dict[str, str]:
-    """``NEWSCRAWL_RESOLVE_OVERRIDES`` as host (lower case) -> address; ``ValueError`` naming
+def address_overrides(pairs: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """``NEWSCRAWL_RESOLVE_OVERRIDES`` as host (lower case) -> its addresses: one, or a list
+    answered in turn (a name that changes address, as in DNS rebinding). ``ValueError`` naming
     a value that is not an IP address."""
-    for host, address in pairs.items():
-        if not is_ip_literal(str(address)):
+    overrides = {}
+    for host, value in pairs.items():
+        addresses = tuple(str(a) for a in value) if isinstance(value, list) else (str(value),)
+        if not addresses or not all(map(is_ip_literal, addresses)):
             raise ValueError(f"setting NEWSCRAWL_RESOLVE_OVERRIDES: {host!r} maps to "
-                             f"{address!r}, not an IP address")
-    return {host.lower(): str(address) for host, address in pairs.items()}
+                             f"{value!r}, not an IP address or a list of them")
+        overrides[host.lower()] = addresses
+    return overrides

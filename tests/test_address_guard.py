@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -58,9 +59,11 @@ def test_allowing_loopback_lets_only_loopback_through() -> None:
 
 
 def test_overrides_must_map_hosts_to_addresses() -> None:
-    assert address_overrides({"News.Test": "10.0.0.1"}) == {"news.test": "10.0.0.1"}
-    with pytest.raises(ValueError, match=r"'a\.test' maps to 'b\.test', not an IP address"):
-        address_overrides({"a.test": "b.test"})
+    assert address_overrides({"News.Test": "10.0.0.1", "b.test": ["127.0.0.1", "::1"]}) == {
+        "news.test": ("10.0.0.1",), "b.test": ("127.0.0.1", "::1")}
+    for value in ("b.test", ["127.0.0.1", "b.test"], []):
+        with pytest.raises(ValueError, match=re.escape(f"'a.test' maps to {value!r}, not an IP")):
+            address_overrides({"a.test": value})
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
@@ -85,9 +88,13 @@ def _resolve(resolver: GuardedResolver, host: str) -> str | Failure:
     return results[0]
 
 
+def _resolver(**settings: object) -> GuardedResolver:
+    process = SimpleNamespace(settings=Settings(settings))  # what Scrapy passes: the process
+    return GuardedResolver.from_crawler(process, reactor=None)  # type: ignore[arg-type]
+
+
 def test_resolver_refuses_overridden_names_and_literals_without_dns() -> None:
-    resolver = GuardedResolver(None, 10000, 1.0)
-    resolver.overrides = address_overrides(OVERRIDES)
+    resolver = _resolver(NEWSCRAWL_RESOLVE_OVERRIDES=OVERRIDES)
     refused = _resolve(resolver, "Intranet.News.Test")
     assert isinstance(refused, Failure) and refused.check(DNSLookupError)
     assert resolver.refusals == {"intranet.news.test": "intranet.news.test: 10.0.0.1 private"}
@@ -95,9 +102,15 @@ def test_resolver_refuses_overridden_names_and_literals_without_dns() -> None:
     assert isinstance(literal, Failure)
     assert resolver.refusals["169.254.169.254"] == "169.254.169.254 link-local"
     assert isinstance(_resolve(resolver, "news.test"), Failure)  # loopback not allowed
-    resolver.allow_loopback = True
-    assert _resolve(resolver, "news.test") == "127.0.0.1"
-    assert "news.test" not in resolver.refusals
+
+
+def test_resolver_checks_every_answer() -> None:
+    resolver = _resolver(NEWSCRAWL_ALLOW_LOOPBACK=True,
+                         NEWSCRAWL_RESOLVE_OVERRIDES={"rebind.test": ["127.0.0.1", "10.0.0.1"]})
+    assert _resolve(resolver, "rebind.test") == "127.0.0.1"
+    assert isinstance(_resolve(resolver, "rebind.test"), Failure)
+    assert _resolve(resolver, "rebind.test") == "127.0.0.1"
+    assert "rebind.test" not in resolver.refusals  # the last answer was allowed
 
 
 # -- crawls ------------------------------------------------------------------------------------
@@ -184,3 +197,21 @@ def test_through_a_proxy_the_target_host_is_checked(tmp_path: Path, server: Serv
     assert _refusals(run) == {internal: "intranet.news.test: 10.0.0.1 private"}
     assert emitted(run) == {good}
     assert server.hits[good] == 1 and server.hits[internal] == 0
+
+
+@e2e
+def test_a_name_changing_address_is_checked_at_connect_time(tmp_path: Path,
+                                                            server: Server) -> None:
+    """DNS rebinding: the name is local when looked up before the download, and unspecified
+    (0.0.0.0: this machine, so nothing leaves it if the guard fails) when connected to."""
+    good = _on("news.test", server.article(1))
+    rebound = _on("rebind.news.test", server.article(2))
+    sitemap = _on("news.test", server.serve("/sitemap.xml", urlset(good, rebound)))
+    overrides = {"news.test": "127.0.0.1", "rebind.news.test": ["127.0.0.1", "0.0.0.0"]}
+    run = crawl(tmp_path, "-a", f"sitemap={sitemap}",
+                "-s", f"NEWSCRAWL_RESOLVE_OVERRIDES={json.dumps(overrides)}", timeout=90)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert _refusals(run) == {rebound: "rebind.news.test: 0.0.0.0 unspecified"}
+    assert len(run.rejects) == 1  # not retried
+    assert emitted(run) == {good}
+    assert server.hits["/tin/bai-viet-so-2-10002.html"] == 0
