@@ -25,7 +25,8 @@ from newscrawl.addressguard import GuardedResolver
 from newscrawl.health import EXIT_UNHEALTHY
 from newscrawl.settings_check import SettingsError, check_settings
 
-e2e = pytest.mark.e2e  # the crawls run scrapy crawl as subprocesses
+# the crawls run scrapy crawl as subprocesses; the unit tests stay in the fast layer
+e2e = pytest.mark.e2e
 
 OVERRIDES = {"news.test": "127.0.0.1", "intranet.news.test": "10.0.0.1",
              "metadata.news.test": "169.254.169.254", "v6.news.test": "fd00::1",
