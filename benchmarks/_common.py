@@ -29,10 +29,10 @@ from newscrawl.demosite.server import GENERATED_ALLOW
 
 PROJECT = Path(__file__).resolve().parents[1]
 SITE_KEY = "bench"
-# Loopback needs no politeness delay; 32 concurrent requests let the crawl run at full speed.
-# ROBOTSTXT_OBEY stays on (the project default).
+# Loopback needs no politeness delay (and the address guard must let it through); 32 concurrent
+# requests let the crawl run at full speed. ROBOTSTXT_OBEY stays on (the project default).
 FAST_LOOPBACK = (
-    "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1",
     "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
     "-s", "LOG_LEVEL=INFO",
 )

@@ -21,8 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEVSET = ROOT.parent / "shared" / "vn-devset"
-# Loopback needs no politeness delay; everything else is the real crawl's configuration.
-FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING")
+# Loopback needs no politeness delay (and the address guard must let it through); everything
+# else is the real crawl's configuration.
+FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+        "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1")
 
 
 def _serve(devset: Path) -> tuple[subprocess.Popen[str], str]:

@@ -27,6 +27,7 @@ from newscrawl.demosite import DemoSite
 
 def _settings(redis_url: str, output: Path, concurrency: int) -> list[str]:
     pairs = {"REDIS_URL": redis_url, "AUTOTHROTTLE_ENABLED": 0, "DOWNLOAD_DELAY": 0,
+             "NEWSCRAWL_ALLOW_LOOPBACK": 1,
              "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
              "NEWSCRAWL_REDIS_IDLE_SECONDS": 10, "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS": 2,
              "NEWSCRAWL_OUTPUT_DIR": output, "LOG_LEVEL": "WARNING"}

@@ -59,7 +59,7 @@ from newscrawl.state import open_state_store  # noqa: E402
 
 AEB_PAGES = ROOT.parent / "shared" / "aeb" / "html"
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))  # the console script, as users run it
-CRAWL_SETTINGS = ("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0",
+CRAWL_SETTINGS = ("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "NEWSCRAWL_ALLOW_LOOPBACK=1",
                   "CONCURRENT_REQUESTS_PER_DOMAIN=32", "NEWSCRAWL_CHECK_LANGUAGE=0")
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True,
                        "include_images": False, "deduplicate": False}

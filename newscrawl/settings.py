@@ -23,6 +23,14 @@ HTTPCACHE_ENABLED = False  # turn on (-s HTTPCACHE_ENABLED=1) to re-run cleaning
 REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
 
+# -- address guard: no connection to loopback, private, link-local (cloud metadata) or other
+# non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
+TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
+DOWNLOADER_MIDDLEWARES = {"newscrawl.addressguard.AddressGuardMiddleware": 760}
+NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
+# Testing aid: host -> IP address, answered before DNS (the guard still checks the address)
+NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}
+
 # -- output --------------------------------------------------------------------------------
 # One JSONL file a run: NEWSCRAWL_OUTPUT_DIR/<spider>-<UTC start time>-<random>.jsonl;
 # -o/-O on the command line replace it.

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
+from newscrawl.addresses import address_overrides
 from newscrawl.output import companion_path, rejects_path, state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
 
-_BOOLS = ("NEWSCRAWL_GZIP", "NEWSCRAWL_UNIFY_TONE_MARKS", "NEWSCRAWL_CHECK_LANGUAGE")
+_BOOLS = ("NEWSCRAWL_GZIP", "NEWSCRAWL_UNIFY_TONE_MARKS", "NEWSCRAWL_CHECK_LANGUAGE",
+          "NEWSCRAWL_ALLOW_LOOPBACK")
 _INTS = ("NEWSCRAWL_MIN_BODY_CHARS", "NEWSCRAWL_LISTING_DEPTH", "NEWSCRAWL_EXTRACT_WORKERS",
          "NEWSCRAWL_FURNITURE_MIN_PAGES")
 _FLOATS = ("NEWSCRAWL_REFETCH_WINDOW_DAYS", "NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD",
@@ -44,6 +46,7 @@ def check_settings(settings: BaseSettings) -> None:
     try:
         cleaning_options(settings)
         database = sqlite_path(state_uri(settings))
+        address_overrides(settings.getdict("NEWSCRAWL_RESOLVE_OVERRIDES"))
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
     _check_locations(settings, database)

@@ -6,20 +6,27 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from newscrawl.demosite import DemoSite
+from newscrawl.demosite import DemoSite, generated_article
 
 PROJECT = Path(__file__).resolve().parents[1]
-# Loopback needs no politeness delay; the rest is the project's real configuration.
-FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO")
+XML = "application/xml"
+# Loopback needs no politeness delay, and the address guard must let it through; the rest is
+# the project's real configuration.
+FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO",
+        "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1")
 
 
 @dataclass
@@ -74,11 +81,12 @@ def wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
 
 
 def crawl(output_dir: Path, *args: str, data_dir: Path | None = None,
-          timeout: float = 180) -> CrawlRun:
-    """Run ``scrapy crawl news`` as a user would and collect what it wrote."""
+          timeout: float = 180, env: dict[str, str] | None = None) -> CrawlRun:
+    """Run ``scrapy crawl news`` as a user would and collect what it wrote; ``env`` adds to
+    the environment."""
     done = subprocess.run(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
                           capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     return collect(output_dir, done.returncode, done.stderr)
 
 
@@ -94,6 +102,69 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
         report=json.loads(reports[-1].read_text("utf-8")) if reports else {},
         output_dir=output_dir,
     )
+
+
+class Server:
+    """Documents served from a dict on 127.0.0.1, counting the requests for each path."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.hits[self.path] += 1
+                status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
+                self.send_response(status)
+                self.send_header("Location" if status in (301, 302) else "Content-Type", header)
+                data = body.encode("utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def serve(self, path: str, body: str, content_type: str = XML) -> str:
+        self.pages[path] = (200, content_type, body)
+        return self.base_url + path
+
+    def redirect(self, path: str, location: str) -> str:
+        self.pages[path] = (302, location, "")
+        return self.base_url + path
+
+    def article(self, index: int) -> str:
+        """An article page of its own text (no two are near-duplicates); its URL."""
+        article = generated_article(index, self.base_url)
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
+        html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
+                f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
+                f"{paragraphs}</article></body></html>")
+        return self.serve(f"/tin/bai-viet-so-{index}-{10000 + index}.html", html, "text/html")
+
+    def __enter__(self) -> Server:
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with Server() as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,10 @@ from scrapy.commands import ScrapyCommand
 from newscrawl.demosite import DemoSite
 from newscrawl.output import companion_path, default_feed_uri, feed_options, rejects_path
 
-# Loopback needs no politeness delay; everything else is the real crawl's settings.
+# Loopback needs no politeness delay, and the address guard must let it through; everything
+# else is the real crawl's settings.
 _DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING",
-                  "NEWSCRAWL_GZIP": False}
+                  "NEWSCRAWL_GZIP": False, "NEWSCRAWL_ALLOW_LOOPBACK": True}
 _TRAPS = ("The warnings below are the demo site's deliberate traps (a broken sitemap, pages "
           "robots.txt forbids, a PDF, a 404, an empty page): each is rejected with its reason.")
 _SHOWN = 5  # articles and spam headlines listed

@@ -22,6 +22,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
+from newscrawl.addressguard import AddressRefused
 from newscrawl.dates import to_moment
 from newscrawl.encoding import UndecodableError, decode_html
 from newscrawl.extensions import PENDING_SOURCES, IncrementalState
@@ -368,7 +369,10 @@ class NewsSpider(SitemapSpider):
         evidence = (f"HTTP {response.status}" if response is not None
                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
         reason = "fetch-failed"
-        if response is None and failure.check(IgnoreRequest):
+        if failure.check(AddressRefused):
+            reason, evidence = "address-refused", failure.value.evidence
+            self.crawler.stats.inc_value("newscrawl/address_refused")
+        elif response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
         self.reject(request.url, reason, evidence, site)
