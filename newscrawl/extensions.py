@@ -8,7 +8,7 @@ import math
 import os
 import pprint
 from collections.abc import Mapping, Sized
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -18,12 +18,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
+from scrapy.settings import BaseSettings
 
 from newscrawl.health import Health, Thresholds, assess, completed, count_prefixed
 from newscrawl.output import companion_path, rejects_path, state_uri
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, state_committed
-from newscrawl.state import StateStore, open_state_store
+from newscrawl.state import StateStore, next_rejection, open_state_store
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,8 @@ class RejectsLog:
         return extension
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
-        if isinstance(exception, Staged):
-            return
-        reason = getattr(exception, "reason", "dropped")
-        evidence = getattr(exception, "evidence", str(exception))
-        self._write(ItemAdapter(getattr(exception, "item", None) or item), reason, evidence)
+        if (drop := read_drop(item, exception)) is not None:
+            self._write(*drop)
 
     def item_error(self, item: Any, failure: Any, **_: Any) -> None:
         self._write(ItemAdapter(item), "pipeline-error", failure.getErrorMessage())
@@ -87,6 +85,16 @@ class RejectsLog:
         if self._file is not None:
             self._file.close()
             logger.info("%d rejected page(s) and item(s) listed in %s", self.written, self.path)
+
+
+def read_drop(item: Any, exception: DropItem) -> tuple[ItemAdapter, str, str] | None:
+    """The item as the dropping stage saw it, the reason and the evidence of a drop; None for
+    an article held for publication (not a drop)."""
+    if isinstance(exception, Staged):
+        return None
+    reason = getattr(exception, "reason", "dropped")
+    evidence = getattr(exception, "evidence", str(exception))
+    return ItemAdapter(getattr(exception, "item", None) or item), reason, evidence
 
 
 class CoreStats(corestats.CoreStats):
@@ -195,16 +203,21 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 class IncrementalState:
-    """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication.
+    """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication,
+    and what they rejected, for not fetching it again (``newscrawl.state.rejects``).
 
-    Records are staged as items pass the last pipeline and committed only once the run's JSONL
-    is in place under its final name (``feed_exporter_closed`` after a ``finished`` close), so
-    an interrupted run records nothing and its articles are fetched again next time.
+    Records are staged as items pass the last pipeline, rejects as pages are rejected; both are
+    committed only once the run's JSONL is in place under its final name
+    (``feed_exporter_closed`` after a ``finished`` close), so an interrupted run records nothing
+    and its pages are fetched again next time.
     """
 
-    def __init__(self, crawler: Crawler, store: StateStore) -> None:
+    def __init__(self, crawler: Crawler, store: StateStore,
+                 backoff: tuple[timedelta, ...]) -> None:
         self.crawler = crawler
         self.store = store
+        self.backoff = backoff
+        self.rejects_staged = 0
         self.finish_reason: str | None = None
         # The run's feed files (written, final name): published with the commit, or not at all.
         self.pending: list[tuple[Path, Path]] = []
@@ -221,11 +234,30 @@ class IncrementalState:
             near_duplicate_threshold=settings.getfloat("NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"),
             ttl_days=float(ttl) if ttl else None,
         )
-        extension = cls(crawler, store)
+        extension = cls(crawler, store, reject_backoff(settings))
+        crawler.signals.connect(extension.page_rejected, signal=page_rejected)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.feed_exporter_closed,
                                 signal=signals.feed_exporter_closed)
         return extension
+
+    def page_rejected(self, url: str, reason: str, evidence: str, **_: Any) -> None:
+        self._remember(url, reason, evidence)
+
+    def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
+        if (drop := read_drop(item, exception)) is not None:
+            fields, reason, evidence = drop
+            self._remember(fields.get("url"), reason, evidence)
+
+    def _remember(self, url: str | None, reason: str, evidence: str) -> None:
+        """Stage the reject of ``url`` for the commit, if its reason is remembered."""
+        if not url:
+            return
+        rejection = next_rejection(self.store.rejection(url), url, reason, evidence,
+                                   datetime.now(UTC), self.backoff)
+        if rejection is not None and self.store.stage_rejection(rejection):
+            self.rejects_staged += 1
 
     def spider_closed(self, reason: str) -> None:
         self.finish_reason = reason
@@ -241,7 +273,8 @@ class IncrementalState:
             for written, final in self.pending:
                 os.replace(written, final)
             count = self.store.commit()
-            logger.info("State: %d emitted article(s) recorded", count)
+            logger.info("State: %d emitted article(s) and %d reject(s) recorded", count,
+                        self.rejects_staged)
             self.crawler.signals.send_catch_log(state_committed)
         else:
             self.store.rollback()
@@ -249,6 +282,19 @@ class IncrementalState:
                            "be fetched again; its output stays unpublished: %s",
                            self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
         self.store.close()
+
+
+def reject_backoff(settings: BaseSettings) -> tuple[timedelta, ...]:
+    """NEWSCRAWL_REJECT_BACKOFF_HOURS as waits; ValueError unless positive numbers."""
+    given = settings.getlist("NEWSCRAWL_REJECT_BACKOFF_HOURS")
+    try:
+        hours = [float(value) for value in given]
+    except (TypeError, ValueError):
+        hours = []
+    if not hours or not all(0 < value < math.inf for value in hours):
+        raise ValueError(f"setting NEWSCRAWL_REJECT_BACKOFF_HOURS={','.join(map(str, given))!r}: "
+                         "expected positive numbers of hours, e.g. 1,6,24,168")
+    return tuple(timedelta(hours=value) for value in hours)
 
 
 class ProgressLog(LogStats):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from scrapy.settings import BaseSettings
 
+from newscrawl.extensions import reject_backoff
 from newscrawl.output import state_uri
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
@@ -35,5 +36,6 @@ def check_settings(settings: BaseSettings) -> None:
     try:
         cleaning_options(settings)
         sqlite_path(state_uri(settings))
+        reject_backoff(settings)
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc

@@ -301,9 +301,21 @@ class NewsSpider(SitemapSpider):
                 self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
                 return None
             update = True
+        elif self._rejected_before(url):
+            self.crawler.stats.inc_value("newscrawl/skipped/rejected-before")
+            return None
         self._pending_hints[url] = pending = _Hints(hints)
         return Request(url, self.parse_article, errback=self.on_error,
                        meta={"site": site.key, "hints": pending, "update": update})
+
+    def _rejected_before(self, url: str) -> bool:
+        """Whether an earlier run rejected ``url`` and its reject is still in force."""
+        rejection = self.emitted.rejection(url) if self.emitted is not None else None
+        if rejection is None or not rejection.in_force(datetime.now(UTC)):
+            return False
+        self.logger.debug("Skipped %s: rejected before as %s (%s), until %s", url,
+                          rejection.reason, rejection.evidence, rejection.retry_after or "ever")
+        return True
 
     def _is_recent_update(self, emitted: Emitted, lastmod: str | None,
                           timezone: str | None) -> bool:
