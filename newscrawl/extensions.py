@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import pprint
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping, Sequence, Sized
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Self
@@ -18,13 +18,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
 from newscrawl.health import Health, Thresholds, assess, completed, count_prefixed
 from newscrawl.output import companion_path, rejects_path, state_uri
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, state_committed
-from newscrawl.state import StateStore, next_rejection, open_state_store
+from newscrawl.state import StateStore, open_state_store
+from newscrawl.state.rejects import is_remembered, next_rejection
 
 logger = logging.getLogger(__name__)
 
@@ -242,22 +244,30 @@ class IncrementalState:
                                 signal=signals.feed_exporter_closed)
         return extension
 
-    def page_rejected(self, url: str, reason: str, evidence: str, **_: Any) -> None:
-        self._remember(url, reason, evidence)
+    def page_rejected(self, url: str, reason: str, evidence: str,
+                      redirected_from: Sequence[str] = (), **_: Any) -> None:
+        self._remember([*redirected_from[:1], url], reason, evidence)
 
-    def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
+    def item_dropped(self, item: Any, exception: DropItem, response: Response | None = None,
+                     **_: Any) -> None:
+        """A page dropped by a pipeline; ``response`` is None for the articles dropped at the
+        publication, their redirects unknown."""
         if (drop := read_drop(item, exception)) is not None:
             fields, reason, evidence = drop
-            self._remember(fields.get("url"), reason, evidence)
+            redirected_from = response.meta.get("redirect_urls", []) if response else []
+            self._remember([*redirected_from[:1], fields.get("url")], reason, evidence)
 
-    def _remember(self, url: str | None, reason: str, evidence: str) -> None:
-        """Stage the reject of ``url`` for the commit, if its reason is remembered."""
-        if not url:
+    def _remember(self, urls: list[str | None], reason: str, evidence: str) -> None:
+        """Stage the reject of each of ``urls`` for the commit, if its reason is remembered.
+        A URL that redirected to the rejected page is remembered with it: it is the one the
+        sources list, and the spider would request again."""
+        if not is_remembered(reason):
             return
-        rejection = next_rejection(self.store.rejection(url), url, reason, evidence,
-                                   datetime.now(UTC), self.backoff)
-        if rejection is not None and self.store.stage_rejection(rejection):
-            self.rejects_staged += 1
+        for url in dict.fromkeys(url for url in urls if url):
+            rejection = next_rejection(self.store.rejection(url), url, reason, evidence,
+                                       datetime.now(UTC), self.backoff)
+            if rejection is not None and self.store.stage_rejection(rejection):
+                self.rejects_staged += 1
 
     def spider_closed(self, reason: str) -> None:
         self.finish_reason = reason

@@ -18,7 +18,7 @@ import newscrawl.settings
 from newscrawl.registry import Site
 from newscrawl.settings_check import SettingsError, check_settings
 from newscrawl.state import Rejection, next_rejection
-from newscrawl.state.rejects import RETRY_POLICY, Retry
+from newscrawl.state.rejects import RETRY_POLICY
 
 PACKAGE = Path(newscrawl.settings.__file__).parent
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ def test_a_bad_backoff_setting_is_one_line(value):
 
 # --- the stores -----------------------------------------------------------------------------
 
-def test_a_reject_is_recorded_at_commit_only(open_store):
+def test_a_reject_is_recorded_at_commit_only(open_store):  # noqa: F811
     crawler, other = open_store(), open_store()
     assert crawler.stage_rejection(rejection())
     assert crawler.rejection(GONE) == rejection()  # the run sees its own
@@ -120,7 +120,7 @@ def test_a_reject_is_recorded_at_commit_only(open_store):
     assert other.stats()["rejects"] == 1
 
 
-def test_a_later_reject_replaces_the_earlier(open_store):
+def test_a_later_reject_replaces_the_earlier(open_store):  # noqa: F811
     store = open_store()
     store.stage_rejection(rejection())
     store.commit()
@@ -131,7 +131,7 @@ def test_a_later_reject_replaces_the_earlier(open_store):
     assert again.attempts == 2
 
 
-def test_a_url_emitted_later_clears_its_reject(open_store):
+def test_a_url_emitted_later_clears_its_reject(open_store):  # noqa: F811
     store = open_store()
     emitted = article(1)
     store.stage_rejection(rejection(emitted.url, "too-short"))
@@ -142,7 +142,7 @@ def test_a_url_emitted_later_clears_its_reject(open_store):
     assert open_store().stats()["rejects"] == 0
 
 
-def test_an_emitted_url_is_not_remembered_as_rejected(open_store):
+def test_an_emitted_url_is_not_remembered_as_rejected(open_store):  # noqa: F811
     store = open_store()
     store.stage(article(1), store.sketch(ARTICLE))
     store.commit()
@@ -151,7 +151,7 @@ def test_an_emitted_url_is_not_remembered_as_rejected(open_store):
     assert store.rejection(article(1).url) is None
 
 
-def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store):
+def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store):  # noqa: F811
     store = open_store()
     kept, gone = article(1), article(2)
     store.stage(kept, store.sketch(OTHER))
@@ -170,7 +170,7 @@ def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store)
     assert reader.near_duplicate_of(reader.sketch(OTHER)) == kept.url
 
 
-def test_prune_removes_old_records_and_rejects_only(open_store):
+def test_prune_removes_old_records_and_rejects_only(open_store):  # noqa: F811
     store = open_store()
     now = datetime.now(UTC)
     old, recent = (replace(article(n), emitted_at=(now - timedelta(days=days)).isoformat(
@@ -188,7 +188,7 @@ def test_prune_removes_old_records_and_rejects_only(open_store):
     assert reader.rejection(GONE) is None and reader.rejection(GONE + "?moi") is not None
 
 
-def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):
+def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):  # noqa: F811
     store = open_store()
     for n, reason in enumerate(["fetch-failed", "not-html", "not-html"]):
         store.stage_rejection(rejection(f"{GONE}?n={n}", reason))

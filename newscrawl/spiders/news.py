@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 from weakref import WeakValueDictionary
@@ -332,17 +332,20 @@ class NewsSpider(SitemapSpider):
         site = self.site_of(response)
         content_type = response.headers.get(b"Content-Type") or b""
         if not response.body.strip():
-            self.reject(response.url, "empty-page", f"HTTP {response.status}, no body", site)
+            self.reject(response.url, "empty-page", f"HTTP {response.status}, no body", site,
+                        redirected_from=response.meta.get("redirect_urls", ()))
             return
         is_html = (content_type.lower().startswith(_HTML_TYPES) if content_type
                    else isinstance(response, HtmlResponse))
         if not is_html:
-            self.reject(response.url, "not-html", content_type.decode("latin-1") or "?", site)
+            self.reject(response.url, "not-html", content_type.decode("latin-1") or "?", site,
+                        redirected_from=response.meta.get("redirect_urls", ()))
             return
         try:
             decoded = decode_html(response.body, content_type.decode("latin-1") or None)
         except UndecodableError as exc:
-            self.reject(response.url, "undecodable", str(exc), site)
+            self.reject(response.url, "undecodable", str(exc), site,
+                        redirected_from=response.meta.get("redirect_urls", ()))
             return
         self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
@@ -359,12 +362,16 @@ class NewsSpider(SitemapSpider):
             self._skipped.add(url)
             self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
 
-    def reject(self, url: str, reason: str, evidence: str, site: Site | None) -> None:
+    def reject(self, url: str, reason: str, evidence: str, site: Site | None, *,
+               redirected_from: Sequence[str] = ()) -> None:
+        """Report ``url`` rejected; ``redirected_from``: the URLs that redirected to it, the
+        first one as requested."""
         self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
         # a URL list's lines that name no host are in a site of key "": they belong to none
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
                                             evidence=evidence,
-                                            site=(site.key or None) if site else None)
+                                            site=(site.key or None) if site else None,
+                                            redirected_from=redirected_from)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -376,7 +383,8 @@ class NewsSpider(SitemapSpider):
         if response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
-        self.reject(request.url, reason, evidence, site)
+        self.reject(request.url, reason, evidence, site,
+                    redirected_from=request.meta.get("redirect_urls", ()))
 
 
 def _open_sitemap(body: bytes) -> NewsSitemap | None:

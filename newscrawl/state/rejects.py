@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-__all__ = ["RETRY_POLICY", "Rejection", "Retry", "next_rejection"]
+__all__ = ["RETRY_POLICY", "Rejection", "Retry", "is_remembered", "next_rejection"]
 
 _EVIDENCE_CHARS = 300  # the record names the cause; the rejects file has the whole evidence
 
@@ -86,14 +86,18 @@ class Rejection:
         return self.retry_after is None or now < datetime.fromisoformat(self.retry_after)
 
 
+def is_remembered(reason: str) -> bool:
+    return RETRY_POLICY.get(reason, Retry.NOT_REMEMBERED) is not Retry.NOT_REMEMBERED
+
+
 def next_rejection(previous: Rejection | None, url: str, reason: str, evidence: str,
                    now: datetime, backoff: Sequence[timedelta]) -> Rejection | None:
     """The record of ``url`` rejected at ``now`` for ``reason``, after ``previous``; None when
     the reason is not remembered. The n-th attempt in a row waits ``backoff[n - 1]`` (the
     last one once they run out)."""
-    retry = RETRY_POLICY.get(reason, Retry.NOT_REMEMBERED)
-    if retry is Retry.NOT_REMEMBERED:
+    if not is_remembered(reason):
         return None
+    retry = RETRY_POLICY[reason]
     attempts = previous.attempts + 1 if previous is not None else 1
     retry_after = None
     if retry is Retry.BACKOFF:
