@@ -244,9 +244,10 @@ class IncrementalState:
                                 signal=signals.feed_exporter_closed)
         return extension
 
-    def page_rejected(self, url: str, reason: str, evidence: str,
+    def page_rejected(self, url: str, reason: str, evidence: str, source: bool = False,
                       redirected_from: Sequence[str] = (), **_: Any) -> None:
-        self._remember([*redirected_from[:1], url], reason, evidence)
+        if not source:  # sources are fetched on every run
+            self._remember([*redirected_from[:1], url], reason, evidence)
 
     def item_dropped(self, item: Any, exception: DropItem, response: Response | None = None,
                      **_: Any) -> None:

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e  # runs scrapy crawl as subprocesses
 MISSING = "/tin/bai-viet-da-go-so-40001.html"  # not served: HTTP 404
 PDF = "/tin/bai-viet-ban-in-so-40002.html"
 MOVED = "/tin/bai-viet-chuyen-so-40003.html"  # redirects to a PDF of its own
+FEED = "/rss/da-go.rss"  # a source, not served: fetched on every run all the same
 # the first back-off is 1.8 s, the next ones 1,000 h
 BACKOFF = ("-s", "NEWSCRAWL_REJECT_BACKOFF_HOURS=0.0005,1000")
 
@@ -32,32 +33,36 @@ def test_a_rejected_page_is_fetched_once_a_transient_one_after_its_backoff(
     server.redirect(MOVED, server.serve("/files/40003.pdf", "%PDF-1.4", "application/pdf"))
     sitemap = server.serve("/sitemap.xml", urlset(
         article, *(server.base_url + path for path in (MISSING, PDF, MOVED))))
-    args, data = ("-a", f"sitemap={sitemap}", *BACKOFF), tmp_path / "data"
+    args = ("-a", f"sitemap={sitemap}", "-a", f"feed={server.base_url + FEED}", *BACKOFF,
+            "-s", "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO=1")  # the feed fails on every run
+    data = tmp_path / "data"
 
     first = crawl(tmp_path / "run1", *args, data_dir=data, timeout=60)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert rejected(first, "fetch-failed") == {server.base_url + MISSING}
+    assert rejected(first, "fetch-failed") == {server.base_url + MISSING, server.base_url + FEED}
     assert rejected(first, "not-html") == {server.base_url + path
                                            for path in (PDF, "/files/40003.pdf")}
-    assert _fetches(server, MISSING, PDF, MOVED) == [1, 1, 1]
+    assert _fetches(server, MISSING, PDF, MOVED, FEED) == [1, 1, 1, 1]
     assert "rejected-before" not in first.report["skipped"]
     assert "4 reject(s) recorded" in first.stderr  # the PDF's and the URL redirected to it
 
     time.sleep(2)  # the 404's first back-off is over, not the PDF's permanent reject
     second = crawl(tmp_path / "run2", *args, data_dir=data, timeout=60)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert _fetches(server, MISSING, PDF, MOVED) == [2, 1, 1]
+    assert _fetches(server, MISSING, PDF, MOVED, FEED) == [2, 1, 1, 2]
     assert second.report["skipped"]["rejected-before"] == 2
     assert "skipped  rejected-before" in second.stderr  # the summary
 
     third = crawl(tmp_path / "run3", *args, data_dir=data, timeout=60)
     assert third.returncode == 0, third.stderr[-3000:]
-    assert _fetches(server, MISSING, PDF, MOVED) == [2, 1, 1]  # the 404's next back-off: 1,000 h
+    # the 404's next back-off: 1,000 h
+    assert _fetches(server, MISSING, PDF, MOVED, FEED) == [2, 1, 1, 3]
     assert third.report["skipped"]["rejected-before"] == 3
     assert server.hits[article.removeprefix(server.base_url)] == 1  # emitted: skipped as such
     with open_state_store(f"sqlite:{data}/state.sqlite") as store:
         again = store.rejection(server.base_url + MISSING)
         assert again is not None and again.attempts == 2
+        assert store.rejection(server.base_url + FEED) is None
 
 
 def test_a_run_stopped_before_its_commit_remembers_no_reject(tmp_path: Path,
