@@ -9,6 +9,7 @@ candidates see the staged records, and ``records()`` streams them to the backend
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
@@ -86,7 +87,8 @@ _INSERT = """INSERT INTO staged (url_key, canonical_key, url, canonical_url, fin
              emitted_at, modified, signature, band_keys, first_of)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _STREAM = f"SELECT {_RECORD}, signature, band_keys, first_of FROM staged ORDER BY id"
-REJECT_FIELDS = "url, reason, evidence, first_rejected_at, rejected_at, attempts, retry_after"
+# the columns of a Rejection, in its order: a row is a Rejection's arguments
+REJECT_FIELDS = ", ".join(field.name for field in dataclasses.fields(Rejection))
 
 
 def private_database(schema: str) -> sqlite3.Connection:
