@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from .api import Emitted
 from .bandsql import BandIndex
@@ -208,7 +208,7 @@ class StagedOverlay:
     def add_rejection(self, rejection: Rejection) -> None:
         """Stage a URL's reject, replacing the one staged before under its URL."""
         self._db.execute(f"INSERT OR REPLACE INTO rejects ({REJECT_FIELDS}) VALUES "
-                         "(?, ?, ?, ?, ?, ?, ?)", astuple(rejection))
+                         "(?, ?, ?, ?, ?, ?, ?)", rejection.row())
 
     def rejection(self, url: str) -> Rejection | None:
         row = self._db.execute(f"SELECT {REJECT_FIELDS} FROM rejects WHERE url = ?",

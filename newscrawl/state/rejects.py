@@ -81,6 +81,10 @@ class Rejection:
     attempts: int  # fetches rejected in a row
     retry_after: str | None  # None: never fetched again
 
+    def row(self) -> tuple[str | int | None, ...]:
+        """The fields in their order (``dataclasses.astuple`` deep-copies: 30 times slower)."""
+        return tuple(vars(self).values())
+
     def in_force(self, now: datetime) -> bool:
         """Whether the URL is still not to be fetched at ``now``."""
         return self.retry_after is None or now < datetime.fromisoformat(self.retry_after)

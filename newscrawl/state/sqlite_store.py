@@ -7,7 +7,6 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import astuple
 from pathlib import Path
 from typing import IO
 
@@ -161,7 +160,7 @@ class SQLiteStateStore(BaseStateStore):
 
     def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
         with self._transaction():
-            self._db.executemany(_UPSERT_REJECT, ((_url_key(rejection.url), *astuple(rejection))
+            self._db.executemany(_UPSERT_REJECT, ((_url_key(rejection.url), *rejection.row())
                                                   for rejection in rejections))
 
     def _delete(self, url: str) -> list[str]:
