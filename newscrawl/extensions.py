@@ -7,9 +7,9 @@ import logging
 import math
 import os
 import pprint
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping, Sequence, Sized
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -19,6 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.extensions import closespider, corestats
 from scrapy.extensions.logstats import LogStats
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
@@ -35,6 +37,7 @@ from newscrawl.output import (
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, run_settled, state_committed
 from newscrawl.state import StateStore, open_state_store
+from newscrawl.state.rejects import is_remembered, next_rejection
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +78,8 @@ class RejectsLog:
         self.path.unlink(missing_ok=True)  # the previous run's rejects, beside a -O feed
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
-        if isinstance(exception, Staged):
-            return
-        reason = getattr(exception, "reason", "dropped")
-        evidence = getattr(exception, "evidence", str(exception))
-        self._write(ItemAdapter(getattr(exception, "item", None) or item), reason, evidence)
+        if (drop := read_drop(item, exception)) is not None:
+            self._write(*drop)
 
     def item_error(self, item: Any, failure: Any, **_: Any) -> None:
         self._write(ItemAdapter(item), "pipeline-error", failure.getErrorMessage())
@@ -112,6 +112,16 @@ class RejectsLog:
             with suppress(OSError):  # a failed flush was counted when it failed
                 self._file.close()
             logger.info("%d rejected page(s) and item(s) listed in %s", self.written, self.path)
+
+
+def read_drop(item: Any, exception: DropItem) -> tuple[ItemAdapter, str, str] | None:
+    """The item as the dropping stage saw it, the reason and the evidence of a drop; None for
+    an article held for publication (not a drop)."""
+    if isinstance(exception, Staged):
+        return None
+    reason = getattr(exception, "reason", "dropped")
+    evidence = getattr(exception, "evidence", str(exception))
+    return ItemAdapter(getattr(exception, "item", None) or item), reason, evidence
 
 
 class CoreStats(corestats.CoreStats):
@@ -241,19 +251,23 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 class IncrementalState:
-    """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication.
+    """Owns the run's state store: what earlier runs emitted, for skipping and de-duplication,
+    and what they rejected, for not fetching it again (``newscrawl.state.rejects``).
 
-    Records are staged as items pass the last pipeline and committed only once the run's files
-    are in place under their final names (``feed_exporter_closed`` after a completed close), so
-    an interrupted run records nothing and its articles are fetched again next time. What is
-    committed is what the files hold, read back (``newscrawl.journal``); a journal covers a
-    crash between the renames and the commit.
+    Records are staged as items pass the last pipeline, rejects as pages are rejected; both are
+    committed only once the run's files are in place under their final names
+    (``feed_exporter_closed`` after a completed close), so an interrupted run records nothing
+    and its pages are fetched again next time. What is committed is what the files hold, read
+    back (``newscrawl.journal``); a journal covers a crash between the renames and the commit.
     """
 
-    def __init__(self, crawler: Crawler, store: StateStore, journal: Journal) -> None:
+    def __init__(self, crawler: Crawler, store: StateStore, journal: Journal,
+                 backoff: tuple[timedelta, ...]) -> None:
         self.crawler = crawler
         self.store = store
         self.journal = journal
+        self.backoff = backoff
+        self.rejects_staged = 0
         self.finish_reason: str | None = None
         # The run's feed files (written, final name): published with the commit, or not at all.
         self.pending: list[tuple[Path, Path]] = []
@@ -273,11 +287,39 @@ class IncrementalState:
         )
         journal = Journal(Path(settings.get("NEWSCRAWL_DATA_DIR")) / "journal", uri, RUN_TOKEN)
         _record_interrupted_publications(journal, store)
-        extension = cls(crawler, store, journal)
+        extension = cls(crawler, store, journal, reject_backoff(settings))
+        crawler.signals.connect(extension.page_rejected, signal=page_rejected)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.feed_exporter_closed,
                                 signal=signals.feed_exporter_closed)
         return extension
+
+    def page_rejected(self, url: str, reason: str, evidence: str, source: bool = False,
+                      redirected_from: Sequence[str] = (), **_: Any) -> None:
+        if not source:  # sources are fetched on every run
+            self._remember([*redirected_from[:1], url], reason, evidence)
+
+    def item_dropped(self, item: Any, exception: DropItem, response: Response | None = None,
+                     **_: Any) -> None:
+        """A page dropped by a pipeline; ``response`` is None for the articles dropped at the
+        publication, their redirects unknown."""
+        if (drop := read_drop(item, exception)) is not None:
+            fields, reason, evidence = drop
+            redirected_from = response.meta.get("redirect_urls", []) if response else []
+            self._remember([*redirected_from[:1], fields.get("url")], reason, evidence)
+
+    def _remember(self, urls: list[str | None], reason: str, evidence: str) -> None:
+        """Stage the reject of each of ``urls`` for the commit, if its reason is remembered.
+        A URL that redirected to the rejected page is remembered with it: it is the one the
+        sources list, and the spider would request again."""
+        if not is_remembered(reason):
+            return
+        for url in dict.fromkeys(url for url in urls if url):
+            rejection = next_rejection(self.store.rejection(url), url, reason, evidence,
+                                       datetime.now(UTC), self.backoff)
+            if rejection is not None and self.store.stage_rejection(rejection):
+                self.rejects_staged += 1
 
     def spider_closed(self, reason: str) -> None:
         self.finish_reason = reason
@@ -320,7 +362,8 @@ class IncrementalState:
             self.store.rollback()
             return
         self.journal.remove()
-        logger.info("State: %d emitted article(s) recorded", count)
+        logger.info("State: %d emitted article(s) and %d reject(s) recorded", count,
+                    self.rejects_staged)
         emitted = self.crawler.stats.get_value("item_scraped_count", 0)
         if published is not None and count < emitted:
             self.crawler.stats.inc_value("newscrawl/write-failed/articles", emitted - count)
@@ -344,6 +387,19 @@ class IncrementalState:
                 else "nothing published or recorded")
         logger.error("State: publishing the run failed (%s: %s); %s", type(exc).__name__, exc,
                      left)
+
+
+def reject_backoff(settings: BaseSettings) -> tuple[timedelta, ...]:
+    """NEWSCRAWL_REJECT_BACKOFF_HOURS as waits; ValueError unless positive numbers."""
+    given = settings.getlist("NEWSCRAWL_REJECT_BACKOFF_HOURS")
+    try:
+        hours = [float(value) for value in given]
+    except (TypeError, ValueError):
+        hours = []
+    if not hours or not all(0 < value < math.inf for value in hours):
+        raise ValueError(f"setting NEWSCRAWL_REJECT_BACKOFF_HOURS={','.join(map(str, given))!r}: "
+                         "expected positive numbers of hours, e.g. 1,6,24,168")
+    return tuple(timedelta(hours=value) for value in hours)
 
 
 def _record_interrupted_publications(journal: Journal, store: StateStore) -> None:

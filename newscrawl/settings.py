@@ -48,6 +48,9 @@ NEWSCRAWL_DATA_DIR = "data"
 NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
+# A URL rejected for a passing cause (newscrawl/state/rejects.py) is fetched again after the
+# n-th of these waits, in hours, for its n-th reject in a row (the last one from then on).
+NEWSCRAWL_REJECT_BACKOFF_HOURS = [1, 6, 24, 168]
 
 # -- distributed mode (scrapy-redis): set REDIS_URL, e.g. redis://10.0.0.5:6379/0 ------------
 ADDONS = {"newscrawl.distributed.addon.DistributedAddon": 0}

@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from newscrawl.addresses import address_overrides
+from newscrawl.extensions import reject_backoff
 from newscrawl.output import companion_path, rejects_path, state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
@@ -47,6 +48,7 @@ def check_settings(settings: BaseSettings) -> None:
         cleaning_options(settings)
         database = sqlite_path(state_uri(settings))
         address_overrides(settings.getdict("NEWSCRAWL_RESOLVE_OVERRIDES"))
+        reject_backoff(settings)
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
     _check_locations(settings, database)

@@ -1,6 +1,8 @@
 """Signals of newscrawl's own, beside Scrapy's."""
 
-# A page or request given up before it became an item: kwargs url, reason, evidence, site.
+# A page or request given up before it became an item: kwargs url, reason, evidence, site,
+# source (a sitemap, feed or listing page) and redirected_from (the URLs that redirected
+# to ``url``, the first one as requested).
 page_rejected = object()
 
 # The run's output is in place and its emitted articles are recorded in the state store.

@@ -105,11 +105,13 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
 
 
 class Server:
-    """Documents served from a dict on 127.0.0.1, counting the requests for each path."""
+    """Documents served from a dict on 127.0.0.1, counting the requests for each path (and
+    answering those of ``delays`` late)."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
         self.hits: Counter[str] = Counter()
+        self.delays: dict[str, float] = {}  # path -> seconds before it is answered
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -121,6 +123,7 @@ class Server:
             def do_GET(self) -> None:
                 with server._lock:
                     server.hits[self.path] += 1
+                time.sleep(server.delays.get(self.path, 0))
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
                 self.send_response(status)
                 self.send_header("Location" if status in (301, 302) else "Content-Type", header)

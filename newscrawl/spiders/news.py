@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 from weakref import WeakValueDictionary
@@ -248,7 +248,7 @@ class NewsSpider(SitemapSpider):
         self._source_finished(response.meta)
         site = self.site_of(response)
         if not isinstance(response, TextResponse):
-            self.reject(response.url, "not-html", "listing page is not text", site)
+            self.reject(response.url, "not-html", "listing page is not text", site, source=True)
             return
         depth = response.meta.get("listing_depth", 0)
         for url in self._listing_links(response, site):
@@ -309,9 +309,22 @@ class NewsSpider(SitemapSpider):
                 self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
                 return None
             update = True
+        elif self._rejected_before(url):
+            self.crawler.stats.inc_value("newscrawl/skipped/rejected-before")
+            return None
         self._pending_hints[url] = pending = _Hints(hints)
         return Request(url, self.parse_article, errback=self.on_error,
                        meta={"site": site.key, "hints": pending, "update": update})
+
+    def _rejected_before(self, url: str) -> bool:
+        """Whether an earlier run rejected ``url`` and its reject is still in force."""
+        rejection = self.emitted.rejection(url) if self.emitted is not None else None
+        if rejection is None or not rejection.in_force(datetime.now(UTC)):
+            return False
+        self.logger.debug("Skipped %s: rejected before as %s (%s), fetched again after %s",
+                          url, rejection.reason, rejection.evidence,
+                          rejection.retry_after or "never")
+        return True
 
     def _is_recent_update(self, emitted: Emitted, lastmod: str | None,
                           timezone: str | None) -> bool:
@@ -328,17 +341,17 @@ class NewsSpider(SitemapSpider):
         site = self.site_of(response)
         content_type = response.headers.get(b"Content-Type") or b""
         if not response.body.strip():
-            self.reject(response.url, "empty-page", f"HTTP {response.status}, no body", site)
+            self._reject_page(response, "empty-page", f"HTTP {response.status}, no body", site)
             return
         is_html = (content_type.lower().startswith(_HTML_TYPES) if content_type
                    else isinstance(response, HtmlResponse))
         if not is_html:
-            self.reject(response.url, "not-html", content_type.decode("latin-1") or "?", site)
+            self._reject_page(response, "not-html", content_type.decode("latin-1") or "?", site)
             return
         try:
             decoded = decode_html(response.body, content_type.decode("latin-1") or None)
         except UndecodableError as exc:
-            self.reject(response.url, "undecodable", str(exc), site)
+            self._reject_page(response, "undecodable", str(exc), site)
             return
         self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
@@ -355,12 +368,22 @@ class NewsSpider(SitemapSpider):
             self._skipped.add(url)
             self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
 
-    def reject(self, url: str, reason: str, evidence: str, site: Site | None) -> None:
+    def reject(self, url: str, reason: str, evidence: str, site: Site | None, *,
+               source: bool = False, redirected_from: Sequence[str] = ()) -> None:
+        """Report ``url`` rejected. ``source``: a sitemap, feed or listing page (fetched on
+        every run, so its reject is not remembered); ``redirected_from``: the URLs that
+        redirected to ``url``, the first one as requested."""
         self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
         # a URL list's lines that name no host are in a site of key "": they belong to none
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
                                             evidence=evidence,
-                                            site=(site.key or None) if site else None)
+                                            site=(site.key or None) if site else None,
+                                            source=source, redirected_from=redirected_from)
+
+    def _reject_page(self, response: Response, reason: str, evidence: str, site: Site) -> None:
+        """Reject an article page, reached through the redirects its response names."""
+        self.reject(response.url, reason, evidence, site,
+                    redirected_from=response.meta.get("redirect_urls", ()))
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -375,7 +398,8 @@ class NewsSpider(SitemapSpider):
         elif response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
-        self.reject(request.url, reason, evidence, site)
+        self.reject(request.url, reason, evidence, site, source="source" in request.meta,
+                    redirected_from=request.meta.get("redirect_urls", ()))
 
 
 def _open_sitemap(body: bytes) -> NewsSitemap | None:

@@ -9,5 +9,7 @@ from .api import Emitted, StateStore
 from .base import StateConfigError
 from .factory import open_state_store
 from .minhash import Sketch
+from .rejects import Rejection, next_rejection
 
-__all__ = ["Emitted", "Sketch", "StateConfigError", "StateStore", "open_state_store"]
+__all__ = ["Emitted", "Rejection", "Sketch", "StateConfigError", "StateStore", "next_rejection",
+           "open_state_store"]

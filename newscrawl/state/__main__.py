@@ -1,4 +1,5 @@
-"""``python -m newscrawl.state --uri URI stats|reset|lookup URL``: inspect or reset the state."""
+"""``python -m newscrawl.state --uri URI stats|reset|lookup URL|forget URL|prune --older-than
+DAYS``: inspect or maintain the state."""
 
 from __future__ import annotations
 
@@ -6,23 +7,40 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 
 from courlan import normalize_url
 
+from .base import BaseStateStore
 from .factory import DEFAULT_PREFIX, open_state_store, sqlite_path
+
+
+def _positive_days(text: str) -> float:
+    days = float(text)
+    if not days > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text!r}")
+    return days
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m newscrawl.state",
-                                     description="Inspect or reset the state of emitted articles.")
+                                     description="Inspect or maintain the state of emitted "
+                                                 "articles and remembered rejects.")
     parser.add_argument("--uri", required=True,
                         help="sqlite:///abs/path.db, sqlite:rel/path.db, a path, or redis://host:port/db")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="Redis key prefix")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("stats", help="print counts and size as JSON")
-    commands.add_parser("reset", help="forget every emitted article")
-    lookup = commands.add_parser("lookup", help="print the record of a URL or canonical URL")
+    commands.add_parser("stats", help="print counts (rejects by reason) and size as JSON")
+    commands.add_parser("reset", help="forget every emitted article and reject")
+    lookup = commands.add_parser("lookup", help="print the record or reject of a URL or "
+                                                "canonical URL")
     lookup.add_argument("url")
+    forget = commands.add_parser("forget", help="forget the record and reject of one URL, so "
+                                                "that the next run fetches it")
+    forget.add_argument("url")
+    prune = commands.add_parser("prune", help="forget the articles emitted and the rejects "
+                                              "last rejected more than DAYS ago")
+    prune.add_argument("--older-than", type=_positive_days, required=True, metavar="DAYS")
     return parser
 
 
@@ -36,16 +54,49 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "stats":
             print(json.dumps(store.stats(), indent=2))
         elif args.command == "reset":
-            removed = store.stats()["articles"]
+            counts = store.stats()
             store.reset()
-            print(f"reset {args.uri}: forgot {removed} articles")
+            print(f"reset {args.uri}: forgot {counts['articles']} articles and "
+                  f"{counts['rejects']} rejects")
+        elif args.command == "prune":
+            removed = store.prune(timedelta(days=args.older_than))
+            print(f"pruned {args.uri}: forgot {removed['articles']} articles and "
+                  f"{removed['rejects']} rejects older than {args.older_than:g} days")
+        elif args.command == "forget":
+            return _forget(store, args.url)
         else:
-            # as the crawler requests it: tracking parameters (utm_*) and fragments dropped
-            record = store.lookup(args.url) or store.lookup(normalize_url(args.url, strict=True))
-            if record is None:
-                print(f"not emitted: {args.url}", file=sys.stderr)
-                return 1
-            print(json.dumps(asdict(record), ensure_ascii=False, indent=2))
+            return _lookup(store, args.url)
+    return 0
+
+
+def _as_requested(url: str) -> str:
+    """``url`` as the crawler requests it: tracking parameters (utm_*) and fragments dropped."""
+    return normalize_url(url, strict=True)
+
+
+def _lookup(store: BaseStateStore, url: str) -> int:
+    record = store.lookup(url) or store.lookup(_as_requested(url))
+    if record is not None:
+        print(json.dumps(asdict(record), ensure_ascii=False, indent=2))
+        return 0
+    rejection = store.rejection(url) or store.rejection(_as_requested(url))
+    if rejection is None:
+        print(f"not emitted nor rejected: {url}", file=sys.stderr)
+        return 1
+    in_force = rejection.in_force(datetime.now(UTC))
+    print(json.dumps({**asdict(rejection), "in_force": in_force}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _forget(store: BaseStateStore, url: str) -> int:
+    record = store.lookup(url) or store.lookup(_as_requested(url))
+    # a record found by its canonical URL is forgotten under the URL it was emitted as
+    urls = dict.fromkeys([record.url] if record else [url, _as_requested(url)])
+    removed = [kind for each in urls for kind in store.forget(each)]
+    if not removed:
+        print(f"not emitted nor rejected: {url}", file=sys.stderr)
+        return 1
+    print(f"forgot {url}: {', '.join(removed)}")
     return 0
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from .minhash import Sketch
+from .rejects import Rejection
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,8 @@ class Emitted:
 
 
 class StateStore(Protocol):
-    """What earlier runs emitted; writes are staged and become visible to others on ``commit``."""
+    """What earlier runs emitted and rejected; writes are staged and become visible to others
+    on ``commit``."""
 
     def lookup(self, url: str) -> Emitted | None:
         """The record whose URL or canonical URL is ``url`` (staged ones first)."""
@@ -47,6 +50,22 @@ class StateStore(Protocol):
 
     def stage(self, record: Emitted, sketch: Sketch) -> None:
         """Remember an emitted article for this run; ``sketch`` is its body's."""
+        ...
+
+    def rejection(self, url: str) -> Rejection | None:
+        """The last reject of ``url`` (staged first)."""
+        ...
+
+    def stage_rejection(self, rejection: Rejection) -> bool:
+        """Remember a reject at commit, unless the URL has an emitted record (False)."""
+        ...
+
+    def forget(self, url: str) -> list[str]:
+        """Remove the committed record and reject of ``url``; what was removed."""
+        ...
+
+    def prune(self, older_than: timedelta) -> dict[str, int]:
+        """Remove committed records and rejects older than ``older_than``; how many of each."""
         ...
 
     def site_line_counts(self, site: str, keys: Iterable[str]) -> tuple[int, dict[str, int]]:

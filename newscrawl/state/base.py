@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Container, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 from .api import Emitted
 from .minhash import NearDuplicateHasher, Signature, Sketch
 from .overlay import StagedOverlay, StagedRecord
+from .rejects import Rejection
 
 __all__ = ["BaseStateStore", "StagedRecord", "StateConfigError"]
 
@@ -49,7 +51,23 @@ class BaseStateStore(ABC):
     def _persist(self, staged: Iterator[StagedRecord]) -> None:
         """Write the staged records and their ``first_of`` fingerprints, replacing records by
         URL (a fingerprint already stored keeps its URL). ``staged`` is a stream: a backend
-        must not hold all of it in memory."""
+        must not hold all of it in memory. A URL's reject goes with its record."""
+
+    @abstractmethod
+    def _load_rejection(self, url: str) -> Rejection | None: ...
+
+    @abstractmethod
+    def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
+        """Write the staged rejects, replacing those of the same URLs (a stream, as above)."""
+
+    @abstractmethod
+    def _delete(self, url: str) -> list[str]:
+        """Remove the committed record and reject of ``url``; what was there of them."""
+
+    @abstractmethod
+    def _prune(self, cutoff: str) -> dict[str, int]:
+        """Remove the records emitted and the rejects last rejected before ``cutoff`` (ISO
+        8601 UTC); how many of each."""
 
     @abstractmethod
     def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
@@ -106,6 +124,29 @@ class BaseStateStore(ABC):
             raise ValueError(f"fingerprint must be 32 lowercase hex chars: {record.fingerprint!r}")
         self._staged.add(StagedRecord(record, sketch.signature, sketch.band_keys))
 
+    def rejection(self, url: str) -> Rejection | None:
+        """The last reject of ``url``, staged or committed."""
+        return self._staged.rejection(url) or self._load_rejection(url)
+
+    def stage_rejection(self, rejection: Rejection) -> bool:
+        """Remember a reject at commit; ignored (False) for a URL with an emitted record, which
+        decides alone when the URL is fetched again."""
+        if self.lookup(rejection.url) is not None:
+            return False
+        self._staged.add_rejection(rejection)
+        return True
+
+    def forget(self, url: str) -> list[str]:
+        """Remove the committed record and reject of ``url`` (so that the next run fetches it);
+        what was removed: ``emitted``, ``rejected``."""
+        return self._delete(url)
+
+    def prune(self, older_than: timedelta) -> dict[str, int]:
+        """Remove the committed records emitted, and rejects last rejected, ``older_than`` ago;
+        how many ``articles`` and ``rejects``."""
+        cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
+        return self._prune(cutoff)
+
     def site_line_counts(self, site: str, keys: Iterable[str]) -> tuple[int, dict[str, int]]:
         """What earlier runs counted for ``site``: its pages, and the pages holding each of
         ``keys`` (keys never counted are left out). This run's staged counts are not included."""
@@ -135,6 +176,8 @@ class BaseStateStore(ABC):
                     committed += 1
                     yield staged
 
+        # rejects first: an article committed after them clears its URL's
+        self._persist_rejections(self._staged.rejections())
         if len(self._staged):
             self._persist(published())
             self._stored_params = self._hasher.params

@@ -9,6 +9,7 @@ candidates see the staged records, and ``records()`` streams them to the backend
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from .api import Emitted
 from .bandsql import BandIndex
 from .minhash import BAND_KEY_BYTES, Signature, signature_from_bytes, signature_to_bytes
+from .rejects import Rejection
 
 # Nothing here needs to survive the process, or ever be rolled back (``clear`` starts a new
 # file): no journal, no fsync, and one transaction for the file's whole life, so that a stage
@@ -60,6 +62,15 @@ CREATE TABLE site_lines (
     PRIMARY KEY (site, key)
 ) WITHOUT ROWID;
 CREATE TABLE site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE rejects (
+    url TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    first_rejected_at TEXT NOT NULL,
+    rejected_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    retry_after TEXT
+) WITHOUT ROWID;
 """
 # Per-site line counts add up: a page seen again in a later run counts again, as it would in
 # that run alone (the furniture rule wants how common a line is, not an exact census).
@@ -76,6 +87,8 @@ _INSERT = """INSERT INTO staged (url_key, canonical_key, url, canonical_url, fin
              emitted_at, modified, signature, band_keys, first_of)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _STREAM = f"SELECT {_RECORD}, signature, band_keys, first_of FROM staged ORDER BY id"
+# the columns of a Rejection, in its order: a row is a Rejection's arguments
+REJECT_FIELDS = ", ".join(field.name for field in dataclasses.fields(Rejection))
 
 
 def private_database(schema: str) -> sqlite3.Connection:
@@ -191,6 +204,21 @@ class StagedOverlay:
 
     def site_pages(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT site, pages FROM site_pages"))
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        """Stage a URL's reject, replacing the one staged before under its URL."""
+        self._db.execute(f"INSERT OR REPLACE INTO rejects ({REJECT_FIELDS}) VALUES "
+                         "(?, ?, ?, ?, ?, ?, ?)", rejection.row())
+
+    def rejection(self, url: str) -> Rejection | None:
+        row = self._db.execute(f"SELECT {REJECT_FIELDS} FROM rejects WHERE url = ?",
+                               (url,)).fetchone()
+        return Rejection(*row) if row else None
+
+    def rejections(self) -> Iterator[Rejection]:
+        """The staged rejects one at a time (for the backend to stream on commit)."""
+        for row in self._db.execute(f"SELECT {REJECT_FIELDS} FROM rejects"):
+            yield Rejection(*row)
 
     def clear(self) -> None:
         """Forget the staged records: a fresh temporary file, the old one's space returned."""

@@ -10,15 +10,17 @@ commit, on the client and in the server's transaction buffer, however many artic
 Layout under the prefix (default ``newscrawl:``): ``a:<url>`` a hash per article, ``c:<canonical
 url>`` -> url, ``f:<fingerprint>`` -> first url, ``b:<band>:<key hex>`` a set of urls, ``meta``
 the LSH parameters, ``l:<site>`` a hash of line key -> pages and ``p`` a hash of site -> pages
-(``cleaning.furniture``'s statistics). With a TTL every key written gets it, so unrefreshed
-state expires; readers verify what they follow (a canonical key against the article, a band
-member against its signature), so a dangling or stale key costs a lookup, never a wrong answer.
+(``cleaning.furniture``'s statistics), ``r:<url>`` a hash per remembered reject. With a TTL every
+key written gets it, so unrefreshed state expires; readers verify what they follow (a canonical
+key against the article, a band member against its signature), so a dangling or stale key costs
+a lookup, never a wrong answer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, fields
 from itertools import islice
 
@@ -27,8 +29,10 @@ import redis
 from .api import Emitted
 from .base import BaseStateStore, StagedRecord
 from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
+from .rejects import Rejection
 
 _FIELDS = tuple(field.name for field in fields(Emitted))
+_REJECT_FIELDS = tuple(field.name for field in fields(Rejection))
 _SCAN_BATCH = 10_000
 _CLAIM_SECONDS = 86_400
 
@@ -98,6 +102,9 @@ class RedisStateStore(BaseStateStore):
         return {url.decode(): signature_from_bytes(blob)
                 for url, blob in zip(urls, blobs, strict=True) if blob}
 
+    def _load_rejection(self, url: str) -> Rejection | None:
+        return _rejection(self._redis.hmget(self._key("r", url), _REJECT_FIELDS))
+
     def _signatures(self, urls: Iterable[str]) -> list[bytes | None]:
         pipe = self._redis.pipeline(transaction=False)
         for url in urls:
@@ -139,6 +146,18 @@ class RedisStateStore(BaseStateStore):
         for key in self._band_keys(item.band_keys):
             pipe.sadd(key, record.url)
             self._expire(pipe, key)
+        pipe.delete(self._key("r", record.url))
+
+    def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
+        while batch := list(islice(rejections, self.commit_batch)):
+            pipe = self._redis.pipeline(transaction=True)
+            for rejection in batch:
+                key = self._key("r", rejection.url)
+                pipe.delete(key)  # a permanent reject has no retry_after
+                pipe.hset(key, mapping={name: str(value) for name, value
+                                        in asdict(rejection).items() if value is not None})
+                self._expire(pipe, key)
+            pipe.execute()
 
     def _expire(self, pipe: redis.client.Pipeline, key: bytes) -> None:
         if self._ttl is not None:
@@ -176,20 +195,66 @@ class RedisStateStore(BaseStateStore):
         pipe.execute()
 
     # --- maintenance ---------------------------------------------------------------------
-    def _scan(self) -> Iterable[bytes]:
-        pattern = re.sub(rb"([*?\[\]\\])", rb"\\\1", self._prefix) + b"*"
+    def _scan(self, kind: bytes = b"") -> Iterable[bytes]:
+        """The keys under the prefix (of one ``kind``, e.g. ``b"r:"``)."""
+        pattern = re.sub(rb"([*?\[\]\\])", rb"\\\1", self._prefix + kind) + b"*"
         return self._redis.scan_iter(match=pattern, count=_SCAN_BATCH)
+
+    def _field_of_each(self, kind: str, field: str) -> Iterator[tuple[str, bytes]]:
+        """(name, value of ``field``) of every hash of ``kind``, read a batch at a time."""
+        start = len(self._key(kind, ""))
+        keys = iter(self._scan(kind.encode() + b":"))
+        while batch := list(islice(keys, _SCAN_BATCH)):
+            pipe = self._redis.pipeline(transaction=False)
+            for key in batch:
+                pipe.hget(key, field)
+            for key, value in zip(batch, pipe.execute(), strict=True):
+                if value is not None:
+                    yield key[start:].decode(), value
+
+    def _delete(self, url: str) -> list[str]:
+        article, reject = self._key("a", url), self._key("r", url)
+        fingerprint, canonical, blob = self._redis.hmget(article, ("fingerprint",
+                                                                   "canonical_url", "sig"))
+        # Read before MULTI: the keys that point at this URL, to remove only those.
+        pointers = [self._key(kind, _text(name)) for kind, name
+                    in (("f", fingerprint), ("c", canonical)) if name is not None]
+        owned = [key for key in pointers if self._redis.get(key) == url.encode()]
+        signature = signature_from_bytes(blob) if isinstance(blob, bytes) else None
+        band_keys = self._hasher.band_keys(signature)
+        pipe = self._redis.pipeline(transaction=True)
+        for key in self._band_keys(band_keys):
+            pipe.srem(key, url)
+        pipe.delete(article, *owned)
+        pipe.delete(reject)
+        rejects = pipe.execute()[-1]
+        return ["emitted"] * bool(fingerprint) + ["rejected"] * rejects
+
+    def _prune(self, cutoff: str) -> dict[str, int]:
+        """A SCAN of the articles and of the rejects (a key deleted during a SCAN does not
+        disturb it): O(keys under the prefix)."""
+        # ISO 8601 UTC timestamps, all written alike, compare in time order as text
+        removed = {"articles": 0, "rejects": 0}
+        for url, emitted_at in self._field_of_each("a", "emitted_at"):
+            if emitted_at.decode() < cutoff:
+                removed["articles"] += bool(self._delete(url))
+        for url, rejected_at in self._field_of_each("r", "rejected_at"):
+            if rejected_at.decode() < cutoff:
+                removed["rejects"] += self._redis.delete(self._key("r", url))
+        return removed
 
     def _stored_stats(self) -> dict[str, int]:
         """Counts by one SCAN over the prefix: O(keys in the database), for inspection only."""
         kinds = {b"a:": "articles", b"c:": "canonical_urls", b"f:": "fingerprints",
-                 b"b:": "band_sets"}
+                 b"b:": "band_sets", b"r:": "rejects"}
         counts = dict.fromkeys(kinds.values(), 0)
         start = len(self._prefix)
         for key in self._scan():
             kind = kinds.get(key[start:start + 2])
             if kind is not None:
                 counts[kind] += 1
+        reasons = Counter(reason.decode() for _, reason in self._field_of_each("r", "reason"))
+        counts.update({f"rejects/{reason}": n for reason, n in sorted(reasons.items())})
         counts["bytes"] = int(self._redis.info("memory")["used_memory"])  # whole server
         return counts
 
@@ -205,6 +270,22 @@ class RedisStateStore(BaseStateStore):
 
     def _close(self) -> None:
         self._redis.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _rejection(values: Sequence[bytes | str | None]) -> Rejection | None:
+    """A reject hash read with ``HMGET _REJECT_FIELDS``; None when there is none."""
+    text = {name: _text(value) for name, value in zip(_REJECT_FIELDS, values, strict=True)
+            if value is not None}
+    if "url" not in text:
+        return None
+    return Rejection(url=text["url"], reason=text["reason"], evidence=text["evidence"],
+                     first_rejected_at=text["first_rejected_at"],
+                     rejected_at=text["rejected_at"], attempts=int(text["attempts"]),
+                     retry_after=text.get("retry_after"))
 
 
 def _record(values: list[bytes | None]) -> Emitted | None:

@@ -14,7 +14,8 @@ from .api import Emitted
 from .bandsql import BandIndex
 from .base import BaseStateStore, StagedRecord
 from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
-from .overlay import SITE_LINES_UPSERT, SITE_PAGES_UPSERT
+from .overlay import REJECT_FIELDS, SITE_LINES_UPSERT, SITE_PAGES_UPSERT
+from .rejects import Rejection
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -59,8 +60,19 @@ CREATE TABLE IF NOT EXISTS site_lines (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejects (
+    url_key INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    first_rejected_at TEXT NOT NULL,
+    rejected_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    retry_after TEXT,
+    PRIMARY KEY (url_key, url)
+) WITHOUT ROWID;
 """
-_TABLES = ("articles", "fingerprints", "bands", "meta", "site_lines", "site_pages")
+_TABLES = ("articles", "fingerprints", "bands", "meta", "site_lines", "site_pages", "rejects")
 
 _MAX_VARIABLES = 500  # bound parameters of one IN (...) query, well under SQLite's limit
 _RECORD = "SELECT url, canonical_url, fingerprint, emitted_at, modified FROM articles"
@@ -70,6 +82,10 @@ _FIRST_URL = """SELECT url FROM fingerprints AS f JOIN articles ON articles.id =
                 WHERE f.fingerprint = ?"""
 _INSERT = """INSERT INTO articles (canonical_key, canonical_url, fingerprint, emitted_at, modified,
              signature, url_key, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+_REJECT = f"SELECT {REJECT_FIELDS} FROM rejects WHERE url_key = ? AND url = ?"
+_UPSERT_REJECT = (f"INSERT OR REPLACE INTO rejects (url_key, {REJECT_FIELDS}) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_DELETE_REJECT = "DELETE FROM rejects WHERE url_key = ? AND url = ?"
 _UPDATE = """UPDATE articles SET canonical_key = ?, canonical_url = ?, fingerprint = ?,
              emitted_at = ?, modified = ?, signature = ? WHERE id = ?"""
 
@@ -135,7 +151,40 @@ class SQLiteStateStore(BaseStateStore):
             old_keys = self._hasher.band_keys(signature_from_bytes(old_blob) if old_blob else None)
             self._bands.delete(self._db, old_keys, article_id)
         self._bands.insert(self._db, item.band_keys, article_id)
+        self._db.execute(_DELETE_REJECT, key)
         return article_id
+
+    def _load_rejection(self, url: str) -> Rejection | None:
+        row = self._db.execute(_REJECT, (_url_key(url), url)).fetchone()
+        return Rejection(*row) if row else None
+
+    def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
+        with self._transaction():
+            self._db.executemany(_UPSERT_REJECT, ((_url_key(rejection.url), *rejection.row())
+                                                  for rejection in rejections))
+
+    def _delete(self, url: str) -> list[str]:
+        key = (_url_key(url), url)
+        with self._transaction():
+            articles = self._delete_articles("url_key = ? AND url = ?", key)
+            rejects = self._db.execute(_DELETE_REJECT, key).rowcount
+        return ["emitted"] * articles + ["rejected"] * rejects
+
+    def _prune(self, cutoff: str) -> dict[str, int]:
+        # ISO 8601 UTC timestamps, all written alike, compare in time order as text
+        with self._transaction():
+            articles = self._delete_articles("emitted_at < ?", (cutoff,))
+            rejects = self._db.execute("DELETE FROM rejects WHERE rejected_at < ?",
+                                       (cutoff,)).rowcount
+        return {"articles": articles, "rejects": rejects}
+
+    def _delete_articles(self, where: str, params: tuple[object, ...]) -> int:
+        """Delete the articles matching ``where`` with their band and fingerprint rows (a scan
+        of those tables: maintenance only); how many articles."""
+        ids = f"SELECT id FROM articles WHERE {where}"
+        self._db.execute(f"DELETE FROM bands WHERE article_id IN ({ids})", params)
+        self._db.execute(f"DELETE FROM fingerprints WHERE article_id IN ({ids})", params)
+        return self._db.execute(f"DELETE FROM articles WHERE {where}", params).rowcount
 
     def _load_site_lines(self, site: str, keys: list[str]) -> tuple[int, dict[str, int]]:
         row = self._db.execute("SELECT pages FROM site_pages WHERE site = ?", (site,)).fetchone()
@@ -187,6 +236,9 @@ class SQLiteStateStore(BaseStateStore):
             "fingerprints": count("fingerprints"),
             "band_entries": count("bands"),
             "site_line_keys": count("site_lines"),
+            "rejects": count("rejects"),
+            **{f"rejects/{reason}": n for reason, n in self._db.execute(
+                "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason")},
             "bytes": sum(file.stat().st_size for file in files if file.exists()),
         }
 

@@ -1,0 +1,116 @@
+"""Remembered rejects: which reasons are remembered, and when a rejected URL may be fetched again.
+
+Every reason a page or item is rejected with is in ``RETRY_POLICY``, one row a reason (a test
+checks that the code names no other):
+
+- ``PERMANENT``: the page is what it is (not HTML, not an article, spam, a copy of an emitted
+  article); it is never fetched again, unless ``python -m newscrawl.state forget`` lets it.
+- ``BACKOFF``: the page may change (a server error, a stub that grows, a crash of ours); it is
+  fetched again once the back-off is over, each attempt waiting longer
+  (``NEWSCRAWL_REJECT_BACKOFF_HOURS``). A 404 is here: news sitemaps list articles minutes
+  before the site serves them, and at the longest back-off a page gone for good costs one
+  request a week.
+- ``NOT_REMEMBERED``: the verdict costs no fetch (URL shape, robots.txt), belongs to the run
+  (``-a since``, an update of an emitted article) or to a source that is fetched on every run
+  by design (sitemaps, feeds): it is made again each time.
+
+A reason not in the table is not remembered: its page is fetched again, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+__all__ = ["RETRY_POLICY", "Rejection", "Retry", "is_remembered", "next_rejection"]
+
+_EVIDENCE_CHARS = 300  # the record names the cause; the rejects file has the whole evidence
+
+
+class Retry(Enum):
+    PERMANENT = "never fetched again"
+    BACKOFF = "fetched again after a growing back-off"
+    NOT_REMEMBERED = "not remembered"
+
+
+RETRY_POLICY: dict[str, Retry] = {
+    # the spider, on a fetched page
+    "not-html": Retry.PERMANENT,
+    "undecodable": Retry.PERMANENT,
+    "empty-page": Retry.BACKOFF,
+    "fetch-failed": Retry.BACKOFF,  # HTTP 4xx/5xx, DNS, timeouts, refused connections
+    # extraction and cleaning
+    "not-article": Retry.PERMANENT,
+    "spam-title": Retry.PERMANENT,
+    "wrong-language": Retry.PERMANENT,
+    "unparsable-html": Retry.BACKOFF,
+    "empty-extraction": Retry.BACKOFF,
+    "no-headline": Retry.BACKOFF,
+    "too-short": Retry.BACKOFF,  # a stub may grow into the article
+    "extraction-crashed": Retry.BACKOFF,
+    # publication
+    "duplicate": Retry.PERMANENT,  # of an article already emitted
+    "unchanged": Retry.NOT_REMEMBERED,  # an emitted URL: its record decides its re-fetch
+    "older-than-since": Retry.NOT_REMEMBERED,  # the run's -a since, not the page
+    "pipeline-error": Retry.NOT_REMEMBERED,  # our fault, not the page's
+    "dropped": Retry.NOT_REMEMBERED,  # a pipeline's plain DropItem, without a reason
+    # decided without fetching the page, from the URL and the site's registry
+    "url-malformed": Retry.NOT_REMEMBERED,
+    "url-scheme": Retry.NOT_REMEMBERED,
+    "url-offsite": Retry.NOT_REMEMBERED,
+    "robots-disallowed": Retry.NOT_REMEMBERED,
+    "ignored": Retry.NOT_REMEMBERED,
+    # sources (sitemaps, feeds, listings): fetched on every run
+    "malformed-sitemap": Retry.NOT_REMEMBERED,
+    "malformed-feed": Retry.NOT_REMEMBERED,
+    "sitemap-too-deep": Retry.NOT_REMEMBERED,
+}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A URL's last reject, as the state records it (times ISO 8601 UTC)."""
+
+    url: str
+    reason: str
+    evidence: str
+    first_rejected_at: str
+    rejected_at: str
+    attempts: int  # fetches rejected in a row
+    retry_after: str | None  # None: never fetched again
+
+    def row(self) -> tuple[str | int | None, ...]:
+        """The fields in their order (``dataclasses.astuple`` deep-copies: 30 times slower)."""
+        return tuple(vars(self).values())
+
+    def in_force(self, now: datetime) -> bool:
+        """Whether the URL is still not to be fetched at ``now``."""
+        return self.retry_after is None or now < datetime.fromisoformat(self.retry_after)
+
+
+def is_remembered(reason: str) -> bool:
+    return RETRY_POLICY.get(reason, Retry.NOT_REMEMBERED) is not Retry.NOT_REMEMBERED
+
+
+def next_rejection(previous: Rejection | None, url: str, reason: str, evidence: str,
+                   now: datetime, backoff: Sequence[timedelta]) -> Rejection | None:
+    """The record of ``url`` rejected at ``now`` for ``reason``, after ``previous``; None when
+    the reason is not remembered. The n-th attempt in a row waits ``backoff[n - 1]`` (the
+    last one once they run out)."""
+    if not is_remembered(reason):
+        return None
+    retry = RETRY_POLICY[reason]
+    attempts = previous.attempts + 1 if previous is not None else 1
+    retry_after = None
+    if retry is Retry.BACKOFF:
+        wait = backoff[min(attempts, len(backoff)) - 1]
+        retry_after = _timestamp(now + wait)
+    return Rejection(url=url, reason=reason, evidence=evidence[:_EVIDENCE_CHARS],
+                     first_rejected_at=previous.first_rejected_at if previous else _timestamp(now),
+                     rejected_at=_timestamp(now), attempts=attempts, retry_after=retry_after)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
