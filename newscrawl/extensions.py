@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import pprint
+import shutil
 from collections.abc import Mapping, Sequence, Sized
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from newscrawl.health import WRITE_FAILED, Health, Thresholds, assess, completed
 from newscrawl.journal import Journal, fsync_directory, fsync_file, published_urls, replay
 from newscrawl.output import (
     RUN_TOKEN,
+    carried_over_dir,
     companion_path,
     is_local_feed,
     overwrites_feed,
@@ -335,11 +337,25 @@ class IncrementalState:
             self._publish()
         else:
             self.store.rollback()
-            logger.warning("State: run not finished (%s); nothing recorded, its articles will "
-                           "be fetched again; its output stays unpublished: %s",
-                           self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
+            if carried := carried_over_dir(self.crawler.settings):
+                self._carry_over(carried)
+            else:
+                logger.warning("State: run not finished (%s); nothing recorded, its articles "
+                               "will be fetched again; its output stays unpublished: %s",
+                               self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
         self.store.close()
         self.crawler.signals.send_catch_log(run_settled)
+
+    def _carry_over(self, directory: Path) -> None:
+        """A paused JOBDIR run: its output (every article it held, those it carried over
+        included) goes to JOBDIR, replacing what it carried over, for the resumed run."""
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        for written, _ in self.pending:
+            shutil.move(written, directory / written.name)  # JOBDIR may be on another disk
+        logger.warning("State: run paused (%s); nothing recorded; its unpublished articles "
+                       "wait in %s for the run resumed with this JOBDIR", self.finish_reason,
+                       directory)
 
     def _publish(self) -> None:
         """Rename the run's files and record what they hold; on a write error, leave them
@@ -362,6 +378,8 @@ class IncrementalState:
             self.store.rollback()
             return
         self.journal.remove()
+        if carried := carried_over_dir(self.crawler.settings):  # published with this run
+            shutil.rmtree(carried, ignore_errors=True)
         logger.info("State: %d emitted article(s) and %d reject(s) recorded", count,
                     self.rejects_staged)
         emitted = self.crawler.stats.get_value("item_scraped_count", 0)

@@ -117,3 +117,10 @@ def state_uri(settings: BaseSettings) -> str:
     if configured := settings.get("NEWSCRAWL_STATE_URI") or settings.get("REDIS_URL"):
         return str(configured)
     return f"sqlite:{Path(settings.get('NEWSCRAWL_DATA_DIR')).resolve() / 'state.sqlite'}"
+
+
+def carried_over_dir(settings: BaseSettings) -> Path | None:
+    """With JOBDIR, where a paused run leaves the articles it had not published, for the resumed
+    run to publish (JOBDIR's duplicate filter would never fetch them again); None without."""
+    jobdir = settings.get("JOBDIR")
+    return Path(jobdir) / "newscrawl-unpublished" if jobdir else None

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import CrawlRun, collect, crawl, start_crawl, wait_for_articles
@@ -272,3 +273,25 @@ def test_a_scrapyd_job_argument_is_accepted(tmp_path: Path, site: DemoSite) -> N
     run = crawl(tmp_path, *_site_args(tmp_path, site), "-a", "_job=6487ec79cf3a11ee")
     assert run.returncode == EXIT_OK
     assert len(run.items) == len(site.articles())
+
+
+def test_a_paused_jobdir_run_resumes_and_loses_nothing(tmp_path: Path) -> None:
+    """Scrapy's pause and resume (JOBDIR, one SIGINT): the articles the paused run had fetched
+    are published by the resumed run (JOBDIR's duplicate filter never fetches them again), and
+    every article is published once."""
+    with DemoSite("paper", latency=0.3).start() as slow:
+        args, data = _site_args(tmp_path, slow), tmp_path / "data"
+        job = ("-s", f"JOBDIR={tmp_path / 'job'}")
+        paused = start_crawl(tmp_path / "paused", *args, *job, data_dir=data)
+        wait_for_articles(slow, 5)
+        paused.send_signal(signal.SIGINT)
+        _, stderr = paused.communicate(timeout=120)
+        assert paused.returncode == EXIT_UNHEALTHY, stderr[-2000:]
+        assert list((tmp_path / "job" / "newscrawl-unpublished").iterdir())
+        resumed = crawl(tmp_path / "resumed", *args, *job, data_dir=data)
+        assert resumed.returncode == EXIT_OK, resumed.report.get("problems")
+        published = [item["url"] for item in resumed.items]
+        assert collect(tmp_path / "paused", 0, "").items == []
+        assert sorted(published) == sorted(set(published))
+        assert {urlsplit(url).path for url in published} == {a.url_path for a in slow.articles()}
+        assert not (tmp_path / "job" / "newscrawl-unpublished").exists()

@@ -11,7 +11,9 @@ must see the published articles therefore go before this one.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from contextlib import suppress
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -23,7 +25,9 @@ from twisted.python.failure import Failure
 
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
 from newscrawl.extensions import IncrementalState
-from newscrawl.journal import emitted_record
+from newscrawl.items import Article
+from newscrawl.journal import articles_in, emitted_record
+from newscrawl.output import carried_over_dir
 from newscrawl.pipelines import Rejected, Staged
 from newscrawl.publication import Held, HeldArticles, preference
 from newscrawl.state import StateStore
@@ -55,6 +59,21 @@ class PublishPipeline:
     def open_spider(self) -> None:
         sites = getattr(self.crawler.spider, "sites", ())
         self.ad_hoc = {site.key for site in sites if site.ad_hoc}
+        self._hold_carried_over()
+
+    def _hold_carried_over(self) -> None:
+        """A resumed JOBDIR run publishes what the paused run had fetched but not published."""
+        directory = carried_over_dir(self.crawler.settings)
+        if directory is None or not directory.is_dir():
+            return
+        fields = {f.name for f in dataclasses.fields(Article)}
+        count = 0
+        for path in sorted(directory.iterdir()):
+            for article in articles_in(path):
+                with suppress(Staged):
+                    self.process_item(Article(**{k: v for k, v in article.items() if k in fields}))
+                count += 1
+        logger.info("Holding %d article(s) fetched by the paused run (%s)", count, directory)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
