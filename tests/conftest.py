@@ -6,15 +6,20 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from newscrawl.demosite import DemoSite
+from newscrawl.demosite import DemoSite, generated_article
 
 PROJECT = Path(__file__).resolve().parents[1]
 # Loopback needs no politeness delay; the rest is the project's real configuration.
@@ -100,3 +105,113 @@ def sites_file(tmp_path: Path, paper: DemoSite, farm: DemoSite) -> Path:
     path = tmp_path / "sites.toml"
     path.write_text(paper.registry_toml("demo") + "\n" + farm.registry_toml("farm"), "utf-8")
     return path
+
+
+XML = "application/xml"
+
+
+class Server:
+    """Documents served from a dict on a loopback address, counting the requests for each path
+    and logging each answer with its time."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
+        self.hits: Counter[str] = Counter()
+        # path -> (status, headers) answers, without a body, given before its page
+        self.first_answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.answers: list[tuple[float, str, int]] = []  # (time.monotonic(), path, status)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.hits[self.path] += 1
+                    first = server.first_answers.get(self.path)
+                    scripted = first.pop(0) if first else None
+                    server.answers.append((time.monotonic(), self.path,
+                                           scripted[0] if scripted else
+                                           server.pages.get(self.path, (404,))[0]))
+                if scripted:
+                    self._answer(scripted[0], scripted[1], b"")
+                    return
+                status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
+                self._answer(status, {"Location" if status in (301, 302) else "Content-Type":
+                                      header}, body.encode("utf-8"))
+
+            def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def serve(self, path: str, body: str, content_type: str = XML) -> str:
+        self.pages[path] = (200, content_type, body)
+        return self.base_url + path
+
+    def answer_first(self, path: str, *answers: tuple[int, dict[str, str]]) -> None:
+        """The next requests for ``path`` get these (status, headers) answers, then its page."""
+        self.first_answers[path] = list(answers)
+
+    def redirect(self, path: str, location: str) -> str:
+        self.pages[path] = (302, location, "")
+        return self.base_url + path
+
+    def article(self, index: int) -> str:
+        """An article page of its own text (no two are near-duplicates); its URL."""
+        article = generated_article(index, self.base_url)
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
+        html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
+                f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
+                f"{paragraphs}</article></body></html>")
+        return self.serve(f"/tin/bai-viet-so-{index}-{10000 + index}.html", html, "text/html")
+
+    def __enter__(self) -> Server:
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with Server() as served:
+        yield served
+
+
+@pytest.fixture
+def other_port() -> Iterator[Server]:
+    """The same host on another port: not the site the sources were given for."""
+    with Server() as served:
+        yield served
+
+
+def urlset(*urls: str) -> str:
+    entries = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+
+
+def sitemap_index(*urls: str) -> str:
+    entries = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in urls)
+    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+
+
+def rss(*links: str) -> str:
+    items = "".join(f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
+                    for i, link in enumerate(links))
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
+            f"<description>x</description>{items}</channel></rss>")

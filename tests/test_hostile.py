@@ -3,110 +3,14 @@ local files, leave the site, loop, or crash a whole source with one bad URL."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import CrawlRun, collect, crawl, start_crawl
-
-from newscrawl.demosite import generated_article
+from conftest import CrawlRun, Server, collect, crawl, rss, sitemap_index, start_crawl, urlset
 
 pytestmark = pytest.mark.e2e  # runs scrapy crawl as subprocesses
-
-XML = "application/xml"
-
-
-class Server:
-    """Documents served from a dict on 127.0.0.1, counting the requests for each path."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
-        self.hits: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.hits[self.path] += 1
-                status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
-                self.send_response(status)
-                self.send_header("Location" if status in (301, 302) else "Content-Type", header)
-                data = body.encode("utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
-
-    def serve(self, path: str, body: str, content_type: str = XML) -> str:
-        self.pages[path] = (200, content_type, body)
-        return self.base_url + path
-
-    def redirect(self, path: str, location: str) -> str:
-        self.pages[path] = (302, location, "")
-        return self.base_url + path
-
-    def article(self, index: int) -> str:
-        """An article page of its own text (no two are near-duplicates); its URL."""
-        article = generated_article(index, self.base_url)
-        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
-        html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
-                f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
-                f"{paragraphs}</article></body></html>")
-        return self.serve(f"/tin/bai-viet-so-{index}-{10000 + index}.html", html, "text/html")
-
-    def __enter__(self) -> Server:
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    with Server() as served:
-        yield served
-
-
-@pytest.fixture
-def other_port() -> Iterator[Server]:
-    """The same host on another port: not the site the sources were given for."""
-    with Server() as served:
-        yield served
-
-
-def urlset(*urls: str) -> str:
-    entries = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
-    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
-
-
-def sitemap_index(*urls: str) -> str:
-    entries = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in urls)
-    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
-
-
-def rss(*links: str) -> str:
-    items = "".join(f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
-                    for i, link in enumerate(links))
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
-            f"<description>x</description>{items}</channel></rss>")
-
 
 def rejected(run: CrawlRun, reason: str) -> set[str]:
     return {r["url"] for r in run.rejects_for(reason)}
