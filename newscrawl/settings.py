@@ -68,6 +68,10 @@ NEWSCRAWL_SITEMAP_MAX_DEPTH = 3
 # Sitemaps may be larger than a page (DOWNLOAD_MAXSIZE): the protocol allows 50 MB (uncompressed;
 # the limit applies to a .xml.gz once decompressed, too).
 NEWSCRAWL_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# Scrapy sends no new request while the responses being parsed weigh more than this (its
+# default, 5 MB): one large sitemap or feed would stop every download until its last request is
+# made, minutes for 200k URLs. Above NEWSCRAWL_SITEMAP_MAXSIZE, so downloads go on meanwhile.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 64 * 1024 * 1024
 
 # -- cleaning ------------------------------------------------------------------------------
 NEWSCRAWL_SPAM_TITLE_ACTION = "drop"  # or "repair": strip the injection, keep the item

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,6 +22,7 @@ from scrapy.utils.sitemap import Sitemap
 from scrapy.utils.test import get_crawler
 
 from newscrawl.downloadermiddlewares.retry_after import doubling_pause, retry_after_seconds
+from newscrawl.health import Thresholds, assess
 from newscrawl.parsing import open_sitemap, take
 from newscrawl.spiders import news
 from newscrawl.spiders.news import NewsSpider
@@ -43,6 +45,13 @@ def test_retry_after_values(value: str, seconds: float | None) -> None:
 
 def test_backoff_doubles_up_to_the_cap() -> None:
     assert [doubling_pause(1.0, n, 10.0) for n in (1, 2, 3, 4, 5, 500)] == [1, 2, 4, 8, 10, 10]
+
+
+def test_requests_given_up_for_a_long_retry_after_count_as_failed() -> None:
+    stats = {"newscrawl/rejected/retry-after-too-long": 3,
+             "downloader/response_status_count/200": 1}
+    assert assess(stats, "finished", Thresholds()).problems == [
+        "75% of requests failed (limit 50%)"]
 
 
 SITEMAPS = {
@@ -227,3 +236,16 @@ def test_a_sitemap_above_its_own_limit_is_a_reject(tmp_path: Path, server: Serve
     assert [(r["url"], r["reason"]) for r in run.rejects] == [(sitemap, "fetch-failed")]
     assert not [path for path in server.hits if path.startswith("/tin/")]
 
+
+@e2e
+def test_downloads_go_on_while_a_large_feed_is_read(tmp_path: Path, server: Server) -> None:
+    links = [f"{server.base_url}/tin/bai-viet-so-{i}-{100000 + i}.html" for i in range(50_000)]
+    feed = server.serve("/rss.xml", rss(*links), "application/rss+xml")  # 5.7 MB, 404 articles
+    run = crawl(tmp_path, "-a", f"feed={feed}", "-s", "CLOSESPIDER_PAGECOUNT=10", timeout=240)
+    ended = time.monotonic()
+    assert run.stats["finish_reason"] == "closespider_pagecount", run.stderr[-3000:]
+    fed = next(when for when, path, _ in server.answers if path == "/rss.xml")
+    first_article = min(when for when, path, _ in server.answers if path.startswith("/tin/"))
+    # Making 50k requests takes most of the run: the first ones are fetched meanwhile, not after
+    # the last one is made (nor after the feed is parsed on the event loop).
+    assert first_article - fed < (ended - fed) * 0.6, (first_article - fed, ended - fed)
