@@ -54,8 +54,10 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
         problems.append(f"finish reason is {finish_reason!r}, not 'finished' or a "
                         "CLOSESPIDER_* limit")
     # every request has the spider's errback: final HTTP errors and download exceptions alike
-    # (after retries; robots.txt refusals not counted) end up as fetch-failed rejects
-    errors = stats.get("newscrawl/rejected/fetch-failed", 0)
+    # (after retries; robots.txt refusals not counted) end up as fetch-failed rejects, and the
+    # requests of a host that asked for a longer pause than allowed as retry-after-too-long
+    errors = (stats.get("newscrawl/rejected/fetch-failed", 0)
+              + stats.get("newscrawl/rejected/retry-after-too-long", 0))
     fetched = sum(v for k, v in stats.items()
                   if k.startswith("downloader/response_status_count/") and k[-3] in "23")
     if errors + fetched == 0:

@@ -18,7 +18,14 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = 2  # Scrapy's RETRY_HTTP_CODES (default) retry 429 and 503 among others
+# A host answering 429 or 503 is paused (newscrawl.downloadermiddlewares.retry_after): for its
+# Retry-After, else NEWSCRAWL_BACKOFF_SECONDS doubled with each such answer in a row, up to
+# NEWSCRAWL_RETRY_AFTER_MAX_SECONDS. A longer Retry-After is not waited for: the request is
+# rejected as retry-after-too-long, and so are the host's next ones until that time.
+DOWNLOADER_MIDDLEWARES = {"newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560}
+NEWSCRAWL_RETRY_AFTER_MAX_SECONDS = 120.0
+NEWSCRAWL_BACKOFF_SECONDS = 1.0
 HTTPCACHE_ENABLED = False  # turn on (-s HTTPCACHE_ENABLED=1) to re-run cleaning without refetching
 REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
@@ -69,6 +76,13 @@ NEWSCRAWL_LISTING_DEPTH = 2  # links followed from a listing page before giving 
 # Sitemaps nested deeper than this below a sitemap of the registry or arguments (an index is one
 # level, a robots.txt one too) are rejected as sitemap-too-deep: a hostile index nests forever.
 NEWSCRAWL_SITEMAP_MAX_DEPTH = 3
+# Sitemaps may be larger than a page (DOWNLOAD_MAXSIZE): the protocol allows 50 MB (uncompressed;
+# the limit applies to a .xml.gz once decompressed, too).
+NEWSCRAWL_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# Scrapy sends no new request while the responses being parsed weigh more than this (its
+# default, 5 MB): one large sitemap or feed would stop every download until its last request is
+# made, minutes for 200k URLs. Above NEWSCRAWL_SITEMAP_MAXSIZE, so downloads go on meanwhile.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 64 * 1024 * 1024
 
 # -- cleaning ------------------------------------------------------------------------------
 NEWSCRAWL_SPAM_TITLE_ACTION = "drop"  # or "repair": strip the injection, keep the item

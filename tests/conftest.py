@@ -104,17 +104,39 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
     )
 
 
-class Server:
-    """Documents served from a dict on 127.0.0.1, counting the requests for each path (and
-    answering those of ``delays`` late)."""
+@pytest.fixture(scope="session")
+def paper() -> Iterator[DemoSite]:
+    with DemoSite("paper").start() as site:
+        yield site
 
-    def __init__(self) -> None:
+
+@pytest.fixture(scope="session")
+def farm() -> Iterator[DemoSite]:
+    with DemoSite("farm").start() as site:
+        yield site
+
+
+@pytest.fixture
+def sites_file(tmp_path: Path, paper: DemoSite, farm: DemoSite) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text(paper.registry_toml("demo") + "\n" + farm.registry_toml("farm"), "utf-8")
+    return path
+
+
+class Server:
+    """Documents served from a dict on a loopback address, counting the requests for each path
+    and logging each answer with its time (those of ``delays`` answered late)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
         self.hits: Counter[str] = Counter()
+        # path -> (status, headers) answers, without a body, given before its page
+        self.first_answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.answers: list[tuple[float, str, int]] = []  # (time.monotonic(), path, status)
         self.delays: dict[str, float] = {}  # path -> seconds before it is answered
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -123,11 +145,23 @@ class Server:
             def do_GET(self) -> None:
                 with server._lock:
                     server.hits[self.path] += 1
+                    first = server.first_answers.get(self.path)
+                    scripted = first.pop(0) if first else None
+                    server.answers.append((time.monotonic(), self.path,
+                                           scripted[0] if scripted else
+                                           server.pages.get(self.path, (404,))[0]))
                 time.sleep(server.delays.get(self.path, 0))
+                if scripted:
+                    self._answer(scripted[0], scripted[1], b"")
+                    return
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
+                self._answer(status, {"Location" if status in (301, 302) else "Content-Type":
+                                      header}, body.encode("utf-8"))
+
+            def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
                 self.send_response(status)
-                self.send_header("Location" if status in (301, 302) else "Content-Type", header)
-                data = body.encode("utf-8")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -140,6 +174,10 @@ class Server:
     def serve(self, path: str, body: str, content_type: str = XML) -> str:
         self.pages[path] = (200, content_type, body)
         return self.base_url + path
+
+    def answer_first(self, path: str, *answers: tuple[int, dict[str, str]]) -> None:
+        """The next requests for ``path`` get these (status, headers) answers, then its page."""
+        self.first_answers[path] = list(answers)
 
     def redirect(self, path: str, location: str) -> str:
         self.pages[path] = (302, location, "")
@@ -170,20 +208,25 @@ def server() -> Iterator[Server]:
         yield served
 
 
-@pytest.fixture(scope="session")
-def paper() -> Iterator[DemoSite]:
-    with DemoSite("paper").start() as site:
-        yield site
-
-
-@pytest.fixture(scope="session")
-def farm() -> Iterator[DemoSite]:
-    with DemoSite("farm").start() as site:
-        yield site
-
-
 @pytest.fixture
-def sites_file(tmp_path: Path, paper: DemoSite, farm: DemoSite) -> Path:
-    path = tmp_path / "sites.toml"
-    path.write_text(paper.registry_toml("demo") + "\n" + farm.registry_toml("farm"), "utf-8")
-    return path
+def other_port() -> Iterator[Server]:
+    """The same host on another port: not the site the sources were given for."""
+    with Server() as served:
+        yield served
+
+
+def urlset(*urls: str) -> str:
+    entries = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+
+
+def sitemap_index(*urls: str) -> str:
+    entries = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in urls)
+    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+
+
+def rss(*links: str) -> str:
+    items = "".join(f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
+                    for i, link in enumerate(links))
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
+            f"<description>x</description>{items}</channel></rss>")

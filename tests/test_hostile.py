@@ -4,38 +4,13 @@ local files, leave the site, loop, or crash a whole source with one bad URL."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
 import pytest
-from conftest import CrawlRun, Server, collect, crawl, start_crawl
+from conftest import CrawlRun, Server, collect, crawl, rss, sitemap_index, start_crawl, urlset
 
 pytestmark = pytest.mark.e2e  # runs scrapy crawl as subprocesses
-
-@pytest.fixture
-def other_port() -> Iterator[Server]:
-    """The same host on another port: not the site the sources were given for."""
-    with Server() as served:
-        yield served
-
-
-def urlset(*urls: str) -> str:
-    entries = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
-    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
-
-
-def sitemap_index(*urls: str) -> str:
-    entries = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in urls)
-    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
-
-
-def rss(*links: str) -> str:
-    items = "".join(f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
-                    for i, link in enumerate(links))
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
-            f"<description>x</description>{items}</channel></rss>")
-
 
 def rejected(run: CrawlRun, reason: str) -> set[str]:
     return {r["url"] for r in run.rejects_for(reason)}

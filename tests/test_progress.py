@@ -3,6 +3,7 @@ pending sources (no crawl: a crawler without an engine, a list standing for the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,11 +78,12 @@ def test_each_source_finishes_once(tmp_path: Path) -> None:
     crawler = get_crawler(NewsSpider, settings_dict={"NEWSCRAWL_OUTPUT_DIR": str(tmp_path)})
     spider = NewsSpider.from_crawler(crawler, sitemap="http://127.0.0.1:8000/sitemap.xml")
     parsed, failed, dropped = (spider._source_request(f"http://127.0.0.1:8000/{name}.xml",
-                                                      spider._parse_sitemap, spider.sites[0])
+                                                      spider.parse_sitemap, spider.sites[0])
                                for name in ("parsed", "failed", "dropped"))
     assert crawler.stats.get_value(PENDING_SOURCES) == 3
     moved = parsed.replace(url="http://127.0.0.1:8000/moved.xml")
-    spider._parse_sitemap(TextResponse(moved.url, body=b"<urlset/>", request=moved))
+    parsing = spider.parse_sitemap(TextResponse(moved.url, body=b"<urlset/>", request=moved))
+    asyncio.run(anext(parsing, None))
     assert crawler.stats.get_value(PENDING_SOURCES) == 2
     failure = Failure(ConnectionRefusedError())
     failure.request = failed.replace(dont_filter=True)  # type: ignore[attr-defined]

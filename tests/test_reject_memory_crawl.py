@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Server, collect, crawl, start_crawl
-from test_hostile import rejected, urlset
+from conftest import Server, collect, crawl, start_crawl, urlset
+from test_hostile import rejected
 
 from newscrawl.state import open_state_store
 

@@ -17,8 +17,9 @@ from newscrawl.demosite.cp1258 import encode_cp1258
 from newscrawl.encoding import decode_html
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, Thresholds, assess
 from newscrawl.output import RUN_STAMP, companion_path
+from newscrawl.parsing import NewsSitemap
 from newscrawl.registry import RegistryError, parse_registry, sites_from_arguments
-from newscrawl.spiders.news import NewsSitemap, NewsSpider
+from newscrawl.spiders.news import NewsSpider
 
 TEXT = "Hội nghị thượng đỉnh Nga-Mỹ diễn ra tại Geneva"
 TZ = "Asia/Ho_Chi_Minh"

@@ -9,7 +9,6 @@ from typing import Any, Self
 from weakref import WeakValueDictionary
 
 import feedparser
-import lxml.etree
 from courlan import normalize_url
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -18,36 +17,26 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import BaseSettings
 from scrapy.spiders import SitemapSpider
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from newscrawl.addressguard import AddressRefused
 from newscrawl.dates import to_moment
+from newscrawl.downloadermiddlewares.retry_after import GivenUp
 from newscrawl.encoding import UndecodableError, decode_html
 from newscrawl.extensions import PENDING_SOURCES, IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
+from newscrawl.parsing import NewsSitemap, off_loop, open_sitemap, take
 from newscrawl.registry import RegistryError, Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
 from newscrawl.state import Emitted, StateStore
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-_NEWS_FIELDS = {"publication_date": "published", "title": "title"}
-
-
-class NewsSitemap(Sitemap):
-    """Scrapy's Sitemap, keeping the Google News fields (publication date, title) it drops."""
-
-    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
-        news = {
-            _NEWS_FIELDS[name]: (child.text or "").strip()
-            for child in elem.iter()
-            if (name := self._get_tag_name(child)) in _NEWS_FIELDS
-            and self._get_tag_name(child.getparent()) == "news"
-        }
-        entry = super()._process_sitemap_element(elem)
-        return None if entry is None else {**entry, **news}
+# Sitemap entries parsed in one go, off the event loop; the requests of a batch are then made
+# one at a time, as Scrapy takes them, so the loop is never held for long.
+_SITEMAP_BATCH = 1000
 
 
 def _entry_date(entry: dict[str, Any]) -> date | None:
@@ -58,6 +47,8 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
 
 
 _SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
+
+Parse = Callable[[Response], Iterable[Request] | AsyncIterator[Request]]
 
 
 class _Hints(dict[str, str]):
@@ -130,7 +121,7 @@ class NewsSpider(SitemapSpider):
         for site in self.sites:
             for url in site.sitemaps:
                 if not self._seen_source(url):
-                    yield self._source_request(url, self._parse_sitemap, site, sitemap_depth=0)
+                    yield self._sitemap_request(url, site, depth=0)
             for url in site.feeds:
                 if not self._seen_source(url):
                     yield self._source_request(url, self.parse_feed, site, sitemap_depth=0)
@@ -146,8 +137,8 @@ class NewsSpider(SitemapSpider):
         return next((s for s in self.sites if s.key == key), None) or next(
             s for s in self.sites if s.owns(response.url))
 
-    def _source_request(self, url: str, callback: Callable[[Response], Iterable[Request]],
-                        site: Site, *, dont_filter: bool = True, **meta: Any) -> Request:
+    def _source_request(self, url: str, callback: Parse, site: Site, *,
+                        dont_filter: bool = True, **meta: Any) -> Request:
         """A request for a sitemap, feed or listing, pending until parsed or failed. Sources
         are fetched on every run, so never filtered as seen, except deeper listing pages."""
         token = secrets.token_hex(8)
@@ -155,6 +146,13 @@ class NewsSpider(SitemapSpider):
         self._count_pending_sources()
         return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
                        meta={"site": site.key, "source": token, **meta})
+
+    def _sitemap_request(self, url: str, site: Site, depth: int) -> Request:
+        # a sitemap has its own size limit (Scrapy's download, decompression and gunzip limits
+        # all read download_maxsize): up to 50 MB is a valid sitemap, not a runaway page
+        return self._source_request(url, self.parse_sitemap, site, sitemap_depth=depth,
+                                    download_maxsize=self.settings.getint(
+                                        "NEWSCRAWL_SITEMAP_MAXSIZE"))
 
     def _source_finished(self, meta: dict[str, Any]) -> None:
         if (token := meta.get("source")) in self._pending_sources:
@@ -206,33 +204,42 @@ class NewsSpider(SitemapSpider):
                 self.reject(url, "sitemap-too-deep", f"listed in {response.url}, nesting depth "
                             f"{depth} > NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
             else:
-                requests.append(self._source_request(url, self._parse_sitemap, site,
-                                                     sitemap_depth=depth))
+                requests.append(self._sitemap_request(url, site, depth))
         return requests
 
-    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         self._source_finished(response.meta)
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
             urls = sitemap_urls_from_robots(response.body, base_url=response.url)
-            return self._child_sitemaps(urls, response, site)
-        body = self._get_sitemap_body(response)
-        sitemap = _open_sitemap(body) if body else None
-        if body is None or sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            for request in self._child_sitemaps(urls, response, site):
+                yield request
+            return
+        sitemap = await off_loop(self._open_sitemap, response)
+        if sitemap is None:
             self.reject(response.url, "malformed-sitemap", "not a sitemap or sitemap index", site)
-            return []
-        entries = list(sitemap)
-        if not _well_formed(body):
+            return
+        entries, found = iter(sitemap), 0
+        while batch := await off_loop(take, entries, _SITEMAP_BATCH):
+            found += len(batch)
+            if sitemap.type == "sitemapindex":
+                for request in self._child_sitemaps((e["loc"] for e in batch), response, site):
+                    yield request
+            else:
+                for request in self._article_requests(batch, site, response.url):
+                    yield request
+        if sitemap.malformed:
             self.reject(response.url, "malformed-sitemap",
-                        f"XML errors; {len(entries)} entries recovered", site)
-        if sitemap.type == "sitemapindex":
-            return self._child_sitemaps((e["loc"] for e in entries), response, site)
-        return list(self._article_requests(entries, site, response.url))
+                        f"XML errors; {found} entries recovered", site)
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    def _open_sitemap(self, response: Response) -> NewsSitemap | None:
+        body = self._get_sitemap_body(response)  # decompressed, if a .xml.gz
+        return open_sitemap(body) if body else None
+
+    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         self._source_finished(response.meta)
         site = self.site_of(response)
-        feed = feedparser.parse(response.body)
+        feed = await off_loop(feedparser.parse, response.body)
         if feed.bozo and not feed.entries:
             self.reject(response.url, "malformed-feed", str(feed.get("bozo_exception", "")), site)
             return
@@ -242,7 +249,8 @@ class NewsSpider(SitemapSpider):
             self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
         entries = ({"loc": e.get("link", ""), "published": e.get("published", ""),
                     "title": e.get("title", "")} for e in feed.entries if e.get("link"))
-        yield from self._article_requests(entries, site, response.url)
+        for request in self._article_requests(entries, site, response.url):
+            yield request
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         self._source_finished(response.meta)
@@ -395,23 +403,11 @@ class NewsSpider(SitemapSpider):
         if failure.check(AddressRefused):
             reason, evidence = "address-refused", failure.value.evidence
             self.crawler.stats.inc_value("newscrawl/address_refused")
+        elif isinstance(failure.value, GivenUp):
+            reason, evidence = failure.value.reason, failure.value.evidence
         elif response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
         self.reject(request.url, reason, evidence, site, source="source" in request.meta,
                     redirected_from=request.meta.get("redirect_urls", ()))
 
-
-def _open_sitemap(body: bytes) -> NewsSitemap | None:
-    try:
-        return NewsSitemap(body)
-    except (lxml.etree.XMLSyntaxError, StopIteration):
-        return None
-
-
-def _well_formed(body: bytes) -> bool:
-    try:
-        lxml.etree.fromstring(body, parser=lxml.etree.XMLParser(resolve_entities=False))
-    except lxml.etree.XMLSyntaxError:
-        return False
-    return True
