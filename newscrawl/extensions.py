@@ -38,6 +38,7 @@ from newscrawl.output import (
 )
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, run_settled, state_committed
+from newscrawl.sources import SourceLedger
 from newscrawl.state import StateStore, open_state_store
 from newscrawl.state.rejects import is_remembered, next_rejection
 
@@ -191,8 +192,12 @@ class RunReport:
     def run_settled(self) -> None:
         reason = self.finish_reason
         stats = self.crawler.stats.get_stats()
+        sources = getattr(self.crawler.spider, "sources", None)
+        if not isinstance(sources, SourceLedger):
+            sources = SourceLedger()  # a spider of another kind: no sources of its own
         self.health = assess(stats, reason, self.limits,
-                             shared_frontier=bool(self.crawler.settings.get("REDIS_URL")))
+                             shared_frontier=bool(self.crawler.settings.get("REDIS_URL")),
+                             source_problems=sources.problems())
         report = {
             "finishReason": reason,
             "exitStatus": self.health.exit_code,
@@ -202,6 +207,7 @@ class RunReport:
             "rejected": _suffix_counts(stats, "newscrawl/rejected/"),
             "skipped": _suffix_counts(stats, "newscrawl/skipped/"),
             "sites": _site_counts(stats),
+            "sources": sources.report(),
             "stats": stats,
         }
         written = self.path.with_name(self.path.name + ".part")  # never a report cut short
@@ -245,6 +251,9 @@ def _summary(report: dict[str, Any]) -> str:
              f"({verdict})"]
     lines += [f"  site {site:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
               for site, counts in sorted(report["sites"].items())]
+    lines += [f"  {s['kind']:<8} {s['url']}: listed {s['found']}, taken {s['taken']}, "
+              f"emitted {s['emitted']}" + (f", failed {s['failed']}" if s["failed"] else "")
+              for s in report["sources"]]
     lines += [f"  rejected {reason:<24} {count}"
               for reason, count in sorted(report["rejected"].items())]
     lines += [f"  skipped  {reason:<24} {count}"

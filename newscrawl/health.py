@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +47,10 @@ def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
 
 
 def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds, *,
-           shared_frontier: bool = False) -> Health:
-    """``shared_frontier``: a distributed worker, which may find nothing left to fetch."""
-    problems = []
+           shared_frontier: bool = False, source_problems: Sequence[str] = ()) -> Health:
+    """``shared_frontier``: a distributed worker, which may find nothing left to fetch;
+    ``source_problems``: the sources that failed or yielded nothing (``newscrawl.sources``)."""
+    problems = list(source_problems)
     if not completed(finish_reason):
         problems.append(f"finish reason is {finish_reason!r}, not 'finished' or a "
                         "CLOSESPIDER_* limit")

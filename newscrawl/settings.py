@@ -23,7 +23,6 @@ RETRY_TIMES = 2  # Scrapy's RETRY_HTTP_CODES (default) retry 429 and 503 among o
 # Retry-After, else NEWSCRAWL_BACKOFF_SECONDS doubled with each such answer in a row, up to
 # NEWSCRAWL_RETRY_AFTER_MAX_SECONDS. A longer Retry-After is not waited for: the request is
 # rejected as retry-after-too-long, and so are the host's next ones until that time.
-DOWNLOADER_MIDDLEWARES = {"newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560}
 NEWSCRAWL_RETRY_AFTER_MAX_SECONDS = 120.0
 NEWSCRAWL_BACKOFF_SECONDS = 1.0
 HTTPCACHE_ENABLED = False  # turn on (-s HTTPCACHE_ENABLED=1) to re-run cleaning without refetching
@@ -33,7 +32,10 @@ DNS_TIMEOUT = 20
 # -- address guard: no connection to loopback, private, link-local (cloud metadata) or other
 # non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
 TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
-DOWNLOADER_MIDDLEWARES = {"newscrawl.addressguard.AddressGuardMiddleware": 760}
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
+    "newscrawl.addressguard.AddressGuardMiddleware": 760,
+}
 NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
 # Testing aid: host -> IP address, answered before DNS (the guard still checks the address)
 NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}

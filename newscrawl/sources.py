@@ -58,12 +58,16 @@ class SourceLedger:
             if url == root:
                 source.failure = why
 
-    def taken(self, root: str, article_url: str | None = None) -> None:
-        """A URL listed by ``root`` is requested (``article_url``: an article's) or known."""
+    def taken(self, root: str) -> None:
+        """A URL listed by ``root`` is an article (requested, or known from earlier runs) or a
+        source to follow."""
         if (source := self._sources.get(root)) is not None:
             source.taken += 1
-            if article_url is not None:
-                self._article_sources[article_url] = root
+
+    def requested(self, root: str, article_url: str) -> None:
+        """An article of ``root`` is requested as ``article_url``: its emission counts there."""
+        if root in self._sources:
+            self._article_sources[article_url] = root
 
     def emitted(self, article_url: str) -> None:
         root = self._article_sources.get(article_url)

@@ -157,7 +157,8 @@ def test_loopback_is_refused_unless_allowed(tmp_path: Path, server: Server) -> N
                 "-s", "NEWSCRAWL_ALLOW_LOOPBACK=0", timeout=60)
     assert run.returncode == EXIT_UNHEALTHY, run.stderr[-3000:]
     assert _refusals(run) == {sitemap: "127.0.0.1 loopback", v6: "::1 loopback"}
-    assert run.report["problems"] == ["nothing was fetched"]
+    assert run.report["problems"] == [f"sitemap {sitemap} failed: address-refused: 127.0.0.1 "
+                                      "loopback", "nothing was fetched"]
     assert run.stats["newscrawl/sources/pending"] == 0  # the refused sitemap is accounted
     assert not server.hits
 

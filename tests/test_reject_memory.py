@@ -68,7 +68,8 @@ def test_a_long_evidence_is_cut():
 def _reasons_in_the_code() -> set[str]:
     """Every reject reason the crawler's code names, by the shapes it names them in."""
     shapes = [r'Rejected\(\s*"([\w-]+)"', r'NotExtractable\(\s*"([\w-]+)"',
-              r'self\.reject\([^,()]+,\s*"([\w-]+)"', r'return "([\w-]+)", f?"',
+              r'self\.(?:reject|_source_failed)\([^,()]+,\s*"([\w-]+)"',
+              r'return "([\w-]+)", f?"',
               r'\("([\w-]+)", evidence\)', r'reason = "([\w-]+)"',
               r'"robots-disallowed" if .* else "([\w-]+)"', r'ItemAdapter\(item\), "([\w-]+)"',
               r'getattr\(exception, "reason", "([\w-]+)"\)']

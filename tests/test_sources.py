@@ -34,7 +34,8 @@ def test_children_count_towards_their_root_and_a_failed_child_is_no_problem() ->
     ledger.taken(SITEMAP)
     ledger.failed(SITEMAP, "https://a.vn/sitemap-1.xml", "HTTP 500")
     ledger.parsed(SITEMAP, found=10)
-    ledger.taken(SITEMAP, "https://a.vn/x-1")
+    ledger.taken(SITEMAP)
+    ledger.requested(SITEMAP, "https://a.vn/x-1")
     ledger.emitted("https://a.vn/x-1")
     ledger.emitted("https://elsewhere.vn/y")  # not requested for a source: ignored
     (report,) = ledger.report()
@@ -48,5 +49,5 @@ def test_a_malformed_source_with_entries_recovered_is_no_problem() -> None:
     ledger.add(SITEMAP, "sitemap")
     ledger.failed(SITEMAP, SITEMAP, "malformed-sitemap")
     ledger.parsed(SITEMAP, found=3)
-    ledger.taken(SITEMAP, "https://a.vn/x-1")
+    ledger.taken(SITEMAP)
     assert ledger.problems() == []

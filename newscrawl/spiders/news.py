@@ -10,6 +10,7 @@ from weakref import WeakValueDictionary
 
 import feedparser
 from courlan import normalize_url
+from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -31,12 +32,22 @@ from newscrawl.output import default_feed_uri, feed_options
 from newscrawl.parsing import NewsSitemap, off_loop, open_sitemap, take
 from newscrawl.registry import RegistryError, Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
+from newscrawl.sources import SourceLedger
 from newscrawl.state import Emitted, StateStore
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Sitemap entries parsed in one go, off the event loop; the requests of a batch are then made
 # one at a time, as Scrapy takes them, so the loop is never held for long.
 _SITEMAP_BATCH = 1000
+
+
+def _article_verdict(site: Site, url: str) -> str | None:
+    r"""``site.article_verdict`` of the URL as it is requested: a feed's ``?utm_source=rss``
+    must not hide an article from an ``article_allow`` rule ending in ``\.html$``."""
+    try:
+        return site.article_verdict(normalize_url(url, strict=True))
+    except ValueError:
+        return site.article_verdict(url)  # a malformed URL: rejected when requested
 
 
 def _entry_date(entry: dict[str, Any]) -> date | None:
@@ -46,6 +57,8 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
     return moment.date() if moment else None
 
 
+# the kind of a source in the run's per-source report, by the callback that parses it
+_SOURCE_KINDS = {"parse_sitemap": "sitemap", "parse_feed": "feed", "parse_listing": "listing"}
 _SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
 
 Parse = Callable[[Response], Iterable[Request] | AsyncIterator[Request]]
@@ -65,6 +78,7 @@ class NewsSpider(SitemapSpider):
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
+        self.sources = SourceLedger()  # what each sitemap, feed and listing yielded
         self.emitted: StateStore | None = None  # not "state": SpiderState (JOBDIR) owns that name
         # Sitemaps and feeds fetched this run (canonical URLs): an index listing itself, or
         # A -> B -> A, would otherwise be fetched forever (they bypass the duplicate filter).
@@ -84,6 +98,7 @@ class NewsSpider(SitemapSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.refuse_redirect, signal=signals.request_scheduled)
         return spider
 
@@ -138,19 +153,29 @@ class NewsSpider(SitemapSpider):
             s for s in self.sites if s.owns(response.url))
 
     def _source_request(self, url: str, callback: Parse, site: Site, *,
-                        dont_filter: bool = True, **meta: Any) -> Request:
+                        found_in: Response | None = None, dont_filter: bool = True,
+                        **meta: Any) -> Request:
         """A request for a sitemap, feed or listing, pending until parsed or failed. Sources
-        are fetched on every run, so never filtered as seen, except deeper listing pages."""
+        are fetched on every run, so never filtered as seen, except deeper listing pages. One
+        ``found_in`` another source's response counts towards that source's root."""
         token = secrets.token_hex(8)
         self._pending_sources.add(token)
         self._count_pending_sources()
+        if found_in is None:
+            root = url
+            self.sources.add(url, _SOURCE_KINDS[callback.__name__])
+        else:
+            root = found_in.meta.get("root", found_in.url)
+            self.sources.taken(root)
         return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
-                       meta={"site": site.key, "source": token, **meta})
+                       meta={"site": site.key, "source": token, "root": root, **meta})
 
-    def _sitemap_request(self, url: str, site: Site, depth: int) -> Request:
+    def _sitemap_request(self, url: str, site: Site, depth: int,
+                         found_in: Response | None = None) -> Request:
         # a sitemap has its own size limit (Scrapy's download, decompression and gunzip limits
         # all read download_maxsize): up to 50 MB is a valid sitemap, not a runaway page
-        return self._source_request(url, self.parse_sitemap, site, sitemap_depth=depth,
+        return self._source_request(url, self.parse_sitemap, site, found_in=found_in,
+                                    sitemap_depth=depth,
                                     download_maxsize=self.settings.getint(
                                         "NEWSCRAWL_SITEMAP_MAXSIZE"))
 
@@ -204,20 +229,22 @@ class NewsSpider(SitemapSpider):
                 self.reject(url, "sitemap-too-deep", f"listed in {response.url}, nesting depth "
                             f"{depth} > NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
             else:
-                requests.append(self._sitemap_request(url, site, depth))
+                requests.append(self._sitemap_request(url, site, depth, response))
         return requests
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         self._source_finished(response.meta)
         site = self.site_of(response)
         if response.url.endswith("/robots.txt"):
-            urls = sitemap_urls_from_robots(response.body, base_url=response.url)
+            urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+            self._source_parsed(response, len(urls))
             for request in self._child_sitemaps(urls, response, site):
                 yield request
             return
         sitemap = await off_loop(self._open_sitemap, response)
         if sitemap is None:
-            self.reject(response.url, "malformed-sitemap", "not a sitemap or sitemap index", site)
+            self._source_failed(response, "malformed-sitemap", "not a sitemap or sitemap index",
+                                site)
             return
         entries, found = iter(sitemap), 0
         while batch := await off_loop(take, entries, _SITEMAP_BATCH):
@@ -226,11 +253,12 @@ class NewsSpider(SitemapSpider):
                 for request in self._child_sitemaps((e["loc"] for e in batch), response, site):
                     yield request
             else:
-                for request in self._article_requests(batch, site, response.url):
+                for request in self._article_requests(batch, site, response):
                     yield request
+        self._source_parsed(response, found)
         if sitemap.malformed:
-            self.reject(response.url, "malformed-sitemap",
-                        f"XML errors; {found} entries recovered", site)
+            self._source_failed(response, "malformed-sitemap",
+                                f"XML errors; {found} entries recovered", site)
 
     def _open_sitemap(self, response: Response) -> NewsSitemap | None:
         body = self._get_sitemap_body(response)  # decompressed, if a .xml.gz
@@ -241,32 +269,37 @@ class NewsSpider(SitemapSpider):
         site = self.site_of(response)
         feed = await off_loop(feedparser.parse, response.body)
         if feed.bozo and not feed.entries:
-            self.reject(response.url, "malformed-feed", str(feed.get("bozo_exception", "")), site)
+            self._source_failed(response, "malformed-feed",
+                                str(feed.get("bozo_exception", "")), site)
             return
         if feed.bozo:
             self.logger.warning("Feed %s is malformed; %d entries recovered",
                                 response.url, len(feed.entries))
             self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
-        entries = ({"loc": e.get("link", ""), "published": e.get("published", ""),
-                    "title": e.get("title", "")} for e in feed.entries if e.get("link"))
-        for request in self._article_requests(entries, site, response.url):
+        entries = [{"loc": e.get("link", ""), "published": e.get("published", ""),
+                    "title": e.get("title", "")} for e in feed.entries if e.get("link")]
+        self._source_parsed(response, len(entries))
+        for request in self._article_requests(entries, site, response):
             yield request
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         self._source_finished(response.meta)
         site = self.site_of(response)
         if not isinstance(response, TextResponse):
-            self.reject(response.url, "not-html", "listing page is not text", site, source=True)
+            self._source_failed(response, "not-html", "listing page is not text", site)
             return
         depth = response.meta.get("listing_depth", 0)
-        for url in self._listing_links(response, site):
-            verdict = site.article_verdict(url)
+        links = list(self._listing_links(response, site))
+        self._source_parsed(response, len(links))
+        for url in links:
+            verdict = _article_verdict(site, url)
             if verdict is None:
-                if request := self._article_request(url, site, {}):
+                self.sources.taken(response.meta.get("root", response.url))
+                if request := self._article_request(url, site, {}, response):
                     yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
-                yield self._source_request(url, self.parse_listing, site,
+                yield self._source_request(url, self.parse_listing, site, found_in=response,
                                            dont_filter=False, listing_depth=depth + 1)
             else:
                 self._count_skip(url, verdict)
@@ -283,22 +316,26 @@ class NewsSpider(SitemapSpider):
 
     # -- articles --------------------------------------------------------------------------
 
-    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site, found_in: str
-                          ) -> Iterator[Request]:
+    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site,
+                          found_in: Response) -> Iterator[Request]:
+        root = found_in.meta.get("root", found_in.url)
         for entry in entries:
             url = entry["loc"]
-            if not self._admitted(url, site, found_in):
+            if not self._admitted(url, site, found_in.url):
                 continue
-            if (verdict := site.article_verdict(url)) is not None:
+            if (verdict := _article_verdict(site, url)) is not None:
                 self._count_skip(url, verdict)
-            elif self.since and (when := _entry_date(entry)) and when < self.since:
+                continue
+            self.sources.taken(root)  # an article, known or too old included
+            if self.since and (when := _entry_date(entry)) and when < self.since:
                 self._count_skip(url, "older-than-since")
             else:
                 hints = {k: entry[k] for k in ("published", "lastmod", "title") if entry.get(k)}
-                if request := self._article_request(url, site, hints):
+                if request := self._article_request(url, site, hints, found_in):
                     yield request
 
-    def _article_request(self, url: str, site: Site, hints: dict[str, str]) -> Request | None:
+    def _article_request(self, url: str, site: Site, hints: dict[str, str],
+                         found_in: Response | None = None) -> Request | None:
         try:
             # Without tracking parameters and fragments the same article has one URL whichever
             # feed, sitemap or listing links to it, so the duplicate filter sees it once.
@@ -306,6 +343,8 @@ class NewsSpider(SitemapSpider):
         except ValueError as exc:
             self.reject(url, "url-malformed", str(exc), site)
             return None
+        if found_in is not None:
+            self.sources.requested(found_in.meta.get("root", found_in.url), url)
         if (pending := self._pending_hints.get(url)) is not None:
             for key, value in hints.items():
                 pending.setdefault(key, value)
@@ -408,6 +447,23 @@ class NewsSpider(SitemapSpider):
         elif response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
+        if "source" in request.meta:
+            self.sources.failed(request.meta.get("root", request.url), request.url,
+                                f"{reason}: {evidence}")
         self.reject(request.url, reason, evidence, site, source="source" in request.meta,
                     redirected_from=request.meta.get("redirect_urls", ()))
+
+    # -- per-source accounting -------------------------------------------------------------
+
+    def _source_parsed(self, response: Response, found: int) -> None:
+        self.sources.parsed(response.meta.get("root", response.url), found)
+
+    def _source_failed(self, response: Response, reason: str, evidence: str,
+                       site: Site) -> None:
+        self.sources.failed(response.meta.get("root", response.url), response.url,
+                            f"{reason}: {evidence}")
+        self.reject(response.url, reason, evidence, site, source=True)
+
+    def item_scraped(self, item: Any) -> None:
+        self.sources.emitted(ItemAdapter(item).get("url"))
 
