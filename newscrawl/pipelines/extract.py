@@ -169,11 +169,12 @@ class ExtractPipeline:
     async def _run(self, pool: ProcessPoolExecutor, extraction: partial[Extracted]) -> Extracted:
         """``extraction`` in ``pool``; past the time limit, the pool's workers are killed."""
         running = asyncio.wrap_future(pool.submit(extraction))
-        # asyncio.wait, not wait_for: a TimeoutError raised by the extraction is not ours
-        await asyncio.wait([running], timeout=self.timeout or None)
-        if running.done():
+        try:  # asyncio.wait, not wait_for: a TimeoutError raised by the extraction is not ours
+            done, _ = await asyncio.wait([running], timeout=self.timeout or None)
+        finally:  # over time or shut down: what it ends with (BrokenProcessPool) is nobody's
+            running.cancel()  # a no-op once done
+        if done:
             return running.result()
-        running.cancel()  # the BrokenProcessPool it will get is nobody's to read
         self._kill(pool)
         raise NotExtractable("extraction-timeout", f"still running after {self.timeout:g} s")
 
