@@ -40,6 +40,8 @@ class Extraction:
     date_source: str | None = None
     # texts of the page's elements named as sources or bylines, for the credit (cleaning)
     credit_hints: tuple[str, ...] = ()
+    # the page's JSON scripts dropped unread as too large or too deeply nested, and why
+    dropped_json: tuple[str, ...] = ()
 
 
 def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from html import unescape
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,7 +35,18 @@ from newscrawl.dates import to_iso, visible_vietnamese_date
 from newscrawl.dom import credit_hints, prepare_for_extraction
 from newscrawl.extracted import Extraction, NotExtractable
 
-__all__ = ["Extraction", "NotExtractable", "extract_article"]
+__all__ = ["MAX_JSON_CHARS", "MAX_JSON_DEPTH", "Extraction", "NotExtractable", "extract_article"]
+
+# The page's JSON scripts that are read: JSON-LD by us, trafilatura and htmldate, the settings
+# JSON by the latter two. One above either bound is dropped unread: an 8 MB JSON-LD blob took
+# a worker to 1.1 GiB and minutes of trafilatura's JSON regexes, and json.loads recurses once a
+# level (RecursionError at ~1000). The 194 JSON-LD scripts of the 181 benchmark pages (aeb):
+# 30 KB at most, nested 6 deep at most.
+_JSON_SCRIPTS = XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
+MAX_JSON_CHARS = 256 * 1024
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                   "blogposting", "opinionnewsarticle", "backgroundnewsarticle", "report"}
@@ -72,6 +84,29 @@ _INVISIBLE = ("script", "style", "noscript", "template")
 _LANGUAGE_NAMES = {"english": "en", "vietnamese": "vi", "tiếng việt": "vi", "german": "de",
                    "deutsch": "de", "french": "fr", "français": "fr", "chinese": "zh",
                    "spanish": "es", "español": "es", "turkish": "tr", "türkçe": "tr"}
+
+
+def _json_depth(text: str) -> int:
+    """How deep ``text``'s arrays and objects nest, brackets inside strings left out: counted,
+    not parsed, so a 100,000-deep blob costs a scan, not a RecursionError."""
+    brackets = _JSON_BRACKET.findall(_JSON_STRING.sub("", text))
+    return max(accumulate(1 if bracket in "[{" else -1 for bracket in brackets), default=0)
+
+
+def _drop_unreadable_json(tree: HtmlElement) -> tuple[str, ...]:
+    """Remove the JSON scripts above ``MAX_JSON_CHARS`` or nested deeper than ``MAX_JSON_DEPTH``
+    from ``tree``, before anything reads them; why each was dropped."""
+    dropped = []
+    for script in _JSON_SCRIPTS(tree):
+        text = script.text or ""
+        if len(text) > MAX_JSON_CHARS:
+            dropped.append(f"{script.get('type')}: {len(text)} characters")
+        elif (depth := _json_depth(text)) > MAX_JSON_DEPTH:
+            dropped.append(f"{script.get('type')}: nested {depth} deep")
+        else:
+            continue
+        script.drop_tree()
+    return tuple(dropped)
 
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[Mapping[str, Any]]:
@@ -402,6 +437,7 @@ def extract_article(html: str, url: str, *, timezone: str | None = None,
     hints = hints or {}
     loaded = _parse(html)
     tree = loaded.getroottree().getroot()  # the document, also for a fragment
+    dropped_json = _drop_unreadable_json(tree)
     structured = _read_json_ld(tree)
     meta = _meta_index(tree)
     if reason := _non_article_reason(tree, structured, meta):
@@ -426,4 +462,5 @@ def extract_article(html: str, url: str, *, timezone: str | None = None,
         breadcrumbs=structured.breadcrumbs,
         date_source=date_source,
         credit_hints=hints_of_credit,
+        dropped_json=dropped_json,
     )

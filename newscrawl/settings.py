@@ -104,6 +104,10 @@ NEWSCRAWL_FURNITURE_MIN_SHARE = 0.02
 CONCURRENT_ITEMS = 4
 # trafilatura worker processes; -1: one per core; 0: in the crawl process (debugging, profiling)
 NEWSCRAWL_EXTRACT_WORKERS = -1
+# Seconds a worker may spend on one page before it is killed and the page rejected as
+# extraction-timeout (an 8 MB page once held a worker for 308 s); 0: no limit. News pages take
+# tens of milliseconds. In-process extraction (NEWSCRAWL_EXTRACT_WORKERS=0) has no limit.
+NEWSCRAWL_EXTRACTION_TIMEOUT = 30.0
 
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes

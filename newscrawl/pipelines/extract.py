@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
+import weakref
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -21,6 +23,8 @@ from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
+
+logger = logging.getLogger(__name__)
 
 Extracted = tuple[Extraction, Cleaned]
 
@@ -62,31 +66,41 @@ class ExtractPipeline:
 
     trafilatura holds the CPU for tens of milliseconds a page; in the event-loop thread that
     would stall every download and leave the other cores idle. NEWSCRAWL_EXTRACT_WORKERS=0
-    extracts in-process (debugging, profiling).
+    extracts in-process (debugging, profiling), without a time limit: a call running in the
+    crawl's own thread cannot be stopped.
 
     A page whose worker dies (OOM killer, a crash in a parser) is extracted again in a process of
     its own, one page at a time; if that one dies too, the page is rejected as
-    ``extraction-crashed``. Never is a page dropped unreported.
+    ``extraction-crashed``. A page still running after ``timeout`` seconds (0: never) is rejected
+    as ``extraction-timeout``, its pool's workers killed; the other pages they were extracting
+    start again in a new pool. Never is a page dropped unreported.
     """
 
     def __init__(self, workers: int, stats: StatsCollector, options: CleaningOptions,
-                 crawler: Crawler | None = None) -> None:
+                 crawler: Crawler | None = None, timeout: float = 0) -> None:
         self.workers = workers
         self.stats = stats
         self.options = options
         self.crawler = crawler
+        self.timeout = timeout
         self.since: date | None = None  # -a since: an article published before is not emitted
         self.pool: ProcessPoolExecutor | None = None
         self._started: asyncio.Future[None] | None = None
         self._lone: ProcessPoolExecutor | None = None  # retries, one page at a time
         self._lone_lock = asyncio.Lock()
+        # One page a worker: a page submitted starts at once, so its time limit counts its own
+        # extraction, not its wait behind others in the pool's queue.
+        self._slots = asyncio.Semaphore(max(workers, 1))
+        # pools whose workers were killed for a page over the time limit
+        self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         workers = settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
         return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats,
-                   cleaning_options(settings), crawler)
+                   cleaning_options(settings), crawler,
+                   max(settings.getfloat("NEWSCRAWL_EXTRACTION_TIMEOUT"), 0))
 
     def open_spider(self) -> None:
         spider = self.crawler.spider if self.crawler else None
@@ -113,6 +127,10 @@ class ExtractPipeline:
             found, cleaned = await self._extract(_extraction(item, self.options))
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
+        if found.dropped_json:
+            self.stats.inc_value("newscrawl/extract/json-dropped", len(found.dropped_json))
+            logger.info("JSON scripts of %s dropped unread: %s", item.url,
+                        "; ".join(found.dropped_json))
         article = _article(item, found, cleaned)
         self._count(cleaned)
         if cleaned.rejection is not None:
@@ -136,12 +154,43 @@ class ExtractPipeline:
             self._start_pool()
         assert self._started is not None and self.pool is not None  # started just above
         await self._started
-        pool = self.pool
-        try:
-            return await asyncio.wrap_future(pool.submit(extraction))
-        except BrokenProcessPool:
-            self._replace(pool)
+        while True:  # again, as long as its pool is killed for other pages over the time limit
+            async with self._slots:
+                pool = self.pool
+                assert pool is not None  # replaced, never removed
+                try:
+                    return await self._run(pool, extraction)
+                except BrokenProcessPool:
+                    if pool not in self._killed:
+                        break
+        self._replace(pool)
         return await self._extract_alone(extraction)
+
+    async def _run(self, pool: ProcessPoolExecutor, extraction: partial[Extracted]) -> Extracted:
+        """``extraction`` in ``pool``; past the time limit, the pool's workers are killed."""
+        running = asyncio.wrap_future(pool.submit(extraction))
+        try:  # asyncio.wait, not wait_for: a TimeoutError raised by the extraction is not ours
+            done, _ = await asyncio.wait([running], timeout=self.timeout or None)
+        finally:  # over time or shut down: what it ends with (BrokenProcessPool) is nobody's
+            running.cancel()  # a no-op once done
+        if done:
+            return running.result()
+        self._kill(pool)
+        raise NotExtractable("extraction-timeout", f"still running after {self.timeout:g} s")
+
+    def _kill(self, pool: ProcessPoolExecutor) -> None:
+        """Kill ``pool``'s workers, replacing it: a call running in a worker cannot be cancelled.
+        The pool breaks, failing its other running calls with ``BrokenProcessPool``."""
+        self.stats.inc_value("newscrawl/extract/pool-killed")
+        self._killed.add(pool)
+        # Python 3.14 has ProcessPoolExecutor.kill_workers(); until then, its process table.
+        for process in list((pool._processes or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False)
+        if self.pool is pool:
+            self.pool = _new_pool(self.workers)
+        if self._lone is pool:
+            self._lone = None
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self.pool is broken:  # the first of its failed pages replaces it for all
@@ -155,7 +204,7 @@ class ExtractPipeline:
         async with self._lone_lock:
             pool = self._lone = self._lone or _new_pool(1)
             try:
-                return await asyncio.wrap_future(pool.submit(extraction))
+                return await self._run(pool, extraction)
             except BrokenProcessPool as exc:
                 self.stats.inc_value("newscrawl/extract/pool-broken")
                 pool.shutdown(wait=False)
