@@ -70,7 +70,7 @@ def _reasons_in_the_code() -> set[str]:
     shapes = [r'Rejected\(\s*"([\w-]+)"', r'NotExtractable\(\s*"([\w-]+)"',
               r'self\.(?:reject|_source_failed)\([^,()]+,\s*"([\w-]+)"',
               r'return "([\w-]+)", f?"',
-              r'\("([\w-]+)", evidence\)', r'reason = "([\w-]+)"',
+              r'\("([\w-]+)", evidence\)', r'reason(?:, evidence)? = "([\w-]+)"',
               r'"robots-disallowed" if .* else "([\w-]+)"', r'ItemAdapter\(item\), "([\w-]+)"',
               r'getattr\(exception, "reason", "([\w-]+)"\)']
     found: set[str] = set()

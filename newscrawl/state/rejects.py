@@ -50,6 +50,7 @@ RETRY_POLICY: dict[str, Retry] = {
     "no-headline": Retry.BACKOFF,
     "too-short": Retry.BACKOFF,  # a stub may grow into the article
     "extraction-crashed": Retry.BACKOFF,
+    "extraction-timeout": Retry.BACKOFF,  # NEWSCRAWL_EXTRACTION_TIMEOUT; the load may pass
     # publication
     "duplicate": Retry.PERMANENT,  # of an article already emitted
     "unchanged": Retry.NOT_REMEMBERED,  # an emitted URL: its record decides its re-fetch
@@ -62,6 +63,8 @@ RETRY_POLICY: dict[str, Retry] = {
     "url-offsite": Retry.NOT_REMEMBERED,
     "robots-disallowed": Retry.NOT_REMEMBERED,
     "ignored": Retry.NOT_REMEMBERED,
+    "address-refused": Retry.NOT_REMEMBERED,  # decided by the address, before any connection
+    "retry-after-too-long": Retry.NOT_REMEMBERED,  # the server said when to come back
     # sources (sitemaps, feeds, listings): fetched on every run
     "malformed-sitemap": Retry.NOT_REMEMBERED,
     "malformed-feed": Retry.NOT_REMEMBERED,
