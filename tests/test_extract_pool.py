@@ -33,8 +33,11 @@ ARTICLE_HTML = ("<html lang='vi'><head><title>Giá lúa tăng</title></head><bod
 
 def _comparable(run: CrawlRun) -> list[dict[str, Any]]:
     """Items without the fetch time, in canonical URL order. Without ``url`` either: of an
-    article served under two URLs, the one fetched first is emitted, in whichever order."""
-    items = [{**{k: v for k, v in item.items() if k != "url"},
+    article served under two URLs, the one fetched first is emitted, in whichever order. Nor
+    ``dateModified``: on these pages it comes from a sitemap's lastmod, which an article
+    requested from the feed has only if the sitemap was read before its download (sources are
+    read off the event loop, as downloads go on)."""
+    items = [{**{k: v for k, v in item.items() if k not in ("url", "dateModified")},
               "metadata": {k: v for k, v in item["metadata"].items() if k != "dateDownloaded"}}
              for item in run.items]
     return sorted(items, key=lambda item: item["canonicalUrl"])
