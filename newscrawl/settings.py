@@ -26,7 +26,12 @@ DNS_TIMEOUT = 20
 # -- address guard: no connection to loopback, private, link-local (cloud metadata) or other
 # non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
 TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
-DOWNLOADER_MIDDLEWARES = {"newscrawl.addressguard.AddressGuardMiddleware": 760}
+DOWNLOADER_MIDDLEWARES = {
+    # -a warc=: first of all, so that archived captures are answered before anything (robots.txt,
+    # the address guard's DNS lookup) goes to the network
+    "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
+    "newscrawl.addressguard.AddressGuardMiddleware": 760,
+}
 NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
 # Testing aid: host -> IP address, answered before DNS (the guard still checks the address)
 NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}
@@ -38,6 +43,10 @@ NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
 FEED_EXPORT_ENCODING = "utf-8"
+# A directory: every response fetched is archived there with its request, in gzipped WARC files
+# named after the run's JSONL (<stem>-00000.warc.gz, ...), published with it. None: off.
+NEWSCRAWL_WARC_DIR = None
+NEWSCRAWL_WARC_MAX_MB = 1000.0  # a new WARC file starts once one is this large
 
 FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
                  "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}
@@ -89,6 +98,9 @@ CONCURRENT_ITEMS = 4
 # trafilatura worker processes; -1: one per core; 0: in the crawl process (debugging, profiling)
 NEWSCRAWL_EXTRACT_WORKERS = -1
 
+# with NEWSCRAWL_WARC_DIR: an article's responses are archived when its page reaches the spider
+SPIDER_MIDDLEWARES = {"newscrawl.warcarchive.WarcArchiveSpiderMiddleware": 10}
+
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
     "newscrawl.pipelines.extract.ExtractPipeline": 100,
@@ -103,6 +115,8 @@ EXTENSIONS = {
     "newscrawl.extensions.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
     "newscrawl.extensions.ProgressLog": 0,
+    # before Scrapy's FeedExporter (0): its files are handed over before the run publishes
+    "newscrawl.warcarchive.WarcArchive": -10,
     "newscrawl.extensions.IncrementalState": 400,
     "newscrawl.extensions.RejectsLog": 500,
     "newscrawl.extensions.RunReport": 600,

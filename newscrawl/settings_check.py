@@ -22,7 +22,8 @@ _INTS = ("NEWSCRAWL_MIN_BODY_CHARS", "NEWSCRAWL_LISTING_DEPTH", "NEWSCRAWL_EXTRA
 _FLOATS = ("NEWSCRAWL_REFETCH_WINDOW_DAYS", "NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD",
            "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO", "NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO",
            "NEWSCRAWL_FURNITURE_MIN_SHARE", "NEWSCRAWL_REDIS_IDLE_SECONDS",
-           "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS", "NEWSCRAWL_REDIS_SEEN_HOURS")
+           "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS", "NEWSCRAWL_REDIS_SEEN_HOURS",
+           "NEWSCRAWL_WARC_MAX_MB")
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -60,6 +61,8 @@ def _check_locations(settings: BaseSettings, database: Path | None) -> None:
     places = {"output": companion_path(settings, "report.json").parent,
               "rejects": rejects_path(settings).parent,
               "data": Path(settings.get("NEWSCRAWL_DATA_DIR"))}
+    if warc := settings.get("NEWSCRAWL_WARC_DIR"):
+        places["WARC"] = Path(warc)
     if database is not None:
         places["state"] = database.parent
     for what, directory in places.items():
