@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ArchiveIterator, ARCIterator, WARCIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -109,7 +109,7 @@ def scan(path: Path) -> Iterator[Capture | Unusable | str]:
     records that are not responses, ``redirect`` for a redirect."""
     try:
         with path.open("rb") as stream:
-            records = ArchiveIterator(stream, arc2warc=True)
+            records = _records(stream, path)
             for record in records:
                 offset = records.get_record_offset()  # reads the record to its end
                 yield _classify(record, path, offset)
@@ -124,16 +124,29 @@ def scan(path: Path) -> Iterator[Capture | Unusable | str]:
         yield Unusable(at, "warc-malformed", f"{type(exc).__name__}: {exc}; rest of file skipped")
 
 
+def _records(stream: IO[bytes], path: Path) -> ArchiveIterator:
+    """The records of ``stream``, read as the format its name says: warcio, left to guess,
+    reads any text as ARC records, a garbage file as records of garbage URLs."""
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz")):
+        return WARCIterator(stream)
+    if name.endswith((".arc", ".arc.gz")):
+        return ARCIterator(stream, arc2warc=True)
+    return ArchiveIterator(stream, arc2warc=True)
+
+
 def _classify(record: ArcWarcRecord, path: Path, offset: int) -> Capture | Unusable | str:
-    if record.rec_type != "response":
-        return str(record.rec_type)
     url = record.rec_headers.get_header("WARC-Target-URI") or f"{path}@{offset}"
-    http = record.http_headers
-    if not url.lower().startswith(("http://", "https://")) or http is None:
-        return Unusable(url, "warc-not-http", f"{path}@{offset}: a response of another protocol")
     if record.raw_stream.limit:  # LimitReader: bytes its Content-Length promised, not there
         return Unusable(url, "warc-truncated", f"{path}@{offset}: "
                         f"{record.raw_stream.limit} byte(s) of the record missing")
+    if record.rec_type is None:  # a header cut short, or no WARC header at all
+        return Unusable(url, "warc-malformed", f"{path}@{offset}: a record without WARC-Type")
+    if record.rec_type != "response":
+        return str(record.rec_type)
+    http = record.http_headers
+    if not url.lower().startswith(("http://", "https://")) or http is None:
+        return Unusable(url, "warc-not-http", f"{path}@{offset}: a response of another protocol")
     status = http.get_statuscode() or "?"
     if status.startswith("3"):  # the page it leads to is a capture of its own
         return "redirect"
@@ -173,7 +186,7 @@ def read_capture(path: str, offset: int) -> Response:
     try:
         with open(path, "rb") as stream:
             stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream, arc2warc=True)))
+            record = next(iter(_records(stream, Path(path))))
             body = record.raw_stream.read()
             missing = record.raw_stream.limit
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from newscrawl.demosite import DemoSite, generated_article
 
@@ -104,6 +107,46 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
     )
 
 
+def article_page(index: int, base_url: str) -> tuple[str, str]:
+    """The path and HTML of an article page of its own text (no two are near-duplicates)."""
+    article = generated_article(index, base_url)
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
+    html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
+            f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
+            f"{paragraphs}</article></body></html>")
+    return f"/tin/bai-viet-so-{index}-{10000 + index}.html", html
+
+
+@dataclass
+class Archived:
+    """A response record to write in a test archive."""
+
+    url: str
+    body: str
+    content_type: str | None = "text/html; charset=utf-8"
+    status: str = "200 OK"
+    date: str = "2026-11-30T08:00:00Z"
+
+
+def write_warc(path: Path, records: list[Archived], *, gzip: bool = True) -> Path:
+    """A WARC file of ``records`` (each response after its request record, as crawlers write
+    them) at ``path``."""
+    with path.open("wb") as file:
+        writer = WARCWriter(file, gzip=gzip)
+        for record in records:
+            headers = [("Content-Type", record.content_type)] if record.content_type else []
+            path_part = "/" + record.url.split("/", 3)[-1]
+            writer.write_record(writer.create_warc_record(
+                record.url, "request", http_headers=StatusAndHeaders(
+                    f"GET {path_part} HTTP/1.1", [], is_http_request=True),
+                warc_headers_dict={"WARC-Date": record.date}))
+            writer.write_record(writer.create_warc_record(
+                record.url, "response", payload=io.BytesIO(record.body.encode("utf-8")),
+                http_headers=StatusAndHeaders(record.status, headers, protocol="HTTP/1.1"),
+                warc_headers_dict={"WARC-Date": record.date}))
+    return path
+
+
 class Server:
     """Documents served from a dict on 127.0.0.1, counting the requests for each path (and
     answering those of ``delays`` late)."""
@@ -147,12 +190,7 @@ class Server:
 
     def article(self, index: int) -> str:
         """An article page of its own text (no two are near-duplicates); its URL."""
-        article = generated_article(index, self.base_url)
-        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
-        html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
-                f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
-                f"{paragraphs}</article></body></html>")
-        return self.serve(f"/tin/bai-viet-so-{index}-{10000 + index}.html", html, "text/html")
+        return self.serve(*article_page(index, self.base_url), "text/html")
 
     def __enter__(self) -> Server:
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
