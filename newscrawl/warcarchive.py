@@ -4,16 +4,16 @@ its request (headers included, body as received) in gzipped WARC files rotated b
 records the run (``IncrementalState``), left ``.part`` when the run is not. ``-a warc=`` on
 them re-extracts the run's articles without fetching a page again.
 
-An article's responses (its redirects and retries included) are archived when the spider takes
-the page, with the hints (dates, title) the sitemaps and feeds gave it by then: a feed parsed
-between the download and the parse can still add one, and the page is extracted with it."""
+An article's responses (its redirects and retries included) are archived when the spider has
+made its page, with the hints (dates, title) the page was made with: a feed parsed between the
+download and the parse can still add one, and the page is extracted with it."""
 
 from __future__ import annotations
 
 import logging
 import os
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -24,6 +24,7 @@ from scrapy.http import Headers, Response
 
 from newscrawl.extensions import IncrementalState
 from newscrawl.health import WRITE_FAILED, completed
+from newscrawl.items import Page
 from newscrawl.output import companion_path
 from newscrawl.warc import Response as Archived
 from newscrawl.warc import RotatingWarcWriter
@@ -74,11 +75,12 @@ class WarcArchive:
             self._held[key] = (weakref.ref(hints, lambda _: self._held.pop(key, None)), [])
         self._held[key][1].append(exchange)
 
-    def page_reached(self, response: Response) -> None:
-        """The spider takes ``response``: archive its exchanges, with their final hints."""
-        hints = response.meta.get("hints")
-        if hints is not None and (held := self._held.pop(id(hints), None)):
-            self._write(held[1], hints)
+    def page_made(self, response: Response, hints: Mapping[str, str] | None = None) -> None:
+        """The spider is done with ``response``: archive its exchanges, with the ``hints`` its
+        page was made with (else those its request has)."""
+        pending = response.meta.get("hints")
+        if pending is not None and (held := self._held.pop(id(pending), None)):
+            self._write(held[1], pending if hints is None else hints)
 
     def _write(self, exchanges: list[Exchange], hints: Mapping[str, str]) -> None:
         if self.failed:
@@ -117,8 +119,9 @@ class WarcArchive:
 
 
 class WarcArchiveSpiderMiddleware:
-    """Tells ``WarcArchive`` when a page reaches the spider; first of the spider middlewares,
-    so that an error page does too, before ``HttpErrorMiddleware`` stops it."""
+    """Tells ``WarcArchive`` when the spider has made a page of a response (or made none).
+    First of the spider middlewares: it sees an error response before ``HttpErrorMiddleware``
+    sends it to the errback, and the spider's output last."""
 
     def __init__(self, archive: WarcArchive) -> None:
         self.archive = archive
@@ -130,7 +133,30 @@ class WarcArchiveSpiderMiddleware:
         return cls(archive)
 
     def process_spider_input(self, response: Response) -> None:
-        self.archive.page_reached(response)
+        if not 200 <= response.status < 300:  # to the errback: no page to wait for
+            self.archive.page_made(response)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]
+                              ) -> Iterator[Any]:
+        try:
+            for output in result:
+                self._made(response, output)
+                yield output
+        finally:  # no page made (a reject), or the callback failed
+            self.archive.page_made(response)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
+                                          ) -> AsyncIterator[Any]:
+        try:
+            async for output in result:
+                self._made(response, output)
+                yield output
+        finally:
+            self.archive.page_made(response)
+
+    def _made(self, response: Response, output: Any) -> None:
+        if isinstance(output, Page):  # its hints are a copy, made as the page was
+            self.archive.page_made(response, output.hints)
 
 
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
