@@ -312,9 +312,12 @@ class NewsSpider(SitemapSpider):
         stats.inc_value("newscrawl/warc/files")
 
     def _archived_site(self, url: str) -> Site | None:
-        """The site of ``url``: one of the run's sites; without any, its host's."""
+        """The site of ``url``: one of the run's sites (of those owning its host, one that
+        takes it as an article if any does); without any, its host's."""
         if self.sites:
-            return next((s for s in self.sites if s.owns(url)), None)
+            owners = [s for s in self.sites if s.owns(url)]
+            return next((s for s in owners if s.article_verdict(url) is None),
+                        owners[0] if owners else None)
         site = ad_hoc_site(url)
         return self._archived_sites.setdefault(site.key, site)
 
