@@ -51,6 +51,7 @@ SUMMARY = logging.WARNING + 5
 logging.addLevelName(SUMMARY, "SUMMARY")
 
 PENDING_SOURCES = "newscrawl/sources/pending"  # stat: sitemaps, feeds, listings not yet parsed
+ARCHIVE_BYTES = "newscrawl/warc/bytes"  # stat: bytes of -a warc=/ccnews= archives read so far
 
 
 class RejectsLog:
@@ -467,6 +468,20 @@ class ProgressLog(LogStats):
             time_left(stats, queued, pending, datetime.now(UTC)),
             extra={"spider": spider},
         )
+        if ARCHIVE_BYTES in stats:
+            logger.info("Archives: %s", archive_progress(stats, datetime.now(UTC)),
+                        extra={"spider": spider})
+
+
+def archive_progress(stats: Mapping[str, Any], now: datetime) -> str:
+    """Files and records of the archives read so far, and how fast."""
+    started = stats.get("start_time")
+    elapsed = (now - started).total_seconds() if started else 0.0
+    read = stats.get(ARCHIVE_BYTES, 0)
+    rate = f"{read / elapsed / 1e6:.2f} MB/s" if elapsed > 0 else "? MB/s"
+    return (f"{stats.get('newscrawl/warc/files', 0)} file(s) done, "
+            f"{stats.get('newscrawl/warc/records/response', 0)} response record(s) read, "
+            f"{read / 1e6:.1f} MB at {rate}")
 
 
 def queue_size(crawler: Crawler) -> int | None:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newscrawl.ccnews import ccnews_months
 from newscrawl.dom import compile_xpaths
 from newscrawl.warc import archive_files
 
@@ -268,10 +269,11 @@ def _merge(sites: list[Site]) -> tuple[Site, ...]:
 def sites_from_arguments(*, site: str | None = None, sites_file: str | None = None,
                          sitemap: str | None = None, feed: str | None = None,
                          start_url: str | None = None, urls_file: str | None = None,
-                         warc: str | None = None) -> tuple[Site, ...]:
+                         warc: str | None = None, ccnews: str | None = None
+                         ) -> tuple[Site, ...]:
     """The sites a ``scrapy crawl news -a ...`` run covers; ``RegistryError`` on a bad argument.
-    With ``warc`` (archives to read) and no other source, none: every host of the archives is
-    a site of its own."""
+    With ``warc`` or ``ccnews`` (archives to read) and no other source, none: every host of the
+    archives is a site of its own."""
     chosen: list[Site] = []
     if site or sites_file:
         registry = load_registry(sites_file)
@@ -290,14 +292,16 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
         for url in _read_url_list(urls_file):
             by_host[_host(url)].append(url)
         chosen.extend(replace(ad_hoc_site(urls[0]), urls=tuple(urls)) for urls in by_host.values())
-    if warc is not None:
-        try:
+    try:
+        if warc is not None:
             archive_files(warc)
-        except ValueError as exc:
-            raise RegistryError(str(exc)) from exc
-    elif not chosen:
+        if ccnews is not None:
+            ccnews_months(ccnews)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from exc
+    if not chosen and warc is None and ccnews is None:
         raise RegistryError("nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
-                            "start_url=, urls_file= or warc=")
+                            "start_url=, urls_file=, warc= or ccnews=")
     return _merge(chosen)
 
 

@@ -47,6 +47,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 # named after the run's JSONL (<stem>-00000.warc.gz, ...), published with it. None: off.
 NEWSCRAWL_WARC_DIR = None
 NEWSCRAWL_WARC_MAX_MB = 1000.0  # a new WARC file starts once one is this large
+# -a ccnews=YYYY-MM[..YYYY-MM]: where Common Crawl publishes crawl-data/CC-NEWS/
+NEWSCRAWL_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
 
 FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
                  "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}

@@ -19,7 +19,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.client import responses
 from pathlib import Path
@@ -59,6 +59,9 @@ class Capture:
     path: str
     offset: int
     hints: dict[str, str]
+    # the response itself, read from an archive streamed over HTTP (there is no going back to
+    # its offset); None for a file, read back from its offset when needed
+    response: Response | None = None
 
 
 @dataclass(frozen=True)
@@ -109,25 +112,45 @@ def scan(path: Path) -> Iterator[Capture | Unusable | str]:
     records that are not responses, ``redirect`` for a redirect."""
     try:
         with path.open("rb") as stream:
-            records = _records(stream, path)
-            for record in records:
-                offset = records.get_record_offset()  # reads the record to its end
-                yield _classify(record, path, offset)
-            size = os.fstat(stream.fileno()).st_size
-            if records.offset < size:  # warcio stops silently at a record cut in its header
-                yield Unusable(f"{path}@{records.offset}", "warc-truncated",
-                               f"{size - records.offset} byte(s) at the end are no record")
+            yield from scan_stream(stream, str(path), os.fstat(stream.fileno()).st_size)
     except OSError as exc:
         yield Unusable(str(path), "warc-unreadable", f"{type(exc).__name__}: {exc}")
+
+
+def scan_stream(stream: IO[bytes], name: str, size: int | None, *, keep: bool = False
+                ) -> Iterator[Capture | Unusable | str]:
+    """``scan`` of an archive read from ``stream`` (which must tell its position), ``size``
+    bytes long if known; ``keep``: the captures carry their response (a stream read once)."""
+    records = _records(stream, name)
+    try:
+        for record in records:
+            kept = _response(record) if keep and record.rec_type == "response" else None
+            offset = records.get_record_offset()  # reads the record to its end
+            found = _classify(record, name, offset)
+            yield replace(found, response=kept) if isinstance(found, Capture) else found
+        if size is not None and records.offset < size:  # warcio stops silently at a cut header
+            yield Unusable(f"{name}@{records.offset}", "warc-truncated",
+                           f"{size - records.offset} byte(s) at the end are no record")
+    except OSError as exc:
+        yield Unusable(f"{name}@{records.offset}", "warc-unreadable",
+                       f"{type(exc).__name__}: {exc}; rest of file skipped")
     except Exception as exc:  # warcio raises assorted errors (even AttributeError) on damage
-        at = f"{path}@{records.offset}"
-        yield Unusable(at, "warc-malformed", f"{type(exc).__name__}: {exc}; rest of file skipped")
+        yield Unusable(f"{name}@{records.offset}", "warc-malformed",
+                       f"{type(exc).__name__}: {exc}; rest of file skipped")
 
 
-def _records(stream: IO[bytes], path: Path) -> ArchiveIterator:
+def _response(record: ArcWarcRecord) -> Response | None:
+    http = record.http_headers
+    if http is None:
+        return None
+    return Response(int(http.get_statuscode() or 0), http.protocol or "HTTP/1.1",
+                    list(http.headers), record.raw_stream.read())
+
+
+def _records(stream: IO[bytes], name: str) -> ArchiveIterator:
     """The records of ``stream``, read as the format its name says: warcio, left to guess,
     reads any text as ARC records, a garbage file as records of garbage URLs."""
-    name = path.name.lower()
+    name = name.lower()
     if name.endswith((".warc", ".warc.gz")):
         return WARCIterator(stream)
     if name.endswith((".arc", ".arc.gz")):
@@ -135,7 +158,7 @@ def _records(stream: IO[bytes], path: Path) -> ArchiveIterator:
     return ArchiveIterator(stream, arc2warc=True)
 
 
-def _classify(record: ArcWarcRecord, path: Path, offset: int) -> Capture | Unusable | str:
+def _classify(record: ArcWarcRecord, path: str, offset: int) -> Capture | Unusable | str:
     url = record.rec_headers.get_header("WARC-Target-URI") or f"{path}@{offset}"
     if record.raw_stream.limit:  # LimitReader: bytes its Content-Length promised, not there
         return Unusable(url, "warc-truncated", f"{path}@{offset}: "
@@ -156,7 +179,7 @@ def _classify(record: ArcWarcRecord, path: Path, offset: int) -> Capture | Unusa
     if content_type and not content_type.lower().encode("latin-1", "replace").startswith(
             HTML_TYPES):
         return Unusable(url, "not-html", f"{path}@{offset}: {content_type}")
-    return Capture(url, _fetched(record.rec_headers.get_header("WARC-Date")), str(path), offset,
+    return Capture(url, _fetched(record.rec_headers.get_header("WARC-Date")), path, offset,
                    _hints(record.rec_headers.get_header(HINTS_HEADER)))
 
 
@@ -186,20 +209,18 @@ def read_capture(path: str, offset: int) -> Response:
     try:
         with open(path, "rb") as stream:
             stream.seek(offset)
-            record = next(iter(_records(stream, Path(path))))
-            body = record.raw_stream.read()
+            record = next(iter(_records(stream, path)))
+            response = _response(record)
             missing = record.raw_stream.limit
     except OSError as exc:
         raise ArchiveError("warc-unreadable", f"{path}@{offset}: {exc}") from exc
     except Exception as exc:  # as in scan: warcio's errors on damaged input are of any type
         raise ArchiveError("warc-malformed", f"{path}@{offset}: {type(exc).__name__}: {exc}"
                            ) from exc
-    http = record.http_headers
-    if record.rec_type != "response" or http is None or missing:
+    if record.rec_type != "response" or response is None or missing:
         raise ArchiveError("warc-truncated" if missing else "warc-malformed",
                            f"{path}@{offset}: not the HTTP response scanned there")
-    return Response(int(http.get_statuscode() or 0), http.protocol or "HTTP/1.1",
-                    list(http.headers), body)
+    return response
 
 
 class RotatingWarcWriter:

@@ -152,7 +152,8 @@ class Server:
     answering those of ``delays`` late)."""
 
     def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
+        # path -> (status, type or Location, body)
+        self.pages: dict[str, tuple[int, str, str | bytes]] = {}
         self.hits: Counter[str] = Counter()
         self.delays: dict[str, float] = {}  # path -> seconds before it is answered
         self._lock = threading.Lock()
@@ -170,7 +171,7 @@ class Server:
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
                 self.send_response(status)
                 self.send_header("Location" if status in (301, 302) else "Content-Type", header)
-                data = body.encode("utf-8")
+                data = body if isinstance(body, bytes) else body.encode("utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -180,7 +181,7 @@ class Server:
 
         return Handler
 
-    def serve(self, path: str, body: str, content_type: str = XML) -> str:
+    def serve(self, path: str, body: str | bytes, content_type: str = XML) -> str:
         self.pages[path] = (200, content_type, body)
         return self.base_url + path
 

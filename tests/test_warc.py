@@ -13,6 +13,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.ccnews import CountingStream, ccnews_months
 from newscrawl.downloadermiddlewares.warc import CaptureUnreadable, WarcReplayMiddleware
 from newscrawl.registry import RegistryError
 from newscrawl.spiders.news import NewsSpider
@@ -25,6 +26,7 @@ from newscrawl.warc import (
     archive_files,
     read_capture,
     scan,
+    scan_stream,
 )
 
 BASE = "http://bao.example.vn"
@@ -161,3 +163,20 @@ def test_the_warc_argument_is_checked_and_needs_no_site(tmp_path: Path) -> None:
     assert NewsSpider.check_arguments(warc=str(path)) == ((), None)
     with pytest.raises(RegistryError, match="no file or directory matches"):
         NewsSpider.check_arguments(warc=str(tmp_path / "nowhere.warc.gz"))
+
+
+def test_ccnews_months_and_ranges() -> None:
+    assert ccnews_months("2024-06") == ["2024/06"]
+    assert ccnews_months(" 2024-11..2025-02 ") == ["2024/11", "2024/12", "2025/01", "2025/02"]
+    for bad in ("2024-6", "2024-13", "2024-06..", "2024-06..2024-05", "juin"):
+        with pytest.raises(ValueError, match="ccnews"):
+            ccnews_months(bad)
+
+
+def test_a_streamed_archive_hands_its_responses_over(tmp_path: Path) -> None:
+    data = write_warc(tmp_path / "a.warc.gz", [article(1), article(2)]).read_bytes()
+    stream = CountingStream(io.BytesIO(data))
+    found = captures(list(scan_stream(stream, "https://cc.example/a.warc.gz", len(data),
+                                      keep=True)))
+    assert [c.response.body.decode() if c.response else None for c in found] == [PAGE, PAGE]
+    assert stream.tell() == len(data)

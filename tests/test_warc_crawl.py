@@ -4,12 +4,21 @@ to the network."""
 
 from __future__ import annotations
 
+import gzip
 import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Archived, article_page, crawl, start_crawl, wait_for_articles, write_warc
+from conftest import (
+    Archived,
+    Server,
+    article_page,
+    crawl,
+    start_crawl,
+    wait_for_articles,
+    write_warc,
+)
 
 from newscrawl.demosite import DemoSite
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY
@@ -96,6 +105,7 @@ def test_sites_and_since_choose_the_records(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("-a", "warc=/nonexistent/*.warc.gz"), "warc: no file or directory matches"),
+    (("-a", "ccnews=2024-13"), "ccnews: expected a month YYYY-MM"),
     (("-a", "site=vnexpress", "-s", "NEWSCRAWL_WARC_MAX_MB=big"), "NEWSCRAWL_WARC_MAX_MB"),
 ])
 def test_bad_warc_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...],
@@ -117,3 +127,33 @@ def test_an_interrupted_run_leaves_its_archive_unpublished(tmp_path: Path) -> No
     assert run.returncode == EXIT_UNHEALTHY, stderr[-3000:]
     assert [p.suffix for p in warc.iterdir()] == [".part"]
     assert list((tmp_path / "out").glob("*.jsonl.part"))
+
+
+def test_ccnews_months_are_streamed_from_their_path_listings(tmp_path: Path,
+                                                             server: Server) -> None:
+    archives = {"2024/06": [[_article(1), _article(2)],
+                            [_article(3), Archived(f"{NOWHERE}/a.pdf", "%PDF", "application/pdf")]],
+                "2024/07": [[_article(4)]]}
+    sizes = 0
+    for month, files in archives.items():
+        paths = [f"crawl-data/CC-NEWS/{month}/CC-NEWS-{n}.warc.gz" for n in range(len(files))]
+        for path, records in zip(paths, files, strict=True):
+            data = write_warc(tmp_path / "file.warc.gz", records).read_bytes()
+            sizes += len(data)
+            server.serve(f"/{path}", data, "application/octet-stream")
+        server.serve(f"/crawl-data/CC-NEWS/{month}/warc.paths.gz",
+                     gzip.compress("".join(f"{p}\n" for p in paths).encode()), "application/gzip")
+    server.delays["/crawl-data/CC-NEWS/2024/06/CC-NEWS-1.warc.gz"] = 1.5  # progress is logged
+    run = crawl(tmp_path / "out", "-a", "ccnews=2024-06..2024-08",
+                "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+                "-s", "LOGSTATS_INTERVAL=0.5", timeout=120)
+    assert run.returncode == EXIT_OK, run.stderr[-3000:]
+    assert sorted(i["url"] for i in run.items) == [_article(i).url for i in range(1, 5)]
+    assert {r["reason"] for r in run.rejects} == {"not-html", "warc-unreadable"}  # August: 404
+    assert run.stats["newscrawl/warc/files"] == 3
+    assert run.stats["newscrawl/warc/bytes"] == sizes
+    assert "Archives: 1 file(s) done, 2 response record(s) read" in run.stderr
+    assert {p: n for p, n in server.hits.items() if p.endswith(".warc.gz")} == {
+        "/crawl-data/CC-NEWS/2024/06/CC-NEWS-0.warc.gz": 1,
+        "/crawl-data/CC-NEWS/2024/06/CC-NEWS-1.warc.gz": 1,
+        "/crawl-data/CC-NEWS/2024/07/CC-NEWS-0.warc.gz": 1}

@@ -17,7 +17,8 @@ from scrapy.responsetypes import responsetypes
 
 from newscrawl.warc import ArchiveError, read_capture
 
-WARC_META = "warc"  # request meta: {"path": archive, "offset": record offset}
+# request meta: {"path": archive, "offset": record offset, "response": the response or None}
+WARC_META = "warc"
 
 
 class CaptureUnreadable(IgnoreRequest):
@@ -33,8 +34,8 @@ class WarcReplayMiddleware:
     def process_request(self, request: Request) -> Response | None:
         if (where := request.meta.get(WARC_META)) is None:
             return None
-        try:
-            archived = read_capture(where["path"], where["offset"])
+        try:  # streamed archives (CC-NEWS) hand the response over, files their offset
+            archived = where.get("response") or read_capture(where["path"], where["offset"])
         except ArchiveError as exc:
             raise CaptureUnreadable(exc.reason, str(exc)) from exc
         headers = Headers()

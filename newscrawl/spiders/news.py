@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any, Self
 from weakref import WeakValueDictionary
 
@@ -25,21 +24,15 @@ from w3lib.url import canonicalize_url
 
 from newscrawl.addressguard import AddressRefused
 from newscrawl.dates import to_moment
-from newscrawl.downloadermiddlewares.warc import WARC_META, CaptureUnreadable
+from newscrawl.downloadermiddlewares.warc import CaptureUnreadable
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
-from newscrawl.extensions import PENDING_SOURCES, IncrementalState, queue_size
+from newscrawl.extensions import PENDING_SOURCES, IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
-from newscrawl.registry import (
-    RegistryError,
-    Site,
-    ad_hoc_site,
-    parse_since,
-    sites_from_arguments,
-)
+from newscrawl.registry import RegistryError, Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
+from newscrawl.spiders.archives import ArchiveSources
 from newscrawl.state import Emitted, StateStore
-from newscrawl.warc import Capture, Unusable, archive_files, scan
 
 _NEWS_FIELDS = {"publication_date": "published", "title": "title"}
 
@@ -65,26 +58,22 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
     return moment.date() if moment else None
 
 
-_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file", "warc")
-# Archived captures are requested this many at a time, the next ones once the scheduler is
-# empty: an archive of millions of pages never fills the scheduler's memory.
-_ARCHIVE_BATCH = 100
+_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file", "warc",
+                     "ccnews")
 
 
 class _Hints(dict[str, str]):
     """What the sitemaps and feeds said of one URL (a dict that can be weakly referenced)."""
 
 
-class NewsSpider(SitemapSpider):
+class NewsSpider(ArchiveSources, SitemapSpider):
     name = "news"
 
     def __init__(self, since: str | None = None, **kwargs: Any) -> None:
         sources = {key: kwargs.pop(key) for key in _SOURCE_ARGUMENTS if key in kwargs}
         super().__init__(**kwargs)
         self.sites, self.since = self.check_arguments(since=since, **sources)
-        self.archives = archive_files(sources["warc"]) if sources.get("warc") else []
-        # -a warc= without sites: one ad-hoc site a host of the archives, by key
-        self._archived_sites: dict[str, Site] = {}
+        self.read_archives(sources.get("warc"), sources.get("ccnews"))
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
@@ -141,10 +130,9 @@ class NewsSpider(SitemapSpider):
         if self.settings.get("REDIS_URL") and not self.settings.getbool(
                 "NEWSCRAWL_REDIS_SEED_ONLY"):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
-        for path in self.archives:  # the sites given then only choose the records read
-            async for archived in self._archived_requests(path):
-                yield archived
-        for site in () if self.archives else self.sites:
+        async for archived in self.archived_requests():
+            yield archived
+        for site in () if self.reads_archives else self.sites:
             for url in site.sitemaps:
                 if not self._seen_source(url):
                     yield self._source_request(url, self._parse_sitemap, site, sitemap_depth=0)
@@ -289,50 +277,6 @@ class NewsSpider(SitemapSpider):
                 continue
             if self._admitted(link.url, site, response.url):
                 yield link.url
-
-    async def _archived_requests(self, path: Path) -> AsyncIterator[Request]:
-        """The requests of an archive's HTML captures (answered from the archive by
-        ``WarcReplayMiddleware``); its other records counted, its unusable ones rejected."""
-        stats = self.crawler.stats
-        for found in scan(path):
-            if isinstance(found, str):  # a request, metadata, warcinfo... record
-                stats.inc_value(f"newscrawl/warc/records/{found}")
-                continue
-            stats.inc_value("newscrawl/warc/records/response")
-            site = self._archived_site(found.url)
-            if site is None and found.url.startswith(("http://", "https://")):
-                stats.inc_value("newscrawl/skipped/warc-other-site")
-            elif isinstance(found, Unusable):
-                # not remembered (source=True): the page may be fine on the live site
-                self.reject(found.url, found.reason, found.evidence, site, source=True)
-            elif site is not None and (request := self._capture_request(found, site)):
-                if (queue_size(self.crawler) or 0) >= _ARCHIVE_BATCH:
-                    await self.crawler.signals.wait_for(signals.scheduler_empty)
-                yield request
-        stats.inc_value("newscrawl/warc/files")
-
-    def _archived_site(self, url: str) -> Site | None:
-        """The site of ``url``: one of the run's sites (of those owning its host, one that
-        takes it as an article if any does); without any, its host's."""
-        if self.sites:
-            owners = [s for s in self.sites if s.owns(url)]
-            return next((s for s in owners if s.article_verdict(url) is None),
-                        owners[0] if owners else None)
-        site = ad_hoc_site(url)
-        return self._archived_sites.setdefault(site.key, site)
-
-    def _capture_request(self, capture: Capture, site: Site) -> Request | None:
-        stats = self.crawler.stats
-        if verdict := site.article_verdict(capture.url):
-            stats.inc_value(f"newscrawl/skipped/{verdict}")
-        elif self.since and capture.fetched[:10] < self.since.isoformat():
-            stats.inc_value("newscrawl/skipped/older-than-since")
-        elif request := self._article_request(capture.url, site, capture.hints):
-            # no robots.txt: nothing is fetched
-            request.meta.update({WARC_META: {"path": capture.path, "offset": capture.offset},
-                                 "fetched": capture.fetched, "dont_obey_robotstxt": True})
-            return request
-        return None
 
     # -- articles --------------------------------------------------------------------------
 
