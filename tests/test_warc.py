@@ -4,6 +4,7 @@ garbage, and holding records that are no page."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 
@@ -180,3 +181,27 @@ def test_a_streamed_archive_hands_its_responses_over(tmp_path: Path) -> None:
                                       keep=True)))
     assert [c.response.body.decode() if c.response else None for c in found] == [PAGE, PAGE]
     assert stream.tell() == len(data)
+
+
+def _arc_record(url: str, date: str, content_type: str, content: bytes) -> bytes:
+    """An ARC v1 record: a header line (URL, IP, date, type, length), the content, a newline."""
+    return f"{url} 0.0.0.0 {date} {content_type} {len(content)}\n".encode() + content + b"\n"
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_arc_files_are_read_as_warc(tmp_path: Path, compressed: bool) -> None:
+    url = f"{BASE}/tin/bai-viet-so-1-10001.html"
+    records = [
+        _arc_record("filedesc://old.arc", "20090601000000", "text/plain",
+                    b"1 0 newscrawl\nURL IP-address Archive-date Content-type Archive-length\n"),
+        _arc_record(url, "20090601083000", "text/html",
+                    b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE.encode()),
+    ]
+    path = tmp_path / ("old.arc.gz" if compressed else "old.arc")
+    path.write_bytes(b"".join(gzip.compress(r) for r in records) if compressed
+                     else b"".join(records))
+    found = list(scan(path))
+    assert found[0] == "warcinfo"
+    assert [(c.url, c.fetched) for c in captures(found)] == [(url, "2009-06-01T08:30:00+00:00")]
+    capture = captures(found)[0]
+    assert read_capture(capture.path, capture.offset).body.decode() == PAGE
