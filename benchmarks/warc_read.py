@@ -34,6 +34,7 @@ from _common import (
     CrawlResult,
     check_exit,
     contention_row,
+    mib,
     print_failures,
     print_table,
     run_crawl,
@@ -113,6 +114,9 @@ def crawl_rows(result: CrawlResult, pages: int, size: int | None) -> list[tuple[
     if size is not None:
         rows.append(("  MB/s of WARC, spider open to close", f"{size / elapsed / 1e6:,.2f}"))
     return [*rows, ("CPU, crawl process tree", f"{result.cpu_seconds:.1f} s"),
+            ("peak PSS, crawl process tree", mib(result.peak_pss)),
+            ("peak RSS, crawl process alone", mib(max((x.root_rss for x in result.samples),
+                                                      default=0))),
             contention_row(result)]
 
 

@@ -2,7 +2,9 @@
 
 Reading is in two steps, so that memory stays flat whatever an archive's size: ``scan`` streams
 an archive's records and yields where each usable HTML capture is (file and offset), without
-keeping its body; ``read_capture`` reads one capture back from there when it is needed.
+keeping its body; ``read_capture`` reads one capture back from there when it is needed. An
+archive streamed over the network (``scan_stream(..., keep=True)``) cannot be gone back to: its
+captures carry their response.
 Writing: ``RotatingWarcWriter`` appends request and response records to gzipped WARC files
 written as ``.part`` and started anew past a size.
 
