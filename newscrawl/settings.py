@@ -100,7 +100,7 @@ CONCURRENT_ITEMS = 4
 # trafilatura worker processes; -1: one per core; 0: in the crawl process (debugging, profiling)
 NEWSCRAWL_EXTRACT_WORKERS = -1
 
-# with NEWSCRAWL_WARC_DIR: an article's responses are archived when its page reaches the spider
+# with NEWSCRAWL_WARC_DIR: an article's responses are archived once the spider made its page
 SPIDER_MIDDLEWARES = {"newscrawl.warcarchive.WarcArchiveSpiderMiddleware": 10}
 
 ITEM_PIPELINES = {
