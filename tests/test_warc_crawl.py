@@ -95,11 +95,13 @@ def test_sites_and_since_choose_the_records(tmp_path: Path) -> None:
         _article(1, date="2015-05-31T23:00:00Z"), _article(2, date="2026-11-20T00:00:00Z"),
         _article(3, other, date="2026-11-20T00:00:00Z")])
     registry = tmp_path / "sites.toml"
-    registry.write_text('[here]\ndomains = ["127.0.0.1"]\n', "utf-8")
-    run = crawl(tmp_path / "out", "-a", f"warc={archive}", "-a", "site=here",
+    # two sites own the host: the record goes to the one that takes it as an article
+    registry.write_text('[sport]\ndomains = ["127.0.0.1"]\narticle_allow = ["/the-thao/"]\n'
+                        '[here]\ndomains = ["127.0.0.1"]\n', "utf-8")
+    run = crawl(tmp_path / "out", "-a", f"warc={archive}", "-a", "site=sport,here",
                 "-a", f"sites_file={registry}", "-a", "since=2015-06-01", timeout=120)
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
-    assert [i["url"] for i in run.items] == [_article(2).url]
+    assert [(i["url"], i["site"]) for i in run.items] == [(_article(2).url, "here")]
     assert run.report["skipped"] == {"older-than-since": 1, "warc-other-site": 1}
 
 
