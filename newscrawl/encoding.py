@@ -19,6 +19,8 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
+# The Content-Type values (lower case) of the pages decoded and extracted; any other is no page.
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 _MULTI_BYTE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030", "big5",
                "shift_jis", "euc-jp", "euc-kr"}
 # Candidates for guessing when no declaration holds: what Vietnamese sites have used.

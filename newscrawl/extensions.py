@@ -52,6 +52,7 @@ SUMMARY = logging.WARNING + 5
 logging.addLevelName(SUMMARY, "SUMMARY")
 
 PENDING_SOURCES = "newscrawl/sources/pending"  # stat: sitemaps, feeds, listings not yet parsed
+ARCHIVE_BYTES = "newscrawl/warc/bytes"  # stat: bytes of -a warc=/ccnews= archives read so far
 
 
 class RejectsLog:
@@ -282,9 +283,13 @@ class IncrementalState:
         self.finish_reason: str | None = None
         # The run's feed files (written, final name): published with the commit, or not at all.
         self.pending: list[tuple[Path, Path]] = []
+        # Files published with them that hold no articles (WARC archives), likewise.
+        self.companions: list[tuple[Path, Path]] = []
 
-    def publish_later(self, written: Path, final: Path) -> None:
-        self.pending.append((written, final))
+    def publish_later(self, written: Path, final: Path, *, articles: bool = True) -> None:
+        """Rename ``written`` to ``final`` with the commit; ``articles``: a feed file, whose
+        articles the state records."""
+        (self.pending if articles else self.companions).append((written, final))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -351,7 +356,8 @@ class IncrementalState:
             else:
                 logger.warning("State: run not finished (%s); nothing recorded, its articles "
                                "will be fetched again; its output stays unpublished: %s",
-                               self.finish_reason, ", ".join(str(w) for w, _ in self.pending))
+                               self.finish_reason, ", ".join(
+                                   str(w) for w, _ in (*self.pending, *self.companions)))
         self.store.close()
         self.crawler.signals.send_catch_log(run_settled)
 
@@ -371,15 +377,17 @@ class IncrementalState:
         unpublished (before the journal) or leave the journal for the next run to finish."""
         try:
             published = self._published_urls()
+            for written, _ in self.companions:
+                fsync_file(written)
         except OSError as exc:  # a file that cannot be read back or synced
             self._write_failed("output", exc)
             self.store.rollback()
             return
         try:
             self.journal.write(final for _, final in self.pending)
-            for written, final in self.pending:
+            for written, final in (*self.companions, *self.pending):
                 os.replace(written, final)
-            for directory in {final.parent for _, final in self.pending}:
+            for directory in {final.parent for _, final in (*self.companions, *self.pending)}:
                 fsync_directory(directory)
             count = self.store.commit(published)
         except Exception as exc:  # OSError, and the stores' own (sqlite3, redis) errors
@@ -469,6 +477,20 @@ class ProgressLog(LogStats):
             time_left(stats, queued, pending, datetime.now(UTC)),
             extra={"spider": spider},
         )
+        if ARCHIVE_BYTES in stats:
+            logger.info("Archives: %s", archive_progress(stats, datetime.now(UTC)),
+                        extra={"spider": spider})
+
+
+def archive_progress(stats: Mapping[str, Any], now: datetime) -> str:
+    """Files and records of the archives read so far, and how fast."""
+    started = stats.get("start_time")
+    elapsed = (now - started).total_seconds() if started else 0.0
+    read = stats.get(ARCHIVE_BYTES, 0)
+    rate = f"{read / elapsed / 1e6:.2f} MB/s" if elapsed > 0 else "? MB/s"
+    return (f"{stats.get('newscrawl/warc/files', 0)} file(s) done, "
+            f"{stats.get('newscrawl/warc/records/response', 0)} response record(s) read, "
+            f"{read / 1e6:.1f} MB at {rate}")
 
 
 def queue_size(crawler: Crawler) -> int | None:

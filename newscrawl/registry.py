@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newscrawl.ccnews import ccnews_months
 from newscrawl.dom import compile_xpaths
+from newscrawl.warc import archive_files
 
 # Used only when a site gives no article_allow: the last path segment of a news article is a long
 # slug or carries a numeric id (VnExpress -4301234.html, Tuổi Trẻ -2021061612345.htm,
@@ -266,9 +268,12 @@ def _merge(sites: list[Site]) -> tuple[Site, ...]:
 
 def sites_from_arguments(*, site: str | None = None, sites_file: str | None = None,
                          sitemap: str | None = None, feed: str | None = None,
-                         start_url: str | None = None, urls_file: str | None = None
+                         start_url: str | None = None, urls_file: str | None = None,
+                         warc: str | None = None, ccnews: str | None = None
                          ) -> tuple[Site, ...]:
-    """The sites a ``scrapy crawl news -a ...`` run covers; ``RegistryError`` on a bad argument."""
+    """The sites a ``scrapy crawl news -a ...`` run covers; ``RegistryError`` on a bad argument.
+    With ``warc`` or ``ccnews`` (archives to read) and no other source, none: every host of the
+    archives is a site of its own."""
     chosen: list[Site] = []
     if site or sites_file:
         registry = load_registry(sites_file)
@@ -287,9 +292,16 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
         for url in _read_url_list(urls_file):
             by_host[_host(url)].append(url)
         chosen.extend(replace(ad_hoc_site(urls[0]), urls=tuple(urls)) for urls in by_host.values())
-    if not chosen:
+    try:
+        if warc is not None:
+            archive_files(warc)
+        if ccnews is not None:
+            ccnews_months(ccnews)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from exc
+    if not chosen and warc is None and ccnews is None:
         raise RegistryError("nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
-                            "start_url= or urls_file=")
+                            "start_url=, urls_file=, warc= or ccnews=")
     return _merge(chosen)
 
 

@@ -33,6 +33,9 @@ DNS_TIMEOUT = 20
 # non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
 TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # -a warc=: first of all, so that archived captures are answered before anything (robots.txt,
+    # the address guard's DNS lookup) goes to the network
+    "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
     "newscrawl.addressguard.AddressGuardMiddleware": 760,
 }
@@ -47,6 +50,12 @@ NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
 FEED_EXPORT_ENCODING = "utf-8"
+# A directory: every response fetched is archived there with its request, in gzipped WARC files
+# named after the run's JSONL (<stem>-00000.warc.gz, ...), published with it. None: off.
+NEWSCRAWL_WARC_DIR = None
+NEWSCRAWL_WARC_MAX_MB = 1000.0  # a new WARC file starts once one is this large
+# -a ccnews=YYYY-MM[..YYYY-MM]: where Common Crawl publishes crawl-data/CC-NEWS/
+NEWSCRAWL_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
 
 FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
                  "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}
@@ -111,6 +120,9 @@ NEWSCRAWL_EXTRACT_WORKERS = -1
 # tens of milliseconds. In-process extraction (NEWSCRAWL_EXTRACT_WORKERS=0) has no limit.
 NEWSCRAWL_EXTRACTION_TIMEOUT = 30.0
 
+# with NEWSCRAWL_WARC_DIR: an article's responses are archived once the spider made its page
+SPIDER_MIDDLEWARES = {"newscrawl.warcarchive.WarcArchiveSpiderMiddleware": 10}
+
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
     "newscrawl.pipelines.extract.ExtractPipeline": 100,
@@ -125,6 +137,8 @@ EXTENSIONS = {
     "newscrawl.extensions.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
     "newscrawl.extensions.ProgressLog": 0,
+    # before Scrapy's FeedExporter (0): its files are handed over before the run publishes
+    "newscrawl.warcarchive.WarcArchive": -10,
     "newscrawl.extensions.IncrementalState": 400,
     "newscrawl.extensions.RejectsLog": 500,
     "newscrawl.extensions.RunReport": 600,

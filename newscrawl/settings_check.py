@@ -24,7 +24,7 @@ _FLOATS = ("NEWSCRAWL_REFETCH_WINDOW_DAYS", "NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"
            "NEWSCRAWL_FURNITURE_MIN_SHARE", "NEWSCRAWL_REDIS_IDLE_SECONDS",
            "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS", "NEWSCRAWL_REDIS_SEEN_HOURS",
            "NEWSCRAWL_RETRY_AFTER_MAX_SECONDS", "NEWSCRAWL_BACKOFF_SECONDS",
-           "NEWSCRAWL_EXTRACTION_TIMEOUT")
+           "NEWSCRAWL_EXTRACTION_TIMEOUT", "NEWSCRAWL_WARC_MAX_MB")
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -62,6 +62,8 @@ def _check_locations(settings: BaseSettings, database: Path | None) -> None:
     places = {"output": companion_path(settings, "report.json").parent,
               "rejects": rejects_path(settings).parent,
               "data": Path(settings.get("NEWSCRAWL_DATA_DIR"))}
+    if warc := settings.get("NEWSCRAWL_WARC_DIR"):
+        places["WARC"] = Path(warc)
     if database is not None:
         places["state"] = database.parent
     for what, directory in places.items():

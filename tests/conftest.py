@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from newscrawl.demosite import DemoSite, generated_article
 
@@ -104,6 +107,46 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
     )
 
 
+def article_page(index: int, base_url: str) -> tuple[str, str]:
+    """The path and HTML of an article page of its own text (no two are near-duplicates)."""
+    article = generated_article(index, base_url)
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
+    html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
+            f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
+            f"{paragraphs}</article></body></html>")
+    return f"/tin/bai-viet-so-{index}-{10000 + index}.html", html
+
+
+@dataclass
+class Archived:
+    """A response record to write in a test archive."""
+
+    url: str
+    body: str
+    content_type: str | None = "text/html; charset=utf-8"
+    status: str = "200 OK"
+    date: str = "2026-11-30T08:00:00Z"
+
+
+def write_warc(path: Path, records: list[Archived], *, gzip: bool = True) -> Path:
+    """A WARC file of ``records`` (each response after its request record, as crawlers write
+    them) at ``path``."""
+    with path.open("wb") as file:
+        writer = WARCWriter(file, gzip=gzip)
+        for record in records:
+            headers = [("Content-Type", record.content_type)] if record.content_type else []
+            path_part = "/" + record.url.split("/", 3)[-1]
+            writer.write_record(writer.create_warc_record(
+                record.url, "request", http_headers=StatusAndHeaders(
+                    f"GET {path_part} HTTP/1.1", [], is_http_request=True),
+                warc_headers_dict={"WARC-Date": record.date}))
+            writer.write_record(writer.create_warc_record(
+                record.url, "response", payload=io.BytesIO(record.body.encode("utf-8")),
+                http_headers=StatusAndHeaders(record.status, headers, protocol="HTTP/1.1"),
+                warc_headers_dict={"WARC-Date": record.date}))
+    return path
+
+
 @pytest.fixture(scope="session")
 def paper() -> Iterator[DemoSite]:
     with DemoSite("paper").start() as site:
@@ -128,7 +171,8 @@ class Server:
     and logging each answer with its time (those of ``delays`` answered late)."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.pages: dict[str, tuple[int, str, str]] = {}  # path -> (status, type or Location, body)
+        # path -> (status, type or Location, body)
+        self.pages: dict[str, tuple[int, str, str | bytes]] = {}
         self.hits: Counter[str] = Counter()
         # path -> (status, headers) answers, without a body, given before its page
         self.first_answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -156,7 +200,8 @@ class Server:
                     return
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
                 self._answer(status, {"Location" if status in (301, 302) else "Content-Type":
-                                      header}, body.encode("utf-8"))
+                                      header},
+                             body if isinstance(body, bytes) else body.encode("utf-8"))
 
             def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
                 self.send_response(status)
@@ -171,7 +216,7 @@ class Server:
 
         return Handler
 
-    def serve(self, path: str, body: str, content_type: str = XML) -> str:
+    def serve(self, path: str, body: str | bytes, content_type: str = XML) -> str:
         self.pages[path] = (200, content_type, body)
         return self.base_url + path
 
@@ -185,12 +230,7 @@ class Server:
 
     def article(self, index: int) -> str:
         """An article page of its own text (no two are near-duplicates); its URL."""
-        article = generated_article(index, self.base_url)
-        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
-        html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
-                f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
-                f"{paragraphs}</article></body></html>")
-        return self.serve(f"/tin/bai-viet-so-{index}-{10000 + index}.html", html, "text/html")
+        return self.serve(*article_page(index, self.base_url), "text/html")
 
     def __enter__(self) -> Server:
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

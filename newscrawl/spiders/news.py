@@ -25,7 +25,8 @@ from w3lib.url import canonicalize_url
 from newscrawl.addressguard import AddressRefused
 from newscrawl.dates import to_moment
 from newscrawl.downloadermiddlewares.retry_after import GivenUp
-from newscrawl.encoding import UndecodableError, decode_html
+from newscrawl.downloadermiddlewares.warc import CaptureUnreadable
+from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
 from newscrawl.extensions import PENDING_SOURCES, IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
@@ -33,9 +34,9 @@ from newscrawl.parsing import NewsSitemap, off_loop, open_sitemap, take
 from newscrawl.registry import RegistryError, Site, parse_since, sites_from_arguments
 from newscrawl.signals import page_rejected
 from newscrawl.sources import SourceLedger
+from newscrawl.spiders.archives import ArchiveSources
 from newscrawl.state import Emitted, StateStore
 
-_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Sitemap entries parsed in one go, off the event loop; the requests of a batch are then made
 # one at a time, as Scrapy takes them, so the loop is never held for long.
 _SITEMAP_BATCH = 1000
@@ -59,7 +60,8 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
 
 # the kind of a source in the run's per-source report, by the callback that parses it
 _SOURCE_KINDS = {"parse_sitemap": "sitemap", "parse_feed": "feed", "parse_listing": "listing"}
-_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file")
+_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file", "warc",
+                     "ccnews")
 
 Parse = Callable[[Response], Iterable[Request] | AsyncIterator[Request]]
 
@@ -68,13 +70,14 @@ class _Hints(dict[str, str]):
     """What the sitemaps and feeds said of one URL (a dict that can be weakly referenced)."""
 
 
-class NewsSpider(SitemapSpider):
+class NewsSpider(ArchiveSources, SitemapSpider):
     name = "news"
 
     def __init__(self, since: str | None = None, **kwargs: Any) -> None:
         sources = {key: kwargs.pop(key) for key in _SOURCE_ARGUMENTS if key in kwargs}
         super().__init__(**kwargs)
         self.sites, self.since = self.check_arguments(since=since, **sources)
+        self.read_archives(sources.get("warc"), sources.get("ccnews"))
         self.allowed_domains = sorted({d for s in self.sites for d in s.domains})
         self._skipped: set[str] = set()
         self._links = LinkExtractor(unique=True)
@@ -133,7 +136,9 @@ class NewsSpider(SitemapSpider):
         if self.settings.get("REDIS_URL") and not self.settings.getbool(
                 "NEWSCRAWL_REDIS_SEED_ONLY"):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
-        for site in self.sites:
+        async for archived in self.archived_requests():
+            yield archived
+        for site in () if self.reads_archives else self.sites:
             for url in site.sitemaps:
                 if not self._seen_source(url):
                     yield self._sitemap_request(url, site, depth=0)
@@ -149,8 +154,8 @@ class NewsSpider(SitemapSpider):
 
     def site_of(self, response: Response) -> Site:
         key = response.meta.get("site")
-        return next((s for s in self.sites if s.key == key), None) or next(
-            s for s in self.sites if s.owns(response.url))
+        return next((s for s in self.sites if s.key == key), None) or self._archived_sites.get(
+            str(key)) or next(s for s in self.sites if s.owns(response.url))
 
     def _source_request(self, url: str, callback: Parse, site: Site, *,
                         found_in: Response | None = None, dont_filter: bool = True,
@@ -390,7 +395,7 @@ class NewsSpider(SitemapSpider):
         if not response.body.strip():
             self._reject_page(response, "empty-page", f"HTTP {response.status}, no body", site)
             return
-        is_html = (content_type.lower().startswith(_HTML_TYPES) if content_type
+        is_html = (content_type.lower().startswith(HTML_TYPES) if content_type
                    else isinstance(response, HtmlResponse))
         if not is_html:
             self._reject_page(response, "not-html", content_type.decode("latin-1") or "?", site)
@@ -405,7 +410,8 @@ class NewsSpider(SitemapSpider):
                    language=site.language, timezone=site.timezone, prune_xpath=site.prune_xpath,
                    footer_patterns=site.footer_patterns,
                    hints=dict(response.meta.get("hints", {})),
-                   downloaded=datetime.now(UTC).isoformat(timespec="seconds"),
+                   downloaded=response.meta.get("fetched")
+                   or datetime.now(UTC).isoformat(timespec="seconds"),
                    update=response.meta.get("update", False))
 
     # -- accounting ------------------------------------------------------------------------
@@ -442,7 +448,7 @@ class NewsSpider(SitemapSpider):
         if failure.check(AddressRefused):
             reason, evidence = "address-refused", failure.value.evidence
             self.crawler.stats.inc_value("newscrawl/address_refused")
-        elif isinstance(failure.value, GivenUp):
+        elif isinstance(failure.value, GivenUp) or failure.check(CaptureUnreadable):
             reason, evidence = failure.value.reason, failure.value.evidence
         elif response is None and failure.check(IgnoreRequest):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"

@@ -69,6 +69,12 @@ RETRY_POLICY: dict[str, Retry] = {
     "malformed-sitemap": Retry.NOT_REMEMBERED,
     "malformed-feed": Retry.NOT_REMEMBERED,
     "sitemap-too-deep": Retry.NOT_REMEMBERED,
+    # archive records (-a warc=, ccnews=): the archive's fault, the live page may be fine
+    "warc-http-status": Retry.NOT_REMEMBERED,
+    "warc-not-http": Retry.NOT_REMEMBERED,
+    "warc-truncated": Retry.NOT_REMEMBERED,
+    "warc-malformed": Retry.NOT_REMEMBERED,
+    "warc-unreadable": Retry.NOT_REMEMBERED,
 }
 
 
