@@ -150,7 +150,7 @@ def _site_info(raw: dict[str, Any]) -> SiteInfo:
 
 
 def _page_style(raw: dict[str, Any]) -> PageStyle:
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     values["teasers"] = tuple(Teaser(**t) for t in raw.get("teasers", ()))
     return PageStyle(**values)
 

@@ -471,5 +471,5 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         self.reject(response.url, reason, evidence, site, source=True)
 
     def item_scraped(self, item: Any) -> None:
-        self.sources.emitted(ItemAdapter(item).get("url"))
+        self.sources.emitted(ItemAdapter(item)["url"])
 
