@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Self
 
 from scrapy import Request, Spider
@@ -23,7 +24,12 @@ class ExpiringDupeFilter(RFPDupeFilter):
         return cls(found.server, found.key, found.debug, ttl=max(1, round(hours * 3600)))
 
     def _fingerprint_key(self, request: Request) -> str:
-        return f"{self.key}:{self.request_fingerprint(request)}"
+        key = f"{self.key}:{self.request_fingerprint(request)}"
+        # An emitted article whose lastmod moved is fetched again (the spider decides, as in a
+        # one-machine run): once per new lastmod across the workers, though its URL was seen.
+        if request.meta.get("update") and (lastmod := request.meta["hints"].get("lastmod")):
+            key += ":" + hashlib.sha1(lastmod.encode("utf-8")).hexdigest()[:16]
+        return key
 
     def request_seen(self, request: Request) -> bool:
         return not self.server.set(self._fingerprint_key(request), 1, nx=True, ex=self.ttl)
