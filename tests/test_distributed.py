@@ -13,13 +13,20 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import FAST, PROJECT, crawl, start_crawl
-from redis_server import redis_server_url  # noqa: F401  (fixture, requested by name below)
+from conftest import FAST, PROJECT, crawl, start_crawl, wait_for_articles
+from redis_server import (  # noqa: F401  (redis_server_url: a fixture, requested by name)
+    REDIS_SERVER,
+    SKIP_REASON,
+    free_port,
+    redis_server_url,
+    start_redis_server,
+    stop_redis_server,
+)
 from scrapy import Request
 
 from newscrawl.demosite import DemoSite
 from newscrawl.distributed.dupefilter import ExpiringDupeFilter
-from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_USAGE
+from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE
 
 pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
 
@@ -180,3 +187,78 @@ def test_reset_clears_the_frontier_too(tmp_path: Path, redis_url: str) -> None:
         assert redis.Redis.from_url(redis_url).keys("news:*") == []
         again = _seed_and_crawl(tmp_path, args, "run2")
         assert _canonical_paths(again, site) == _canonical_paths(first, site)
+
+
+class RestartableRedis:
+    """A redis-server of the test's own, killed (SIGKILL, as a crash) and restarted on its
+    port; with ``aof``, its data survives (appendfsync always: nothing acknowledged is lost)."""
+
+    def __init__(self, directory: Path, aof: bool) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options = ("--dir", str(directory),
+                        *(("--appendonly", "yes", "--appendfsync", "always") if aof else ()))
+        self.process = start_redis_server(self.port, *self.options)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.process = start_redis_server(self.port, *self.options)
+
+
+@pytest.fixture(params=[True, False], ids=["aof", "no-persistence"])
+def restartable_redis(request: pytest.FixtureRequest, tmp_path: Path
+                      ) -> Iterator[RestartableRedis]:
+    if REDIS_SERVER is None:
+        pytest.skip(SKIP_REASON)
+    server = RestartableRedis(tmp_path, aof=request.param)
+    yield server
+    stop_redis_server(server.process)
+
+
+def _all_once(site: DemoSite, *outputs: Path) -> bool:
+    items = [item for output in outputs for item in _published(output)]
+    return _canonical_paths(items, site) == Counter({a.url_path: 1 for a in site.articles()})
+
+
+def test_a_worker_rides_out_a_short_redis_outage(tmp_path: Path,
+                                                 restartable_redis: RestartableRedis) -> None:
+    with DemoSite("paper", latency=0.2).start() as site:
+        args = _args(tmp_path, site, restartable_redis.url)
+        assert _seed(args).returncode == 0
+        worker = start_crawl(tmp_path / "run1", *args, data_dir=tmp_path / "data")
+        wait_for_articles(site, 3)
+        restartable_redis.kill()
+        time.sleep(3)
+        restartable_redis.restart()
+        _, stderr = worker.communicate(timeout=240)  # never a hang
+        assert worker.returncode in (EXIT_OK, EXIT_UNHEALTHY), stderr[-3000:]
+        # what the outage took away (without persistence: the frontier) is crawled again
+        assert _seed(args).returncode == 0
+        again = start_crawl(tmp_path / "run2", *args, data_dir=tmp_path / "data")
+        _, stderr = again.communicate(timeout=240)
+        assert again.returncode == EXIT_OK, stderr[-3000:]
+        assert _all_once(site, tmp_path / "run1", tmp_path / "run2"), stderr[-3000:]
+
+
+def test_a_long_redis_outage_ends_the_worker_with_nothing_published(
+        tmp_path: Path, restartable_redis: RestartableRedis) -> None:
+    with DemoSite("paper", latency=0.2).start() as site:
+        args = (*_args(tmp_path, site, restartable_redis.url),
+                "-s", "NEWSCRAWL_REDIS_RETRY_SECONDS=2")
+        assert _seed(args).returncode == 0
+        worker = start_crawl(tmp_path / "run1", *args, data_dir=tmp_path / "data")
+        wait_for_articles(site, 3)
+        restartable_redis.kill()
+        _, stderr = worker.communicate(timeout=240)  # never a hang
+        assert worker.returncode == EXIT_UNHEALTHY
+        assert "Redis unreachable" in stderr
+        assert _published(tmp_path / "run1") == []
+        restartable_redis.restart()
+        assert _seed(args).returncode == 0
+        again = start_crawl(tmp_path / "run2", *args, data_dir=tmp_path / "data")
+        _, stderr = again.communicate(timeout=240)
+        assert again.returncode == EXIT_OK, stderr[-3000:]
+        assert _all_once(site, tmp_path / "run2"), stderr[-3000:]

@@ -25,6 +25,8 @@ from dataclasses import asdict, fields
 from itertools import islice
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from .api import Emitted
 from .base import BaseStateStore, StagedRecord
@@ -35,16 +37,38 @@ _FIELDS = tuple(field.name for field in fields(Emitted))
 _REJECT_FIELDS = tuple(field.name for field in fields(Rejection))
 _SCAN_BATCH = 10_000
 _CLAIM_SECONDS = 86_400
+_CONNECT_SECONDS = 5  # a host that does not answer counts as down, and the retries go on
+_REPLY_SECONDS = 30  # scrapy-redis's own socket timeout: a command never waits forever
+
+
+def bounded_retry(seconds: float) -> Retry:
+    """redis-py's retry of a failed connection (or timeout), the waits doubling from 0.5 s up
+    to 5 s, as many times as fit in ``seconds``: an outage shorter than that is ridden out, a
+    longer one raises the connection error to the caller."""
+    backoff = ExponentialBackoff(cap=5.0, base=0.25)
+    waited, retries = 0.0, 0
+    while waited < seconds:
+        retries += 1
+        waited += backoff.compute(retries)
+    return Retry(backoff, retries)
+
+
+def connection_options(retry_seconds: float) -> dict[str, object]:
+    """Options of a Redis client of a crawl: bounded retries, and no socket read without end."""
+    return {"retry": bounded_retry(retry_seconds), "socket_connect_timeout": _CONNECT_SECONDS,
+            "socket_timeout": _REPLY_SECONDS}
 
 
 class RedisStateStore(BaseStateStore):
     commit_batch = 1_000  # articles a MULTI/EXEC of a commit
+    unreachable = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(self, url: str, hasher: NearDuplicateHasher, *, prefix: str,
-                 ttl_days: float | None) -> None:
+                 ttl_days: float | None, retry_seconds: float | None = None) -> None:
         if ttl_days is not None and ttl_days <= 0:
             raise ValueError(f"ttl_days must be positive, got {ttl_days}")
-        self._redis = redis.Redis.from_url(url)
+        options = connection_options(retry_seconds) if retry_seconds is not None else {}
+        self._redis = redis.Redis.from_url(url, **options)
         self._prefix = prefix.encode()
         self._ttl = max(1, round(ttl_days * 86400)) if ttl_days else None
         super().__init__(hasher)
