@@ -55,6 +55,8 @@ class DistributedAddon:
         settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
                      "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")
+        # a sorted set: the scheduler's Lua scripts take and queue requests in it
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")
         from newscrawl.state.redis_store import connection_options  # the redis extra, checked
 
         retry = connection_options(settings.getfloat("NEWSCRAWL_REDIS_RETRY_SECONDS"))

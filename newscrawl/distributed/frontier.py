@@ -65,7 +65,6 @@ def clear_run(server: Any, settings: BaseSettings, spider: str) -> dict[str, int
         "queued requests": queue_key,
         "fingerprints": f"{dupefilter_key}:*",
         "in-flight lists": f"{spider}:inflight:*",
-        "in-flight lists being recovered": f"{spider}:recovering:*",
         "live workers": f"{spider}:worker:*",
         "seed markers": f"{spider}:seed*",
     }

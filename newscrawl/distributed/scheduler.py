@@ -4,7 +4,6 @@ worker that waits for the frontier, and a worker that ends when Redis stays unre
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from typing import Any, Self
 
@@ -13,7 +12,6 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.request import request_from_dict
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -25,6 +23,34 @@ from newscrawl.signals import page_rejected, state_committed
 logger = logging.getLogger(__name__)
 
 REDIS_LOST = "redis-unavailable"  # the finish reason of a worker that lost Redis
+
+# Lua scripts, each run by Redis as one step: a crash of the worker or of Redis between two of
+# their commands would lose a request (seen but never queued, taken but never listed as held).
+# The frontier is scrapy-redis's PriorityQueue: a sorted set of serialized requests, scored by
+# -priority. A held request's field in the in-flight hash is "<score>:<sha1 of the request>".
+_QUEUE_UNSEEN = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return 0
+"""
+_TAKE = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then return false end
+redis.call('ZREM', KEYS[1], top[1])
+redis.call('HSET', KEYS[2], top[2] .. ':' .. redis.sha1hex(top[1]), top[1])
+return top[1]
+"""
+_RECOVER = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do
+  redis.call('ZADD', KEYS[3], string.match(held[i], '^[^:]+'), held[i + 1])
+end
+redis.call('DEL', KEYS[1])
+return #held / 2
+"""
 
 
 class ReliableScheduler(Scheduler):
@@ -50,6 +76,10 @@ class ReliableScheduler(Scheduler):
         crawler.signals.connect(scheduler.failed, signal=signals.item_error)
         crawler.signals.connect(scheduler.state_committed, signal=state_committed)
         crawler.signals.connect(scheduler.page_rejected, signal=page_rejected)
+        server = scheduler.server
+        scheduler.queue_unseen = server.register_script(_QUEUE_UNSEEN)
+        scheduler.take = server.register_script(_TAKE)
+        scheduler.recover = server.register_script(_RECOVER)
         return scheduler
 
     # -- keys --------------------------------------------------------------------------------
@@ -107,17 +137,14 @@ class ReliableScheduler(Scheduler):
         recovered = 0
         for key in self.server.scan_iter(self._key("inflight", "*"), count=1000):
             owner = key.decode().rsplit(":", 1)[-1]
-            if owner == self.worker or self.server.exists(self._key("worker", owner)):
+            if owner == self.worker:
                 continue
-            claimed = self._key("recovering", f"{self.worker}-{owner}")
-            if not self.server.renamenx(key, claimed):  # another worker got there first
-                continue
-            for blob in self.server.hvals(claimed):
-                self.queue.push(request_from_dict(pickle.loads(blob), spider=self.spider))
-                recovered += 1
-            self.server.delete(claimed)
-            logger.warning("Recovered %d in-flight request(s) of dead worker %s",
-                           recovered, owner)
+            # checked and moved in one step: a worker whose heartbeat is back keeps its own
+            if count := int(self.recover(keys=[key, self._key("worker", owner),
+                                                self.queue.key])):
+                recovered += count
+                logger.warning("Recovered %d in-flight request(s) of dead worker %s",
+                               count, owner)
         if recovered:
             self.crawler.stats.inc_value("newscrawl/redis/recovered", recovered)
         return recovered
@@ -131,26 +158,35 @@ class ReliableScheduler(Scheduler):
         if self.lost:
             return False
         try:
-            return bool(super().enqueue_request(request))
+            if request.dont_filter:
+                return bool(super().enqueue_request(request))
+            queued = self.queue_unseen(keys=[self.df.fingerprint_key(request), self.queue.key],
+                                       args=[self.df.ttl, -request.priority,
+                                             self.queue._encode_request(request)])
         except RedisError as exc:  # its source is in the in-flight list: parsed again later
             self.redis_lost(exc)
             return False
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        self.crawler.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         if self.seed_only or self.lost:
             return None
         try:
-            request = super().next_request()
-            if request is not None:
-                self.idle_since = None
-                # held until this worker's output is committed (see state_committed)
-                self.server.hset(self._key("inflight", self.worker),
-                                 self.df.request_fingerprint(request),
-                                 pickle.dumps(request.to_dict(spider=self.spider)))
+            # held in the in-flight list until this worker's output is committed
+            # (see state_committed)
+            taken = self.take(keys=[self.queue.key, self._key("inflight", self.worker)])
         except RedisError as exc:
             self.redis_lost(exc)
             return None
-        return request
+        if taken is None:
+            return None
+        self.idle_since = None
+        self.crawler.stats.inc_value("scheduler/dequeued/redis")
+        return self.queue._decode_request(taken)
 
     def has_pending_requests(self) -> bool:
         # a seeding process only fills the frontier; what is there is for the workers
