@@ -22,7 +22,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
-from twisted.internet import reactor
 
 from newscrawl.health import EXIT_UNHEALTHY
 
@@ -74,6 +73,9 @@ class Watchdog:
         logger.error("Watchdog: no progress for %.0f s (no page fetched, no request queued or "
                      "taken, no article held or published): ending the run", stalled)
         self.crawler.stats.set_value("newscrawl/watchdog", 1)
+        # imported here: importing the module must not install a reactor (Scrapy picks it)
+        from twisted.internet import reactor
+
         reactor.callFromThread(self._close)  # type: ignore[attr-defined]
         if not self._stopped.wait(self.seconds):
             logger.critical("Watchdog: the run did not close in %.0f s more; exiting now with "
