@@ -1,15 +1,18 @@
-"""Distributed mode: pages/s with 1, 2 and 3 workers sharing one Redis frontier.
+"""Distributed mode: pages/s with 1, 2 and 4 workers on this host sharing one Redis frontier.
 
 The site on loopback sleeps ``--latency`` seconds before each response, so the crawl is
 network-bound as against real news sites; each worker keeps ``--concurrency`` requests in
-flight. Starts its own redis-server on a free loopback port.
+flight. The workers are started as the README says for one host: same arguments, same data
+directory, the host's cores shared out (NEWSCRAWL_EXTRACT_WORKERS = cores / workers). Starts its
+own redis-server on a free loopback port.
 
-    python benchmarks/distributed.py --pages 600 --latency 0.5 --workers 1 2 3
+    python benchmarks/distributed.py --pages 600 --latency 0.5 --workers 1 2 4
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -52,10 +55,12 @@ def run_workers(count: int, pages: int, registry: Path, redis_url: str, concurre
         subprocess.run([*scrapy, "seed", "news", *site_args, *settings], cwd=PROJECT,
                        check=True, capture_output=True)
         launched = time.monotonic()
+        extract_workers = max(1, (os.cpu_count() or 1) // count)
         workers = [subprocess.Popen([*scrapy, "crawl", "news", *site_args, *settings,
-                                     "-s", f"NEWSCRAWL_DATA_DIR={output}/data{i}"],
+                                     "-s", f"NEWSCRAWL_DATA_DIR={output}/data",
+                                     "-s", f"NEWSCRAWL_EXTRACT_WORKERS={extract_workers}"],
                                     cwd=PROJECT, stderr=subprocess.DEVNULL)
-                   for i in range(count)]
+                   for _ in range(count)]
         while _emitted(output) < pages:
             if all(worker.poll() is not None for worker in workers):
                 raise SystemExit(f"FAIL: workers exited with {_emitted(output)}/{pages} pages")
@@ -71,7 +76,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--latency", type=float, default=0.5, help="seconds per response")
     parser.add_argument("--concurrency", type=int, default=8, help="requests per worker")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     options = parser.parse_args()
     with (running_redis_server() as redis_url,
           DemoSite("paper", generated=options.pages, latency=options.latency).start() as site,

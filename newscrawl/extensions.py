@@ -25,7 +25,15 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
-from newscrawl.health import WRITE_FAILED, Health, Thresholds, assess, completed, count_prefixed
+from newscrawl.health import (
+    STATE_UNREACHABLE,
+    WRITE_FAILED,
+    Health,
+    Thresholds,
+    assess,
+    completed,
+    count_prefixed,
+)
 from newscrawl.journal import Journal, fsync_directory, fsync_file, published_urls, replay
 from newscrawl.output import (
     RUN_TOKEN,
@@ -300,6 +308,7 @@ class IncrementalState:
             uri,
             near_duplicate_threshold=settings.getfloat("NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD"),
             ttl_days=float(ttl) if ttl else None,
+            retry_seconds=settings.getfloat("NEWSCRAWL_REDIS_RETRY_SECONDS"),
         )
         journal = Journal(Path(settings.get("NEWSCRAWL_DATA_DIR")) / "journal", uri, RUN_TOKEN)
         _record_interrupted_publications(journal, store)
@@ -346,7 +355,8 @@ class IncrementalState:
         self._settle()
 
     def _settle(self) -> None:
-        failed = count_prefixed(self.crawler.stats.get_stats(), "feedexport/failed_count/")
+        stats = self.crawler.stats.get_stats()
+        failed = count_prefixed(stats, "feedexport/failed_count/") + stats.get(STATE_UNREACHABLE, 0)
         if completed(self.finish_reason) and not failed:
             self._publish()
         else:

@@ -16,6 +16,8 @@ EXIT_ALREADY_RUNNING = 75  # EX_TEMPFAIL: cron will simply try again next time
 
 # stats of writes that failed (output, publication, articles missing from it, rejects)
 WRITE_FAILED = "newscrawl/write-failed/"
+# set when the state store could not be reached while the run published: nothing was
+STATE_UNREACHABLE = "newscrawl/state-unreachable"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
                    if k.startswith(WRITE_FAILED) and v}:
         problems.append("writes failed: " + ", ".join(f"{what} {count}"
                                                      for what, count in sorted(written.items())))
+    if stats.get(STATE_UNREACHABLE):
+        problems.append("the state store was unreachable: nothing published")
     emitted = stats.get("item_scraped_count", 0)
     skipped = stats.get("newscrawl/skipped/already-emitted", 0)
     # pages that were articles, rightly not emitted: copies, and older than -a since

@@ -76,6 +76,11 @@ NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed e
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
 NEWSCRAWL_REDIS_SEED_ONLY = False  # set by `scrapy seed`
+# Redis unreachable: commands are retried with growing waits (0.5 s doubling, at most 5 s) for
+# this long, then the worker ends unhealthy, publishing nothing it could not record.
+NEWSCRAWL_REDIS_RETRY_SECONDS = 60.0
+# A worker that fetched, queued, took or held nothing for this long is ended (0: never).
+NEWSCRAWL_WATCHDOG_SECONDS = 900.0
 NEWSCRAWL_STATE_TTL_DAYS = None  # Redis state keys expire after this many days (None: never)
 
 # -- health: `scrapy crawl` exits 3 when a run breaks one of these --------------------------
@@ -142,6 +147,7 @@ EXTENSIONS = {
     "newscrawl.extensions.IncrementalState": 400,
     "newscrawl.extensions.RejectsLog": 500,
     "newscrawl.extensions.RunReport": 600,
+    "newscrawl.watchdog.Watchdog": 700,
 }
 LOG_LEVEL = "INFO"
 # Scrapy's ~70-line stats dump at INFO would bury the run's summary; the run report holds every

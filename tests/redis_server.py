@@ -19,7 +19,7 @@ REDIS_SERVER = shutil.which("redis-server")
 SKIP_REASON = "redis-server is not on PATH (apt-get install redis-server); Redis cases skipped"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -50,28 +50,42 @@ def _answers_ping(client: redis.Redis) -> bool:
         return False
 
 
-@contextmanager
-def running_redis_server(timeout: float = 10.0) -> Iterator[str]:
-    """Start redis-server without persistence, yield its ``redis://`` URL, then stop it."""
+def start_redis_server(port: int, *options: str, timeout: float = 10.0) -> subprocess.Popen[bytes]:
+    """redis-server on 127.0.0.1:``port``, without persistence unless ``options`` ask for it
+    (``"--appendonly", "yes", "--dir", ...``), answering PING."""
     if REDIS_SERVER is None:
         raise RuntimeError(SKIP_REASON)
-    port = _free_port()
     process = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"],
+         "--appendonly", "no", *options],
         stdout=subprocess.DEVNULL,
     )
     try:
-        url = f"redis://127.0.0.1:{port}/0"
-        _wait_for_ping(url, process, timeout)
-        yield url
+        _wait_for_ping(f"redis://127.0.0.1:{port}/0", process, timeout)
+    except BaseException:
+        stop_redis_server(process)
+        raise
+    return process
+
+
+def stop_redis_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_redis_server(timeout: float = 10.0) -> Iterator[str]:
+    """Start redis-server without persistence, yield its ``redis://`` URL, then stop it."""
+    port = free_port()
+    process = start_redis_server(port, timeout=timeout)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_redis_server(process)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 - a bad ``-a`` argument (unknown site, unreadable file, malformed URL) ends the command at once
   with one line on stderr and exit status 2, instead of a traceback from inside the engine;
-- a second run of the same spider with the same arguments exits at once with status 75;
+- a second run of the same spider with the same arguments exits at once with status 75 (not
+  in distributed mode: there the workers of one run share its arguments, and the shared
+  frontier hands each request to one of them; a worker with no seed to join exits with 2);
 - an unhealthy run (see ``newscrawl.health``) exits with status 3.
 """
 
@@ -17,7 +19,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
 from newscrawl.extensions import RunReport
-from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_USAGE
+from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_UNHEALTHY, EXIT_USAGE
 from newscrawl.output import with_run_options
 from newscrawl.registry import RegistryError
 from newscrawl.runlock import RunLock
@@ -41,6 +43,10 @@ class Command(ScrapyCrawlCommand):
         if not self._arguments_valid(args[0], opts.spargs):
             self.exitcode = EXIT_USAGE
             return
+        if self.settings.get("REDIS_URL"):
+            if self._seed_found(args[0]):
+                self._crawl(args[0], opts)
+            return
         lock = RunLock(Path(self.settings.get("NEWSCRAWL_DATA_DIR")) / "locks", args[0],
                        opts.spargs)
         if not lock.acquire():
@@ -52,6 +58,29 @@ class Command(ScrapyCrawlCommand):
             self._crawl(args[0], opts)
         finally:
             lock.release()
+
+    def _seed_found(self, spider_name: str) -> bool:
+        """Whether a distributed worker has a run to join; says why not in one line."""
+        from redis.exceptions import RedisError  # the redis extra, checked by now
+        from scrapy_redis.connection import get_redis_from_settings
+
+        from newscrawl.distributed.frontier import was_seeded
+
+        assert self.settings is not None
+        url = self.settings["REDIS_URL"]
+        try:
+            found = was_seeded(get_redis_from_settings(self.settings), self.settings,
+                               spider_name)
+        except RedisError as exc:
+            print(f"newscrawl: cannot reach Redis at {url}: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_UNHEALTHY
+            return False
+        if not found:
+            print(f"newscrawl: nothing to crawl on {url}: no seed of {spider_name} and an empty "
+                  f"frontier; run scrapy seed {spider_name} with the same arguments first",
+                  file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+        return found
 
     def _arguments_valid(self, spider_name: str, spargs: dict[str, str]) -> bool:
         assert self.crawler_process is not None and self.settings is not None

@@ -55,6 +55,12 @@ class DistributedAddon:
         settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
                      "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")
+        # a sorted set: the scheduler's Lua scripts take and queue requests in it
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")
+        from newscrawl.state.redis_store import connection_options  # the redis extra, checked
+
+        retry = connection_options(settings.getfloat("NEWSCRAWL_REDIS_RETRY_SECONDS"))
+        settings.set("REDIS_PARAMS", {**retry, **settings.getdict("REDIS_PARAMS")}, "addon")
         # A worker pulls from the frontier while its downloader has room, and queues what its
         # per-domain limit holds back: a small total leaves the rest to the other workers.
         settings.set("CONCURRENT_REQUESTS", _WORKER_CONCURRENT_REQUESTS, "addon")

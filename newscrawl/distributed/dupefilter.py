@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Self
 
 from scrapy import Request, Spider
@@ -22,15 +23,20 @@ class ExpiringDupeFilter(RFPDupeFilter):
         hours = spider.settings.getfloat("NEWSCRAWL_REDIS_SEEN_HOURS")
         return cls(found.server, found.key, found.debug, ttl=max(1, round(hours * 3600)))
 
-    def _fingerprint_key(self, request: Request) -> str:
-        return f"{self.key}:{self.request_fingerprint(request)}"
+    def fingerprint_key(self, request: Request) -> str:
+        key = f"{self.key}:{self.request_fingerprint(request)}"
+        # An emitted article whose lastmod moved is fetched again (the spider decides, as in a
+        # one-machine run): once per new lastmod across the workers, though its URL was seen.
+        if request.meta.get("update") and (lastmod := request.meta["hints"].get("lastmod")):
+            key += ":" + hashlib.sha1(lastmod.encode("utf-8")).hexdigest()[:16]
+        return key
 
     def request_seen(self, request: Request) -> bool:
-        return not self.server.set(self._fingerprint_key(request), 1, nx=True, ex=self.ttl)
+        return not self.server.set(self.fingerprint_key(request), 1, nx=True, ex=self.ttl)
 
     def forget(self, request: Request) -> None:
         """Let a request whose fetch failed be scheduled again (next run, or next seed)."""
-        self.server.delete(self._fingerprint_key(request))
+        self.server.delete(self.fingerprint_key(request))
 
     def clear(self) -> None:
         for key in self.server.scan_iter(f"{self.key}:*", count=10_000):

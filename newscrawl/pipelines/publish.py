@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
 from newscrawl.extensions import IncrementalState
+from newscrawl.health import STATE_UNREACHABLE
 from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
 from newscrawl.output import carried_over_dir
@@ -88,21 +89,32 @@ class PublishPipeline:
         raise Staged("held for publication at the end of the run")
 
     async def close_spider(self) -> None:
-        """Publish: furniture per site, then every held article in order of preference."""
         try:
-            self.store.begin_publication()  # held until the run's commit or rollback
-            furniture = self.held.furniture(self.store, self.rule)
-            for site, held in self.held.in_preference_order():
-                try:
-                    item = self._publishable(site, held, furniture.get(site, set()))
-                except Rejected as rejected:
-                    await self._drop(rejected.item or held.item, rejected)
-                except Exception as exc:  # one article's failure is reported; the rest go out
-                    await self._fail(held.item, exc)
-                else:
-                    await self._emit(item)
+            await self._publish()
+        except self.store.unreachable as exc:
+            # An article decided without the state would be published unrecorded, or lost as
+            # a reject: the run publishes nothing (IncrementalState) and is fetched again.
+            self.crawler.stats.set_value(STATE_UNREACHABLE, 1)
+            logger.error("State store unreachable while publishing (%s: %s): nothing of this "
+                         "run is published or recorded", type(exc).__name__, exc)
         finally:
             self.held.close()
+
+    async def _publish(self) -> None:
+        """Publish: furniture per site, then every held article in order of preference."""
+        self.store.begin_publication()  # held until the run's commit or rollback
+        furniture = self.held.furniture(self.store, self.rule)
+        for site, held in self.held.in_preference_order():
+            try:
+                item = self._publishable(site, held, furniture.get(site, set()))
+            except Rejected as rejected:
+                await self._drop(rejected.item or held.item, rejected)
+            except self.store.unreachable:
+                raise
+            except Exception as exc:  # one article's failure is reported; the rest go out
+                await self._fail(held.item, exc)
+            else:
+                await self._emit(item)
 
     def _publishable(self, site: str, held: Held, furniture: set[str]) -> Any:
         item = held.item

@@ -29,9 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--uri", required=True,
                         help="sqlite:///abs/path.db, sqlite:rel/path.db, a path, or redis://host:port/db")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="Redis key prefix")
+    parser.add_argument("--spider", default="news",
+                        help="Redis: the spider whose frontier a reset clears too")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("stats", help="print counts (rejects by reason) and size as JSON")
-    commands.add_parser("reset", help="forget every emitted article and reject")
+    commands.add_parser("reset", help="forget every emitted article and reject (on Redis, "
+                                      "clear the spider's frontier and seen URLs too)")
     lookup = commands.add_parser("lookup", help="print the record or reject of a URL or "
                                                 "canonical URL")
     lookup.add_argument("url")
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             store.reset()
             print(f"reset {args.uri}: forgot {counts['articles']} articles and "
                   f"{counts['rejects']} rejects")
+            if path is None:
+                print(_reset_frontier(args.uri, args.spider))
         elif args.command == "prune":
             removed = store.prune(timedelta(days=args.older_than))
             print(f"pruned {args.uri}: forgot {removed['articles']} articles and "
@@ -67,6 +72,23 @@ def main(argv: list[str] | None = None) -> int:
         else:
             return _lookup(store, args.url)
     return 0
+
+
+def _reset_frontier(uri: str, spider: str) -> str:
+    """Clear a distributed run's frontier: a fingerprint left there would keep its URL from
+    being fetched, and so emitted, after the reset."""
+    import redis
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.distributed.frontier import clear_run
+
+    client = redis.Redis.from_url(uri)
+    try:
+        cleared = clear_run(client, get_project_settings(), spider)
+    finally:
+        client.close()
+    done = ", ".join(f"{count} {kind}" for kind, count in cleared.items())
+    return f"reset {uri}: cleared the frontier of {spider}: {done}"
 
 
 def _as_requested(url: str) -> str:

@@ -30,6 +30,10 @@ class StateStore(Protocol):
         """The record whose URL or canonical URL is ``url`` (staged ones first)."""
         ...
 
+    # The errors of a store that cannot be reached (a network backend down, after its
+    # retries): a run meeting one publishes nothing, rather than what it could not record.
+    unreachable: tuple[type[Exception], ...]
+
     def first_with_fingerprint(self, fingerprint: str) -> str | None:
         """The URL that first emitted this exact body."""
         ...

@@ -26,6 +26,8 @@ class StateConfigError(ValueError):
 class BaseStateStore(ABC):
     """A ``StateStore`` whose backend only reads and writes committed data."""
 
+    unreachable: tuple[type[Exception], ...] = ()
+
     def __init__(self, hasher: NearDuplicateHasher) -> None:
         self._hasher = hasher
         self._staged = StagedOverlay(hasher.bands)

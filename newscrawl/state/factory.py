@@ -27,10 +27,12 @@ def sqlite_path(uri: str) -> Path | None:
 
 def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_perm: int = 128,
                      ttl_days: float | None = None,
-                     prefix: str = DEFAULT_PREFIX) -> BaseStateStore:
+                     prefix: str = DEFAULT_PREFIX,
+                     retry_seconds: float | None = None) -> BaseStateStore:
     """Open (creating if needed) the store at ``uri``: a SQLite path/URI or ``redis://host:port/db``.
 
-    ``ttl_days`` and ``prefix`` (key prefix) apply to Redis only.
+    ``ttl_days``, ``prefix`` (key prefix) and ``retry_seconds`` (how long an unreachable server
+    is retried; redis-py's few retries without it) apply to Redis only.
     """
     hasher = NearDuplicateHasher(near_duplicate_threshold, num_perm)
     path = sqlite_path(uri)
@@ -40,7 +42,8 @@ def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_per
         except ModuleNotFoundError as error:  # redis is an optional dependency
             raise ModuleNotFoundError(f"{error}: pip install 'newscrawl[redis]'") from error
 
-        return RedisStateStore(uri, hasher, prefix=prefix, ttl_days=ttl_days)
+        return RedisStateStore(uri, hasher, prefix=prefix, ttl_days=ttl_days,
+                               retry_seconds=retry_seconds)
     if ttl_days is not None:
         raise ValueError("ttl_days is supported by the Redis backend only; use reset for SQLite")
     from .sqlite_store import SQLiteStateStore

@@ -10,7 +10,9 @@ commit, on the client and in the server's transaction buffer, however many artic
 Layout under the prefix (default ``newscrawl:``): ``a:<url>`` a hash per article, ``c:<canonical
 url>`` -> url, ``f:<fingerprint>`` -> first url, ``b:<band>:<key hex>`` a set of urls, ``meta``
 the LSH parameters, ``l:<site>`` a hash of line key -> pages and ``p`` a hash of site -> pages
-(``cleaning.furniture``'s statistics), ``r:<url>`` a hash per remembered reject. With a TTL every
+(``cleaning.furniture``'s statistics), ``r:<url>`` a hash per remembered reject; the claims of
+runs not committed yet (``claim:<fingerprint>`` -> url, ``cb:<band>:<key hex>`` a set of urls
+and ``cs:<url>`` their signatures) expire after a day. With a TTL every
 key written gets it, so unrefreshed state expires; readers verify what they follow (a canonical
 key against the article, a band member against its signature), so a dangling or stale key costs
 a lookup, never a wrong answer.
@@ -18,6 +20,7 @@ a lookup, never a wrong answer.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,26 +28,58 @@ from dataclasses import asdict, fields
 from itertools import islice
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from .api import Emitted
 from .base import BaseStateStore, StagedRecord
-from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
+from .minhash import (
+    NearDuplicateHasher,
+    Signature,
+    Sketch,
+    signature_from_bytes,
+    signature_to_bytes,
+)
 from .rejects import Rejection
+
+logger = logging.getLogger(__name__)
 
 _FIELDS = tuple(field.name for field in fields(Emitted))
 _REJECT_FIELDS = tuple(field.name for field in fields(Rejection))
 _SCAN_BATCH = 10_000
 _CLAIM_SECONDS = 86_400
+_CONNECT_SECONDS = 5  # a host that does not answer counts as down, and the retries go on
+_REPLY_SECONDS = 30  # scrapy-redis's own socket timeout: a command never waits forever
+
+
+def bounded_retry(seconds: float) -> Retry:
+    """redis-py's retry of a failed connection (or timeout), the waits doubling from 0.5 s up
+    to 5 s, as many times as fit in ``seconds``: an outage shorter than that is ridden out, a
+    longer one raises the connection error to the caller."""
+    backoff = ExponentialBackoff(cap=5.0, base=0.25)
+    waited, retries = 0.0, 0
+    while waited < seconds:
+        retries += 1
+        waited += backoff.compute(retries)
+    return Retry(backoff, retries)
+
+
+def connection_options(retry_seconds: float) -> dict[str, object]:
+    """Options of a Redis client of a crawl: bounded retries, and no socket read without end."""
+    return {"retry": bounded_retry(retry_seconds), "socket_connect_timeout": _CONNECT_SECONDS,
+            "socket_timeout": _REPLY_SECONDS}
 
 
 class RedisStateStore(BaseStateStore):
     commit_batch = 1_000  # articles a MULTI/EXEC of a commit
+    unreachable = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(self, url: str, hasher: NearDuplicateHasher, *, prefix: str,
-                 ttl_days: float | None) -> None:
+                 ttl_days: float | None, retry_seconds: float | None = None) -> None:
         if ttl_days is not None and ttl_days <= 0:
             raise ValueError(f"ttl_days must be positive, got {ttl_days}")
-        self._redis = redis.Redis.from_url(url)
+        options = connection_options(retry_seconds) if retry_seconds is not None else {}
+        self._redis = redis.Redis.from_url(url, **options)
         self._prefix = prefix.encode()
         self._ttl = max(1, round(ttl_days * 86400)) if ttl_days else None
         super().__init__(hasher)
@@ -71,6 +106,44 @@ class RedisStateStore(BaseStateStore):
         holder = self._redis.get(key)
         return holder.decode() if holder is not None and holder.decode() != url else None
 
+    def stage(self, record: Emitted, sketch: Sketch) -> None:
+        """Stage, and claim the sketch at once: the runs of other workers publishing now see
+        it as a near-duplicate candidate before this run commits (the one to publish second
+        drops its copy). A claim outlives any run (a day), then the committed bands rule."""
+        super().stage(record, sketch)
+        if sketch.signature is None:
+            return
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(self._key("cs", record.url), signature_to_bytes(sketch.signature),
+                 ex=_CLAIM_SECONDS)
+        for key in self._claim_band_keys(sketch.band_keys):
+            pipe.sadd(key, record.url)
+            pipe.expire(key, _CLAIM_SECONDS)
+        pipe.execute()
+
+    def rollback(self) -> None:
+        """Forget the staged records and withdraw their claims (left to expire if Redis is
+        unreachable: they then hold back copies of those articles under other URLs a day)."""
+        staged = self._staged.records()
+        try:
+            while batch := list(islice(staged, self.commit_batch)):
+                pipe = self._redis.pipeline(transaction=False)
+                for item in batch:
+                    self._withdraw_claim(pipe, item)
+                pipe.execute()
+        except self.unreachable as exc:
+            logger.warning("Claims of the run not withdrawn (%s); they expire in a day", exc)
+        super().rollback()
+
+    def _withdraw_claim(self, pipe: redis.client.Pipeline, item: StagedRecord) -> None:
+        pipe.delete(self._key("cs", item.record.url))
+        for key in self._claim_band_keys(item.band_keys):
+            pipe.srem(key, item.record.url)
+
+    def _claim_band_keys(self, band_keys: tuple[bytes, ...]) -> list[bytes]:
+        return [self._prefix + b"cb:%d:%s" % (band, key.hex().encode())
+                for band, key in enumerate(band_keys)]
+
     # --- reads ---------------------------------------------------------------------------
     def _stored_lsh_params(self) -> str | None:
         value = self._redis.get(self._prefix + b"meta")
@@ -93,14 +166,24 @@ class RedisStateStore(BaseStateStore):
         return url.decode() if url is not None else None
 
     def _load_candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
+        """Committed articles, and those claimed by runs in progress, sharing a band key."""
+        claimed = self._members(self._claim_band_keys(band_keys))
         pipe = self._redis.pipeline(transaction=False)
-        for key in self._band_keys(band_keys):
-            pipe.smembers(key)
-        urls = sorted(set().union(*pipe.execute()))
-        blobs = self._signatures(url.decode() for url in urls)
-        # A member whose article expired has no signature left.
+        for url in claimed:
+            pipe.get(self._key("cs", url.decode()))
+        candidates = dict(zip(claimed, pipe.execute(), strict=True))
+        committed = self._members(self._band_keys(band_keys))
+        candidates.update(zip(committed, self._signatures(url.decode() for url in committed),
+                              strict=True))
+        # A member whose article or claim expired has no signature left.
         return {url.decode(): signature_from_bytes(blob)
-                for url, blob in zip(urls, blobs, strict=True) if blob}
+                for url, blob in sorted(candidates.items()) if blob}
+
+    def _members(self, keys: list[bytes]) -> list[bytes]:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.smembers(key)
+        return sorted(set().union(*pipe.execute()))
 
     def _load_rejection(self, url: str) -> Rejection | None:
         return _rejection(self._redis.hmget(self._key("r", url), _REJECT_FIELDS))
@@ -146,6 +229,7 @@ class RedisStateStore(BaseStateStore):
         for key in self._band_keys(item.band_keys):
             pipe.sadd(key, record.url)
             self._expire(pipe, key)
+        self._withdraw_claim(pipe, item)  # in the same MULTI: the committed bands take over
         pipe.delete(self._key("r", record.url))
 
     def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
