@@ -17,12 +17,14 @@ No Scrapy here.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -88,21 +90,38 @@ class Journal:
         self.directory = directory
         self._prefix = hashlib.sha1(state_uri.encode("utf-8")).hexdigest()[:12]
         self.path = directory / f"{self._prefix}-{run}.json"
+        self._held: IO[str] | None = None  # the journal's file, locked while this run publishes
 
     def write(self, finals: Iterable[Path]) -> None:
+        """Name the files about to be published. The journal is locked (``flock``) from before
+        it appears until it is removed, so that a run starting meanwhile (distributed workers
+        share a data directory) does not take it for the journal of a run that died."""
         self.directory.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"files": [str(p) for p in finals]}), "utf-8")
         fsync_file(temporary)
+        self._held = temporary.open(encoding="utf-8")
+        fcntl.flock(self._held, fcntl.LOCK_EX)
         os.replace(temporary, self.path)
         fsync_directory(self.directory)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+        if self._held is not None:
+            self._held.close()  # releases the lock
+            self._held = None
 
-    def left_over(self) -> list[Path]:
-        """Journals of runs on this state that stopped between their rename and their commit."""
-        return sorted(self.directory.glob(f"{self._prefix}-*.json"))
+    def left_over(self) -> Iterator[Path]:
+        """Journals of runs on this state that stopped between their rename and their commit:
+        those no live run holds. Each is locked by this run until the next one is asked for."""
+        for path in sorted(self.directory.glob(f"{self._prefix}-*.json")):
+            with suppress(FileNotFoundError), path.open(encoding="utf-8") as journal:
+                try:
+                    fcntl.flock(journal, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its run is publishing now
+                if path.exists():  # not removed by its run just before the lock was taken
+                    yield path
 
 
 def replay(journal: Path, store: StateStore) -> int:

@@ -76,7 +76,7 @@ class Watchdog:
         # imported here: importing the module must not install a reactor (Scrapy picks it)
         from twisted.internet import reactor
 
-        reactor.callFromThread(self._close)  # type: ignore[attr-defined]
+        reactor.callFromThread(self._close)
         if not self._stopped.wait(self.seconds):
             logger.critical("Watchdog: the run did not close in %.0f s more; exiting now with "
                             "status %d", self.seconds, EXIT_UNHEALTHY)

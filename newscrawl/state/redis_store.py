@@ -30,6 +30,7 @@ from itertools import islice
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from redis.typing import EncodableT, FieldT
 
 from .api import Emitted
 from .base import BaseStateStore, StagedRecord
@@ -104,7 +105,7 @@ class RedisStateStore(BaseStateStore):
         if self._redis.set(key, url, nx=True, ex=_CLAIM_SECONDS):
             return None
         holder = self._redis.get(key)
-        return holder.decode() if holder is not None and holder.decode() != url else None
+        return _text(holder) if holder is not None and _text(holder) != url else None
 
     def stage(self, record: Emitted, sketch: Sketch) -> None:
         """Stage, and claim the sketch at once: the runs of other workers publishing now see
@@ -147,7 +148,7 @@ class RedisStateStore(BaseStateStore):
     # --- reads ---------------------------------------------------------------------------
     def _stored_lsh_params(self) -> str | None:
         value = self._redis.get(self._prefix + b"meta")
-        return value.decode() if value is not None else None
+        return _text(value) if value is not None else None
 
     def _load(self, url: str) -> Emitted | None:
         pipe = self._redis.pipeline(transaction=False)
@@ -157,13 +158,13 @@ class RedisStateStore(BaseStateStore):
         record = _record(values)
         if record is not None or owner is None:
             return record
-        record = _record(self._redis.hmget(self._key("a", owner.decode()), _FIELDS))
+        record = _record(self._redis.hmget(self._key("a", _text(owner)), _FIELDS))
         # The canonical key may outlive a change of the article's canonical URL.
         return record if record and record.canonical_url == url else None
 
     def _load_first_url(self, fingerprint: str) -> str | None:
         url = self._redis.get(self._key("f", fingerprint))
-        return url.decode() if url is not None else None
+        return _text(url) if url is not None else None
 
     def _load_candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
         """Committed articles, and those claimed by runs in progress, sharing a band key."""
@@ -215,7 +216,7 @@ class RedisStateStore(BaseStateStore):
                        old_band_keys: tuple[bytes, ...]) -> None:
         record = item.record
         article = self._key("a", record.url)
-        mapping: dict[str, str | bytes] = {
+        mapping: dict[FieldT, EncodableT] = {
             name: value for name, value in asdict(record).items() if value is not None}
         if item.signature is not None:
             mapping["sig"] = signature_to_bytes(item.signature)
@@ -372,8 +373,12 @@ def _rejection(values: Sequence[bytes | str | None]) -> Rejection | None:
                      retry_after=text.get("retry_after"))
 
 
-def _record(values: list[bytes | None]) -> Emitted | None:
+def _record(values: list[bytes | str | None]) -> Emitted | None:
     """An article hash read with ``HMGET _FIELDS``; None when there is none."""
-    if values[0] is None:
+    text = dict(zip(_FIELDS, (_text(value) if value is not None else None for value in values),
+                    strict=True))
+    if text["url"] is None:
         return None
-    return Emitted(*(value.decode() if value is not None else None for value in values))
+    return Emitted(url=text["url"], canonical_url=text["canonical_url"],
+                   fingerprint=text["fingerprint"] or "", emitted_at=text["emitted_at"] or "",
+                   modified=text["modified"])
