@@ -10,6 +10,7 @@ import gzip
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,18 +64,43 @@ def test_a_line_cut_short_makes_the_file_unreadable(tmp_path: Path) -> None:
         published_urls([cut])
 
 
+def _left_by_a_dead_run(directory: Path, state: str, files: list[Path]) -> Path:
+    """The journal of a run that died between its rename and its commit: written by another
+    process, which exits (its lock goes with it)."""
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from newscrawl.journal import Journal; "
+                    "Journal(Path(sys.argv[1]), sys.argv[2], 'dead02')"
+                    ".write([Path(p) for p in sys.argv[3:]])",
+                    str(directory), state, *map(str, files)], check=True)
+    return Journal(directory, state, "dead02").path
+
+
 def test_replay_records_the_renamed_files_only(tmp_path: Path) -> None:
     article = {"url": "https://a.vn/x-1", "canonicalUrl": None, "dateModified": None,
                "fingerprint": "0" * 32, "articleBody": "Một bài báo có nội dung."}
     published = tmp_path / "run.jsonl"
     published.write_text(json.dumps(article) + "\n", "utf-8")
-    journal = Journal(tmp_path / "journal", "sqlite:state", "abc123")
-    journal.write([published, tmp_path / "never-renamed.jsonl"])
-    (left_over,) = journal.left_over()
+    journal = _left_by_a_dead_run(tmp_path / "journal", "sqlite:state",
+                                  [published, tmp_path / "never-renamed.jsonl"])
+    (left_over,) = Journal(tmp_path / "journal", "sqlite:state", "new001").left_over()
+    assert left_over == journal
     with open_state_store(f"sqlite:{tmp_path / 'state.sqlite'}") as store:
         assert replay(left_over, store) == 1
         store.commit()
         assert store.lookup("https://a.vn/x-1") is not None
+
+
+def test_a_journal_is_left_over_only_once_its_run_is_gone(tmp_path: Path) -> None:
+    """Workers sharing a data directory: a run starting while another publishes must not take
+    the live run's journal for one left by a dead run."""
+    directory, state = tmp_path / "journal", "redis://127.0.0.1/0"
+    live = Journal(directory, state, "live01")
+    live.write([tmp_path / "a.jsonl"])
+    dead = _left_by_a_dead_run(directory, state, [tmp_path / "b.jsonl"])
+    starting = Journal(directory, state, "new003")
+    assert list(starting.left_over()) == [dead]
+    live.remove()
+    assert list(starting.left_over()) == [dead] and not live.path.exists()
 
 
 # -- crawls ------------------------------------------------------------------------------------
@@ -202,10 +228,10 @@ def test_a_run_killed_between_rename_and_commit_is_recorded_by_the_next(
     (data / "state.sqlite").unlink()  # the commit that never happened
     (published,) = [p for p in (tmp_path / "first").glob("*.jsonl")
                     if not p.name.endswith(".rejects.jsonl")]
-    journal = Journal(data / "journal", f"sqlite:{(data / 'state.sqlite').resolve()}", "dead01")
-    journal.write([published])
+    journal = _left_by_a_dead_run(data / "journal",
+                                  f"sqlite:{(data / 'state.sqlite').resolve()}", [published])
     again: CrawlRun = crawl(tmp_path / "again", *args, data_dir=data)
     assert again.returncode == EXIT_OK
     assert again.items == []  # each article in exactly one file
     assert _recorded(data) == len(first.items)
-    assert not journal.path.exists()
+    assert not journal.exists()
