@@ -205,9 +205,15 @@ def test_the_original_is_kept_whatever_is_crawled_first(tmp_path: Path, site: De
 
 @pytest.mark.parametrize("limit", [("CLOSESPIDER_ITEMCOUNT", "3"), ("CLOSESPIDER_TIMEOUT", "4")])
 def test_a_run_closed_at_a_limit_publishes_and_records_what_it_did(
-        tmp_path: Path, slow_site: DemoSite, limit: tuple[str, str]) -> None:
+        tmp_path: Path, limit: tuple[str, str]) -> None:
     """A time- or size-boxed cron run is a completed run: its file is published, its articles
     recorded, and the next run emits the rest, nothing twice."""
+    # 1 s a response, 4 at a time: the 26 articles take longer than the 4 s limit
+    with DemoSite("paper", latency=1.0).start() as slow_site:
+        _boxed_then_the_rest(tmp_path, slow_site, limit)
+
+
+def _boxed_then_the_rest(tmp_path: Path, slow_site: DemoSite, limit: tuple[str, str]) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     boxed = crawl(tmp_path / "boxed", *args, "-s", f"{limit[0]}={limit[1]}", data_dir=data)
     assert boxed.report["finishReason"].startswith("closespider_")
