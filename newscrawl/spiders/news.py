@@ -51,6 +51,11 @@ def _article_verdict(site: Site, url: str) -> str | None:
         return site.article_verdict(url)  # a malformed URL: rejected when requested
 
 
+def _root(message: Request | Response) -> str:
+    """The source given to the run that a request or response descends from."""
+    return str(message.meta.get("root", message.url))
+
+
 def _entry_date(entry: dict[str, Any]) -> date | None:
     """The entry's publication (else modification) date: ISO 8601 of sitemaps, RFC 822 of
     RSS 2.0 feeds."""
@@ -170,7 +175,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             root = url
             self.sources.add(url, _SOURCE_KINDS[callback.__name__])
         else:
-            root = found_in.meta.get("root", found_in.url)
+            root = _root(found_in)
             self.sources.taken(root)
         return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
                        meta={"site": site.key, "source": token, "root": root, **meta})
@@ -299,7 +304,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         for url in links:
             verdict = _article_verdict(site, url)
             if verdict is None:
-                self.sources.taken(response.meta.get("root", response.url))
+                self.sources.taken(_root(response))
                 if request := self._article_request(url, site, {}, response):
                     yield request
             elif verdict != "url-denied" and depth < self.settings.getint(
@@ -323,7 +328,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
 
     def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site,
                           found_in: Response) -> Iterator[Request]:
-        root = found_in.meta.get("root", found_in.url)
+        root = _root(found_in)
         for entry in entries:
             url = entry["loc"]
             if not self._admitted(url, site, found_in.url):
@@ -349,7 +354,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             self.reject(url, "url-malformed", str(exc), site)
             return None
         if found_in is not None:
-            self.sources.requested(found_in.meta.get("root", found_in.url), url)
+            self.sources.requested(_root(found_in), url)
         if (pending := self._pending_hints.get(url)) is not None:
             for key, value in hints.items():
                 pending.setdefault(key, value)
@@ -454,7 +459,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
         if "source" in request.meta:
-            self.sources.failed(request.meta.get("root", request.url), request.url,
+            self.sources.failed(_root(request), request.url,
                                 f"{reason}: {evidence}")
         self.reject(request.url, reason, evidence, site, source="source" in request.meta,
                     redirected_from=request.meta.get("redirect_urls", ()))
@@ -462,11 +467,11 @@ class NewsSpider(ArchiveSources, SitemapSpider):
     # -- per-source accounting -------------------------------------------------------------
 
     def _source_parsed(self, response: Response, found: int) -> None:
-        self.sources.parsed(response.meta.get("root", response.url), found)
+        self.sources.parsed(_root(response), found)
 
     def _source_failed(self, response: Response, reason: str, evidence: str,
                        site: Site) -> None:
-        self.sources.failed(response.meta.get("root", response.url), response.url,
+        self.sources.failed(_root(response), response.url,
                             f"{reason}: {evidence}")
         self.reject(response.url, reason, evidence, site, source=True)
 
