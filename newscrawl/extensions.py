@@ -45,7 +45,7 @@ from newscrawl.output import (
     state_uri,
 )
 from newscrawl.pipelines import Staged
-from newscrawl.signals import page_rejected, run_settled, state_committed
+from newscrawl.signals import page_rejected, report_written, run_settled, state_committed
 from newscrawl.sources import SourceLedger
 from newscrawl.state import StateStore, open_state_store
 from newscrawl.state.rejects import is_remembered, next_rejection
@@ -219,6 +219,7 @@ class RunReport:
             "sources": sources.report(),
             "stats": stats,
         }
+        path: Path | None = self.path
         written = self.path.with_name(self.path.name + ".part")  # never a report cut short
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,6 +230,8 @@ class RunReport:
             written.unlink(missing_ok=True)
             self.health = Health([*self.health.problems, f"run report not written: {exc}"])
             report.update(exitStatus=self.health.exit_code, problems=self.health.problems)
+            path = None
+        self.crawler.signals.send_catch_log(report_written, report=report, path=path)
         # STATS_DUMP is off: Scrapy's dump would bury the summary under ~70 lines at INFO
         logger.debug("Scrapy stats (also in the run report):\n%s", pprint.pformat(stats))
         logger.log(logging.ERROR if self.health.problems else SUMMARY, "%s\nRun report: %s",

@@ -11,3 +11,8 @@ state_committed = object()
 # The run's end is settled: its output published and recorded, or left unpublished. The run's
 # health is judged after this, so that a failed publication counts.
 run_settled = object()
+
+# The run report is final (kwargs report: the dict written to ``<feed stem>.report.json``, path:
+# where it was written, or None when it could not be): for components that keep a history of
+# runs or export their figures to monitoring.
+report_written = object()
