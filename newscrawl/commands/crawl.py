@@ -18,7 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
-from newscrawl.extensions import RunReport
+from newscrawl.extensions.report import RunReport
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_UNHEALTHY, EXIT_USAGE
 from newscrawl.output import with_run_options
 from newscrawl.registry import RegistryError

@@ -22,12 +22,22 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from newscrawl.addressguard import AddressRefused
+from newscrawl.accounting import (
+    ADDRESS_REFUSED,
+    DECODED,
+    FEED_RECOVERED,
+    FOUND_AGAIN,
+    PENDING_SOURCES,
+    Reason,
+    Skip,
+    skipped,
+)
 from newscrawl.dates import to_moment
+from newscrawl.downloadermiddlewares.addressguard import AddressRefused
 from newscrawl.downloadermiddlewares.retry_after import GivenUp
 from newscrawl.downloadermiddlewares.warc import CaptureUnreadable
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
-from newscrawl.extensions import PENDING_SOURCES, IncrementalState
+from newscrawl.extensions.state import IncrementalState
 from newscrawl.items import Page
 from newscrawl.output import default_feed_uri, feed_options
 from newscrawl.parsing import NewsSitemap, off_loop, open_sitemap, take
@@ -204,7 +214,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         """Whether sitemap/feed ``url`` was already followed this run; records it if not."""
         key = canonicalize_url(url)
         if key in self._sources_seen:
-            self.crawler.stats.inc_value("newscrawl/skipped/source-seen")
+            self.crawler.stats.inc_value(skipped(Skip.SOURCE_SEEN))
             return True
         self._sources_seen.add(key)
         return False
@@ -236,8 +246,9 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             if not self._admitted(url, site, response.url) or self._seen_source(url):
                 continue
             if depth > limit:
-                self.reject(url, "sitemap-too-deep", f"listed in {response.url}, nesting depth "
-                            f"{depth} > NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
+                self.reject(url, Reason.SITEMAP_TOO_DEEP,
+                            f"listed in {response.url}, nesting depth {depth} > "
+                            f"NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
             else:
                 requests.append(self._sitemap_request(url, site, depth, response))
         return requests
@@ -253,8 +264,8 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             return
         sitemap = await off_loop(self._open_sitemap, response)
         if sitemap is None:
-            self._source_failed(response, "malformed-sitemap", "not a sitemap or sitemap index",
-                                site)
+            self._source_failed(response, Reason.MALFORMED_SITEMAP,
+                                "not a sitemap or sitemap index", site)
             return
         entries, found = iter(sitemap), 0
         while batch := await off_loop(take, entries, _SITEMAP_BATCH):
@@ -267,7 +278,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
                     yield request
         self._source_parsed(response, found)
         if sitemap.malformed:
-            self._source_failed(response, "malformed-sitemap",
+            self._source_failed(response, Reason.MALFORMED_SITEMAP,
                                 f"XML errors; {found} entries recovered", site)
 
     def _open_sitemap(self, response: Response) -> NewsSitemap | None:
@@ -279,13 +290,13 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         site = self.site_of(response)
         feed = await off_loop(feedparser.parse, response.body)
         if feed.bozo and not feed.entries:
-            self._source_failed(response, "malformed-feed",
+            self._source_failed(response, Reason.MALFORMED_FEED,
                                 str(feed.get("bozo_exception", "")), site)
             return
         if feed.bozo:
             self.logger.warning("Feed %s is malformed; %d entries recovered",
                                 response.url, len(feed.entries))
-            self.crawler.stats.inc_value("newscrawl/malformed/feed-recovered")
+            self.crawler.stats.inc_value(FEED_RECOVERED)
         entries = [{"loc": e.get("link", ""), "published": e.get("published", ""),
                     "title": e.get("title", "")} for e in feed.entries if e.get("link")]
         self._source_parsed(response, len(entries))
@@ -296,7 +307,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         self._source_finished(response.meta)
         site = self.site_of(response)
         if not isinstance(response, TextResponse):
-            self._source_failed(response, "not-html", "listing page is not text", site)
+            self._source_failed(response, Reason.NOT_HTML, "listing page is not text", site)
             return
         depth = response.meta.get("listing_depth", 0)
         links = list(self._listing_links(response, site))
@@ -307,7 +318,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
                 self.sources.taken(_root(response))
                 if request := self._article_request(url, site, {}, response):
                     yield request
-            elif verdict != "url-denied" and depth < self.settings.getint(
+            elif verdict != Skip.URL_DENIED and depth < self.settings.getint(
                     "NEWSCRAWL_LISTING_DEPTH"):
                 yield self._source_request(url, self.parse_listing, site, found_in=response,
                                            dont_filter=False, listing_depth=depth + 1)
@@ -319,7 +330,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         (not followed, not rejects); another scheme or port of the site's own host is rejected
         (LinkExtractor keeps file:// and ftp:// links)."""
         for link in self._links.extract_links(response):
-            if site.link_verdict(link.url) != "url-malformed" and not site.owns(link.url):
+            if site.link_verdict(link.url) != Reason.URL_MALFORMED and not site.owns(link.url):
                 continue
             if self._admitted(link.url, site, response.url):
                 yield link.url
@@ -338,7 +349,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
                 continue
             self.sources.taken(root)  # an article, known or too old included
             if self.since and (when := _entry_date(entry)) and when < self.since:
-                self._count_skip(url, "older-than-since")
+                self._count_skip(url, Skip.OLDER_THAN_SINCE)
             else:
                 hints = {k: entry[k] for k in ("published", "lastmod", "title") if entry.get(k)}
                 if request := self._article_request(url, site, hints, found_in):
@@ -351,23 +362,23 @@ class NewsSpider(ArchiveSources, SitemapSpider):
             # feed, sitemap or listing links to it, so the duplicate filter sees it once.
             url = normalize_url(url, strict=True)
         except ValueError as exc:
-            self.reject(url, "url-malformed", str(exc), site)
+            self.reject(url, Reason.URL_MALFORMED, str(exc), site)
             return None
         if found_in is not None:
             self.sources.requested(_root(found_in), url)
         if (pending := self._pending_hints.get(url)) is not None:
             for key, value in hints.items():
                 pending.setdefault(key, value)
-            self.crawler.stats.inc_value("newscrawl/found-again")
+            self.crawler.stats.inc_value(FOUND_AGAIN)
             return None
         update = False
         if self.emitted is not None and (emitted := self.emitted.lookup(url)) is not None:
             if not self._is_recent_update(emitted, hints.get("lastmod"), site.timezone):
-                self.crawler.stats.inc_value("newscrawl/skipped/already-emitted")
+                self.crawler.stats.inc_value(skipped(Skip.ALREADY_EMITTED))
                 return None
             update = True
         elif self._rejected_before(url):
-            self.crawler.stats.inc_value("newscrawl/skipped/rejected-before")
+            self.crawler.stats.inc_value(skipped(Skip.REJECTED_BEFORE))
             return None
         self._pending_hints[url] = pending = _Hints(hints)
         return Request(url, self.parse_article, errback=self.on_error,
@@ -398,19 +409,20 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         site = self.site_of(response)
         content_type = response.headers.get(b"Content-Type") or b""
         if not response.body.strip():
-            self._reject_page(response, "empty-page", f"HTTP {response.status}, no body", site)
+            self._reject_page(response, Reason.EMPTY_PAGE, f"HTTP {response.status}, no body", site)
             return
         is_html = (content_type.lower().startswith(HTML_TYPES) if content_type
                    else isinstance(response, HtmlResponse))
         if not is_html:
-            self._reject_page(response, "not-html", content_type.decode("latin-1") or "?", site)
+            self._reject_page(response, Reason.NOT_HTML,
+                              content_type.decode("latin-1") or "?", site)
             return
         try:
             decoded = decode_html(response.body, content_type.decode("latin-1") or None)
         except UndecodableError as exc:
-            self._reject_page(response, "undecodable", str(exc), site)
+            self._reject_page(response, Reason.UNDECODABLE, str(exc), site)
             return
-        self.crawler.stats.inc_value(f"newscrawl/decoded/{decoded.source}")
+        self.crawler.stats.inc_value(f"{DECODED}{decoded.source}")
         yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
                    language=site.language, timezone=site.timezone, prune_xpath=site.prune_xpath,
                    footer_patterns=site.footer_patterns,
@@ -424,7 +436,7 @@ class NewsSpider(ArchiveSources, SitemapSpider):
     def _count_skip(self, url: str, reason: str) -> None:
         if url not in self._skipped:
             self._skipped.add(url)
-            self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
+            self.crawler.stats.inc_value(skipped(reason))
 
     def reject(self, url: str, reason: str, evidence: str, site: Site | None, *,
                source: bool = False, redirected_from: Sequence[str] = ()) -> None:
@@ -449,14 +461,15 @@ class NewsSpider(ArchiveSources, SitemapSpider):
         response = getattr(failure.value, "response", None)
         evidence = (f"HTTP {response.status}" if response is not None
                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
-        reason = "fetch-failed"
+        reason: str = Reason.FETCH_FAILED
         if failure.check(AddressRefused):
-            reason, evidence = "address-refused", failure.value.evidence
-            self.crawler.stats.inc_value("newscrawl/address_refused")
+            reason, evidence = Reason.ADDRESS_REFUSED, failure.value.evidence
+            self.crawler.stats.inc_value(ADDRESS_REFUSED)
         elif isinstance(failure.value, GivenUp) or failure.check(CaptureUnreadable):
             reason, evidence = failure.value.reason, failure.value.evidence
         elif response is None and failure.check(IgnoreRequest):
-            reason = "robots-disallowed" if "robots.txt" in evidence else "ignored"
+            reason = (Reason.ROBOTS_DISALLOWED if "robots.txt" in evidence
+                      else Reason.IGNORED)
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
         if "source" in request.meta:
             self.sources.failed(_root(request), request.url,
