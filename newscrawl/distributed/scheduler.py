@@ -17,8 +17,8 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from newscrawl.accounting import REDIS_RECOVERED, REDIS_UNAVAILABLE, Reason
-from newscrawl.distributed.addon import worker_id
 from newscrawl.distributed.dupefilter import ExpiringDupeFilter
+from newscrawl.distributed.mode import worker_id
 from newscrawl.signals import page_rejected, state_committed
 
 logger = logging.getLogger(__name__)

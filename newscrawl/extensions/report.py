@@ -23,6 +23,7 @@ from newscrawl.accounting import (
     site_counts,
     suffix_counts,
 )
+from newscrawl.distributed.mode import is_distributed
 from newscrawl.extensions.state import IncrementalState
 from newscrawl.health import (
     Health,
@@ -85,7 +86,7 @@ class RunReport:
         if not isinstance(sources, SourceLedger):
             sources = SourceLedger()  # a spider of another kind: no sources of its own
         self.health = assess(stats, reason, self.limits,
-                             shared_frontier=bool(self.crawler.settings.get("REDIS_URL")),
+                             shared_frontier=is_distributed(self.crawler.settings),
                              source_problems=sources.problems())
         report = {
             "finishReason": reason,
