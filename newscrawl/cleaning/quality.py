@@ -38,7 +38,7 @@ def detect_language(text: str) -> str:
     if _vietnamese_share(text) >= _CERTAINLY_VIETNAMESE:
         return "vi"
     language, _score = py3langid.classify(text[:_LANGUAGE_SAMPLE_CHARS])
-    return language
+    return str(language)
 
 
 def check_quality(headline: str, body: str, *, expected_language: str | None,
