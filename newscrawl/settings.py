@@ -49,6 +49,9 @@ NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
+# Each run's record appended here (python -m newscrawl.healthreport charts it); None: beside the
+# run's JSONL, newscrawl-history.jsonl; "" (empty): no history.
+NEWSCRAWL_HISTORY = None
 FEED_EXPORT_ENCODING = "utf-8"
 # A directory: every response fetched is archived there with its request, in gzipped WARC files
 # named after the run's JSONL (<stem>-00000.warc.gz, ...), published with it. None: off.
@@ -147,6 +150,7 @@ EXTENSIONS = {
     "newscrawl.extensions.IncrementalState": 400,
     "newscrawl.extensions.RejectsLog": 500,
     "newscrawl.extensions.RunReport": 600,
+    "newscrawl.extensions_history.RunHistory": 650,
     "newscrawl.watchdog.Watchdog": 700,
 }
 LOG_LEVEL = "INFO"
