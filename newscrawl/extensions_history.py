@@ -13,7 +13,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.history import HISTORY_FILE_NAME, SiteTally, append_record, build_record
-from newscrawl.output import companion_path
 from newscrawl.pipelines import Staged
 from newscrawl.signals import page_rejected, report_written
 
@@ -78,10 +77,13 @@ class RunHistory:
 
 
 def history_path(crawler: Crawler) -> Path | None:
-    """NEWSCRAWL_HISTORY; unset: ``newscrawl-history.jsonl`` beside the run's JSONL; empty:
-    None (no history)."""
+    """NEWSCRAWL_HISTORY; unset: ``newscrawl-history.jsonl`` in NEWSCRAWL_DATA_DIR; empty: None
+    (no history).
+
+    The data directory rather than the output's: every run of a deployment shares it whatever
+    its ``-o``, and a ``*.jsonl`` in the output directory would be read as articles by whatever
+    collects the runs' JSONL files."""
     configured = crawler.settings.get("NEWSCRAWL_HISTORY")
     if configured is None:
-        return companion_path(crawler.settings, "x", crawler.spidercls.name).with_name(
-            HISTORY_FILE_NAME)
+        return Path(crawler.settings.get("NEWSCRAWL_DATA_DIR")) / HISTORY_FILE_NAME
     return Path(configured) if str(configured).strip() else None

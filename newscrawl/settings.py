@@ -49,8 +49,8 @@ NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
-# Each run's record appended here (python -m newscrawl.healthreport charts it); None: beside the
-# run's JSONL, newscrawl-history.jsonl; "" (empty): no history.
+# Each run's record is appended here (python -m newscrawl.healthreport charts it); None:
+# NEWSCRAWL_DATA_DIR/newscrawl-history.jsonl; "" (empty): no history.
 NEWSCRAWL_HISTORY = None
 FEED_EXPORT_ENCODING = "utf-8"
 # A directory: every response fetched is archived there with its request, in gzipped WARC files

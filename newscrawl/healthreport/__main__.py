@@ -14,8 +14,8 @@ from newscrawl.healthreport.anomalies import BASELINE_RUNS
 from newscrawl.healthreport.page import render
 from newscrawl.history import HISTORY_FILE_NAME, read_history
 
-# Where the crawls write it by default: newscrawl-history.jsonl in the output directory.
-DEFAULT_HISTORY = Path("output") / HISTORY_FILE_NAME
+# Where the crawls write it by default: in NEWSCRAWL_DATA_DIR (default: data).
+DEFAULT_HISTORY = Path("data") / HISTORY_FILE_NAME
 
 
 def _parser() -> argparse.ArgumentParser:

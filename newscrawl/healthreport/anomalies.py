@@ -17,6 +17,8 @@ MIN_BASELINE_RUNS = 2
 # COLLAPSE_MIN_MEDIAN (a site that gives 2 articles a run dips to 0 without news).
 COLLAPSE_SHARE = 0.25
 COLLAPSE_MIN_MEDIAN = 4
+# No article at all is an anomaly when the site's recent median is at least this.
+NO_ARTICLES_MIN_MEDIAN = 2
 # A reject reason jumps when its count is at least this many times its recent median (1 when
 # the median is 0) and at least JUMP_MIN_COUNT.
 JUMP_FACTOR = 3.0
@@ -118,7 +120,7 @@ def _output_anomaly(point: SitePoint, baseline: Sequence[SitePoint]) -> tuple[st
     if point.emitted == 0 and point.rejected_total:
         return "all-rejected", (f"0 articles emitted, all {point.rejected_total} page(s) "
                                 f"rejected ({_top_reasons(point.rejected)}){versus}")
-    if point.emitted == 0 and recent:
+    if point.emitted == 0 and recent is not None and recent >= NO_ARTICLES_MIN_MEDIAN:
         return "no-articles", f"0 articles emitted{versus}"
     if (len(baseline) >= MIN_BASELINE_RUNS and recent is not None
             and recent >= COLLAPSE_MIN_MEDIAN and point.emitted < COLLAPSE_SHARE * recent):

@@ -22,7 +22,7 @@ from newscrawl.healthreport.anomalies import (
     site_series,
     sites_by_trouble,
 )
-from newscrawl.healthreport.svg import Slot, bars, colour, lines, stacked_bars
+from newscrawl.healthreport.svg import Slot, bars, colours, lines, stacked_bars
 from newscrawl.history import History
 
 STYLE = """
@@ -41,6 +41,15 @@ section.site.troubled { border-top-color: #c00; }
 """
 
 
+KEY = ("<p>One slot per run, oldest left; hover a bar or point for its run and figures. "
+       '<span style="background:#fbd5d5">Pink</span>: the run was unhealthy (exit status 3; '
+       'hover for its problems). <span style="color:#c00">&#9888;</span> above a run: the '
+       "site's figures broke with its recent runs (hover for what). Residue signals: the share "
+       "of articles kept by cleaning that lost footer or boilerplate lines, of emitted articles "
+       "that lost lines of the site's furniture, of emitted articles without a source credit: "
+       "a share that rises often means the site's layout moved under the rules.</p>")
+
+
 def render(history: History, *, source: str, generated: datetime, since: str | None = None,
            baseline_runs: int = BASELINE_RUNS) -> str:
     """The page for the runs of ``history`` (read from ``source``)."""
@@ -56,6 +65,7 @@ def render(history: History, *, source: str, generated: datetime, since: str | N
         _earlier(a for a in anomalies if a not in now),
         _unhealthy_runs(history.runs),
         "<h2>Sites, run by run</h2>",
+        KEY,
         *(_site_section(site, series[site], anomalies, now, reasons) for site in order),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -138,24 +148,30 @@ def _site_section(site: str, points: Sequence[SitePoint],
             marks.setdefault(a.start, []).append(f"{a.kind}: {a.detail}")
     slots = [Slot(p.start, "; ".join(p.problems) or "unhealthy" if p.unhealthy else None,
                   "; ".join(marks[p.start]) if p.start in marks else None) for p in points]
+    palette = colours(reasons)
     own_reasons = [r for r in reasons if any(r in p.rejected for p in points)]
     charts = [
         bars("emitted", "articles emitted", slots, [p.emitted for p in points]),
         stacked_bars("rejected", "rejects by reason", slots, [p.rejected for p in points],
-                     {r: colour(r) for r in own_reasons}),
+                     {r: palette[r] for r in own_reasons}),
         bars("fetch-errors", "fetch errors", slots, [p.fetch_errors for p in points],
              fill="#e15759"),
-        lines("residue", "residue signals", slots,
-              {label: [p.residue.get(name) for p in points]
-               for name, label in RESIDUE_SIGNALS.items()},
-              {label: c for label, c in zip(RESIDUE_SIGNALS.values(),
-                                            ("#f28e2b", "#b07aa1", "#59a14f"), strict=True)}),
+        lines("residue", "residue signals (share of articles)", slots,
+              {RESIDUE_LABELS[name]: [p.residue.get(name) for p in points]
+               for name in RESIDUE_SIGNALS},
+              dict(zip(RESIDUE_LABELS.values(), ("#f28e2b", "#b07aa1", "#59a14f"),
+                       strict=True))),
     ]
     troubled = any(a.site == site for a in now)
     flag = '<span class="flag">&#9888;</span> ' if troubled else ""
     return (f'<section class="site{" troubled" if troubled else ""}" id="{_site_id(site)}"'
             f' data-site="{_e(site)}"><h3>{flag}{_e(site)}</h3>'
             f'<div class="charts">{"".join(charts)}</div></section>')
+
+
+# Short names for the chart's legend; RESIDUE_SIGNALS says what each share is of.
+RESIDUE_LABELS = {"footerStripped": "footer lines cut", "furnitureStripped": "furniture cut",
+                  "noCredit": "no credit"}
 
 
 def _site_id(site: str) -> str:

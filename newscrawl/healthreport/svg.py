@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 360, 130
+WIDTH, HEIGHT = 300, 130
 LEFT, RIGHT, TOP, BOTTOM = 34, 8, 18, 22
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-# Reject reasons get their colour by a stable hash, so that a reason has the same colour on
-# every site and every day's page.
+# Reject reasons get their colour by their place among the page's reasons: the same on every
+# site's chart, and no two alike up to a dozen reasons.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b")
 
@@ -28,8 +28,8 @@ class Slot:
     anomaly: str | None = None
 
 
-def colour(name: str) -> str:
-    return PALETTE[sum(name.encode("utf-8")) % len(PALETTE)]
+def colours(names: Sequence[str]) -> dict[str, str]:
+    return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(names)}
 
 
 def bars(kind: str, title: str, slots: Sequence[Slot], values: Sequence[float],
