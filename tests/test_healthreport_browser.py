@@ -16,6 +16,7 @@ import pytest
 from conftest import PROJECT, Server, crawl, urlset
 from history_runs import daily_runs
 
+from newscrawl.healthreport.svg import HEIGHT, WIDTH
 from newscrawl.history import read_history
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -93,7 +94,7 @@ def test_the_page_shows_the_broken_site_flagged_in_a_real_browser(tmp_path: Path
         charts = section.find_elements(by.CSS_SELECTOR, "svg.chart")
         assert [c.get_attribute("data-chart") for c in charts] == [
             "emitted", "rejected", "fetch-errors", "residue"]
-        assert all(c.size["width"] > 300 and c.size["height"] > 100 for c in charts)  # drawn
+        assert all(c.size["width"] >= WIDTH and c.size["height"] >= HEIGHT for c in charts)
     flagged = browser.find_elements(by.CSS_SELECTOR, "#attention tr.anomaly")
     assert {row.get_attribute("data-site") for row in flagged} == {SITE}
     assert "all-rejected" in flagged[0].text and "fetch-failed 6" in flagged[0].text
