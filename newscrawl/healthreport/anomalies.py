@@ -26,6 +26,13 @@ JUMP_MIN_COUNT = 5
 # A residue share jumps when it rises this much (absolute) over its recent median.
 RESIDUE_JUMP = 0.3
 
+# The kinds of anomaly.
+ALL_REJECTED = "all-rejected"
+NO_ARTICLES = "no-articles"
+COLLAPSE = "collapse"
+REJECT_JUMP = "reject-jump"
+RESIDUE_JUMP_KIND = "residue-jump"
+
 RESIDUE_SIGNALS = {
     "footerStripped": "articles losing footer/boilerplate lines",
     "furnitureStripped": "articles losing site-furniture lines",
@@ -118,13 +125,13 @@ def _output_anomaly(point: SitePoint, baseline: Sequence[SitePoint]) -> tuple[st
     recent = median(p.emitted for p in baseline) if baseline else None
     versus = f", recent median {recent:g}" if recent is not None else ""
     if point.emitted == 0 and point.rejected_total:
-        return "all-rejected", (f"0 articles emitted, all {point.rejected_total} page(s) "
+        return ALL_REJECTED, (f"0 articles emitted, all {point.rejected_total} page(s) "
                                 f"rejected ({_top_reasons(point.rejected)}){versus}")
     if point.emitted == 0 and recent is not None and recent >= NO_ARTICLES_MIN_MEDIAN:
-        return "no-articles", f"0 articles emitted{versus}"
+        return NO_ARTICLES, f"0 articles emitted{versus}"
     if (len(baseline) >= MIN_BASELINE_RUNS and recent is not None
             and recent >= COLLAPSE_MIN_MEDIAN and point.emitted < COLLAPSE_SHARE * recent):
-        return "collapse", f"{point.emitted} article(s) emitted{versus}"
+        return COLLAPSE, f"{point.emitted} article(s) emitted{versus}"
     return None
 
 
@@ -133,7 +140,7 @@ def _reject_jump(point: SitePoint, baseline: Sequence[SitePoint],
     count = point.rejected[reason]
     recent = median(p.rejected.get(reason, 0) for p in baseline)
     if count >= JUMP_MIN_COUNT and count >= JUMP_FACTOR * max(recent, 1):
-        return "reject-jump", f"{count} rejected as {reason}, recent median {recent:g}"
+        return REJECT_JUMP, f"{count} rejected as {reason}, recent median {recent:g}"
     return None
 
 
@@ -145,7 +152,7 @@ def _residue_jump(point: SitePoint, baseline: Sequence[SitePoint],
         return None
     recent = median(earlier)
     if share - recent >= RESIDUE_JUMP:
-        return "residue-jump", (f"{RESIDUE_SIGNALS[name]}: {share:.0%}, "
+        return RESIDUE_JUMP_KIND, (f"{RESIDUE_SIGNALS[name]}: {share:.0%}, "
                                 f"recent median {recent:.0%}")
     return None
 
