@@ -31,12 +31,23 @@ RESIDUE_PREFIX = "newscrawl/residue/"
 KEPT = "kept"
 FOOTER_STRIPPED = "footer-stripped"
 
+# Lines stripped that are not layout residue: the credit and byline lines the source credit is
+# read from, which most articles of a crediting site have.
+NOT_RESIDUE = frozenset({"credit", "byline"})
+
 # Rejects that mean the site did not answer (HTTP errors, DNS, timeouts, refused connections).
 FETCH_ERROR_REASONS = frozenset({"fetch-failed"})
 
 
 def residue_key(site: str | None, what: str) -> str:
     return f"{RESIDUE_PREFIX}{site}/{what}"
+
+
+def lost_layout_lines(stripped_kinds: Iterable[str]) -> bool:
+    """Whether cleaning cut lines of the page's layout (footer, share and tag lines, related
+    boxes, teasers, player residue...) from an article, by the kinds of the lines it stripped
+    (``newscrawl.cleaning.footer``; body repairs are not stripped lines)."""
+    return any(kind not in NOT_RESIDUE for kind in stripped_kinds)
 
 
 @dataclass

@@ -49,9 +49,6 @@ NEWSCRAWL_RESOLVE_OVERRIDES: dict[str, str] = {}
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_REJECTS_URI = None  # default: beside the run's JSONL, <name>.rejects.jsonl
 NEWSCRAWL_GZIP = False  # write <name>.jsonl.gz through Scrapy's GzipPlugin
-# Each run's record is appended here (python -m newscrawl.healthreport charts it); None:
-# NEWSCRAWL_DATA_DIR/newscrawl-history.jsonl; "" (empty): no history.
-NEWSCRAWL_HISTORY = None
 FEED_EXPORT_ENCODING = "utf-8"
 # A directory: every response fetched is archived there with its request, in gzipped WARC files
 # named after the run's JSONL (<stem>-00000.warc.gz, ...), published with it. None: off.
@@ -67,6 +64,9 @@ FEED_STORE_EMPTY = False  # a run that emits nothing writes no JSONL (its report
 # -- incremental runs ----------------------------------------------------------------------
 NEWSCRAWL_DATA_DIR = "data"
 NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
+# Each run's record is appended here (python -m newscrawl.healthreport charts it); None:
+# NEWSCRAWL_DATA_DIR/newscrawl-history.jsonl; "" (empty): no history.
+NEWSCRAWL_HISTORY = None
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
 # A URL rejected for a passing cause (newscrawl/state/rejects.py) is fetched again after the

@@ -17,6 +17,7 @@ from newscrawl.history import (
     SiteTally,
     append_record,
     build_record,
+    lost_layout_lines,
     read_history,
     residue_key,
 )
@@ -131,3 +132,15 @@ def test_runs_appending_at_once_never_mix_their_lines(tmp_path: Path) -> None:
         writer.join()
     history = read_history(path)
     assert (len(history.runs), history.broken_lines) == (100, 0)
+
+
+@pytest.mark.parametrize(("kinds", "residue"), [
+    ((), False),
+    (("credit",), False),  # where the source credit comes from: most articles have one
+    (("byline", "credit"), False),
+    (("credit", "share"), True),
+    (("teaser",), True),
+    (("copyright",), True),
+])
+def test_layout_residue_is_told_from_credit_lines(kinds: tuple[str, ...], residue: bool) -> None:
+    assert lost_layout_lines(kinds) is residue

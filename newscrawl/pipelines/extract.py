@@ -21,7 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
-from newscrawl.history import FOOTER_STRIPPED, KEPT, residue_key
+from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
 
@@ -147,7 +147,7 @@ class ExtractPipeline:
                                  else f"newscrawl/stripped/{kind}")
         if cleaned.rejection is None:  # per site, for the run history's residue signals
             self.stats.inc_value(residue_key(site, KEPT))
-            if any(kind != REPAIR for kind, _text in cleaned.removed):
+            if lost_layout_lines(k for k, _text in cleaned.removed if k != REPAIR):
                 self.stats.inc_value(residue_key(site, FOOTER_STRIPPED))
         if cleaned.title_injection and cleaned.rejection is None:
             self.stats.inc_value("newscrawl/repaired/spam-title")
