@@ -99,6 +99,7 @@ POOL_BROKEN = "newscrawl/extract/pool-broken"
 EXTRACT_RETRIED = "newscrawl/extract/retried"  # a page sent again, alone, after a broken pool
 REDIS_UNAVAILABLE = "newscrawl/redis/unavailable"
 REDIS_RECOVERED = "newscrawl/redis/recovered"  # requests of dead workers queued again
+RESIDUE = "newscrawl/residue/"  # + site + "/" + kept | footer-stripped (the run history's)
 FEED_RECOVERED = "newscrawl/malformed/feed-recovered"
 
 
