@@ -168,3 +168,38 @@ def test_local_warc_files_are_seeded_one_request_each(tmp_path: Path, redis_url:
     # seeded again within NEWSCRAWL_REDIS_SEEN_HOURS: the files were queued already
     again = _seed(*args)
     assert "Seeded 0 source request(s)" in again.stdout
+
+
+def test_a_worker_closed_mid_file_gives_the_file_back(tmp_path: Path, redis_url: str,
+                                                      server: Server) -> None:
+    """A worker closed early (here at CLOSESPIDER_ITEMCOUNT) publishes what it emitted and
+    puts the file back on the frontier; the next worker reads it and emits the rest."""
+    (path,) = _serve_month(server, _files(tmp_path, [[_article(i) for i in range(40)]]))
+    server.trickles[path] = 20.0  # read for long after its first 5 articles are made
+    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    assert _seed(*args).returncode == 0
+    _finish(start_crawl(tmp_path / "first", *args, "-s", "CLOSESPIDER_ITEMCOUNT=5",
+                        data_dir=tmp_path / "d0"))
+    first = _items(tmp_path / "first")
+    assert 5 <= len(first) < 40
+    assert _stats(tmp_path / "first")["newscrawl/warc/files-given-back"] == 1
+    stderr = _finish(start_crawl(tmp_path / "second", *args, data_dir=tmp_path / "d1"))
+    urls = Counter(item["url"] for item in _items(tmp_path / "first", tmp_path / "second"))
+    assert urls == Counter({_article(i).url: 1 for i in range(40)}), stderr[-3000:]
+    assert _stats(tmp_path / "second")["newscrawl/skipped/already-emitted"] == len(first)
+    assert server.hits[path] == 2
+
+
+def test_a_file_that_could_not_be_read_is_seeded_again(tmp_path: Path, redis_url: str,
+                                                      server: Server) -> None:
+    paths = _serve_month(server, _files(tmp_path, [[_article(1)], [_article(2)]]))
+    del server.pages[paths[1]]  # listed, but 404
+    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    assert "Seeded 2 source request(s)" in _seed(*args).stdout
+    worker = start_crawl(tmp_path / "out", *args, data_dir=tmp_path / "data")
+    worker.communicate(timeout=240)
+    assert [item["url"] for item in _items(tmp_path / "out")] == [_article(1).url]
+    again = _seed(*args)  # the file read is seen; the one that failed is queued again
+    assert "Seeded 1 source request(s)" in again.stdout, again.stderr[-2000:]

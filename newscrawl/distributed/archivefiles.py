@@ -106,7 +106,9 @@ class ArchiveFileScheduler(ReliableScheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return (bool(self.local) and not self.lost) or super().has_pending_requests()
+        # a file still being read has requests to come: the worker is not idle
+        return ((bool(self.local) or bool(self.reading)) and not self.lost
+                ) or super().has_pending_requests()
 
     def __len__(self) -> int:
         return len(self.local) + super().__len__()

@@ -1,15 +1,24 @@
 """The ``news`` spider's archive files on the shared frontier (``newscrawl.archivefiles``):
 ``scrapy seed`` queues one request a WARC file; the worker that takes one streams its records
-and makes their article requests, which stay with it."""
+and makes their article requests, which stay with it.
+
+A file is read in a task of its own, not in the file request's callback: Scrapy holds a request
+in progress until its callback's output is done, and a run closing early (a time limit, the
+watchdog) waits for every request in progress, so it would wait for a whole file (a gigabyte)
+to be read, or for ever once the file's requests are no longer taken. The task is cancelled
+when the spider closes; the file it leaves unfinished goes back to the frontier.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import Response
 
 from newscrawl.archivefiles import (
@@ -26,6 +35,8 @@ from newscrawl.warc import Capture, Unusable, scan
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
 
 Records = Iterator[Capture | Unusable | str]
 
@@ -56,24 +67,42 @@ class ArchiveFileRequests:
                        meta={FILE_META: location, "dont_obey_robotstxt": True,
                              "allow_offsite": True})
 
-    async def parse_archive_file(self, response: Response) -> AsyncIterator[Request]:
-        """The article requests of one archive file, read whole by this worker. The end of the
-        file is signalled (``archive_file_read``) only when it was read to its end or failed:
-        a file left mid-way (the worker closing) goes back to the frontier."""
+    def parse_archive_file(self, response: Response) -> None:
+        """Start reading one archive file, whole, in this worker (see the module)."""
+        readers: set[asyncio.Task[None]] | None = getattr(self, "_file_readers", None)
+        if readers is None:
+            self._file_readers = readers = set()
+            self.crawler.signals.connect(self._stop_reading, signal=signals.spider_closed)
+        reader = asyncio.ensure_future(self._read_file(response))
+        readers.add(reader)
+        reader.add_done_callback(readers.discard)
+
+    async def _read_file(self, response: Response) -> None:
+        """Schedule the article requests of one archive file. The end of the file is signalled
+        (``archive_file_read``) only once it was read to its end or failed: a file left mid-way
+        (the spider closing) goes back to the frontier."""
         location = str(response.meta[FILE_META])
         self.crawler.stats.inc_value("newscrawl/warc/files-taken")
         unreadable: list[Unusable] = []
         records, bytes_read, size = self._open_file(location)
+        engine = self.crawler.engine
+        assert engine is not None
         try:
             async for request in self._requests_of(_noting_unreadable(records, unreadable),
                                                    bytes_read, backlog=self._local_backlog):
                 request.meta[FROM_FILE_META] = location  # kept by this worker: see scheduler
-                yield request
-        except Exception:
+                engine.crawl(request)
+        except Exception:  # not CancelledError: a closing spider leaves the file unfinished
+            logger.exception("Reading archive %s failed", location)
+            self.crawler.stats.inc_value("newscrawl/warc/files-failed")
             self._file_read(response, failed=True)
-            raise
+            return
         self._bytes_done += size() if size else bytes_read()
         self._file_read(response, failed=bool(unreadable))
+
+    def _stop_reading(self) -> None:
+        for reader in list(getattr(self, "_file_readers", ())):
+            reader.cancel()
 
     def _open_file(self, location: str
                    ) -> tuple[Records, Callable[[], int], Callable[[], int] | None]:
