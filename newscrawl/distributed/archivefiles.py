@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from scrapy import Request
 from scrapy.crawler import Crawler
 
+from newscrawl.accounting import ARCHIVE_FILES_GIVEN_BACK, REDIS_CLAIMS_TAKEN_OVER
 from newscrawl.archivefiles import (
     FILE_META,
     FROM_FILE_META,
@@ -35,6 +36,10 @@ from newscrawl.archivefiles import (
 from newscrawl.distributed.scheduler import ReliableScheduler
 
 logger = logging.getLogger(__name__)
+
+# Scrapy-style scheduler stats of the article requests kept in this worker
+ENQUEUED_LOCAL = "scheduler/enqueued/archive-file"
+DEQUEUED_LOCAL = "scheduler/dequeued/archive-file"
 
 # Claim an article URL for the file being read (KEYS[1]: its dupefilter key; ARGV: expiry,
 # this reading's claim, the file's claim prefix). 1: claimed; 2: taken over from an earlier
@@ -88,15 +93,15 @@ class ArchiveFileScheduler(ReliableScheduler):
             self.df.log(request, self.spider)
             return False
         if claimed == 2:
-            self.crawler.stats.inc_value("newscrawl/redis/claims-taken-over")
+            self.crawler.stats.inc_value(REDIS_CLAIMS_TAKEN_OVER)
         self.local.append(request)
-        self.crawler.stats.inc_value("scheduler/enqueued/archive-file")
+        self.crawler.stats.inc_value(ENQUEUED_LOCAL)
         return True
 
     def next_request(self) -> Request | None:
         if self.local and not self.lost:
             self.idle_since = None
-            self.crawler.stats.inc_value("scheduler/dequeued/archive-file")
+            self.crawler.stats.inc_value(DEQUEUED_LOCAL)
             return self.local.popleft()
         if len(self.reading) >= self.files_at_once:
             return None  # the frontier's next file is for a worker with room
@@ -141,4 +146,4 @@ class ArchiveFileScheduler(ReliableScheduler):
             logger.warning("%d archive file(s) not read to their end given back to the "
                            "frontier: %s", len(unfinished),
                            ", ".join(str(r.meta.get(FILE_META)) for r in unfinished))
-            self.crawler.stats.inc_value("newscrawl/warc/files-given-back", len(unfinished))
+            self.crawler.stats.inc_value(ARCHIVE_FILES_GIVEN_BACK, len(unfinished))

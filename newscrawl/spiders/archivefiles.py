@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request, signals
 from scrapy.http import Response
 
+from newscrawl.accounting import ARCHIVE_FILES_FAILED, ARCHIVE_FILES_TAKEN, Reason
 from newscrawl.archivefiles import (
     FILE_META,
     FROM_FILE_META,
@@ -82,7 +83,7 @@ class ArchiveFileRequests:
         (``archive_file_read``) only once it was read to its end or failed: a file left mid-way
         (the spider closing) goes back to the frontier."""
         location = str(response.meta[FILE_META])
-        self.crawler.stats.inc_value("newscrawl/warc/files-taken")
+        self.crawler.stats.inc_value(ARCHIVE_FILES_TAKEN)
         unreadable: list[Unusable] = []
         records, bytes_read, size = self._open_file(location)
         engine = self.crawler.engine
@@ -94,7 +95,7 @@ class ArchiveFileRequests:
                 engine.crawl(request)
         except Exception:  # not CancelledError: a closing spider leaves the file unfinished
             logger.exception("Reading archive %s failed", location)
-            self.crawler.stats.inc_value("newscrawl/warc/files-failed")
+            self.crawler.stats.inc_value(ARCHIVE_FILES_FAILED)
             self._file_read(response, failed=True)
             return
         self._bytes_done += size() if size else bytes_read()
@@ -126,7 +127,7 @@ class ArchiveFileRequests:
 def _noting_unreadable(records: Records, unreadable: list[Unusable]) -> Records:
     """``records``, the unreadable ones (network or disk errors) noted on the way."""
     for record in records:
-        if isinstance(record, Unusable) and record.reason == "warc-unreadable":
+        if isinstance(record, Unusable) and record.reason == Reason.WARC_UNREADABLE:
             unreadable.append(record)
         yield record
 

@@ -21,6 +21,7 @@ from newscrawl.accounting import (
     skipped,
 )
 from newscrawl.ccnews import RemoteArchive, archive_urls, ccnews_months
+from newscrawl.distributed.mode import is_distributed
 from newscrawl.downloadermiddlewares.warc import WARC_META
 from newscrawl.extensions.progress import queue_size
 from newscrawl.registry import Site, ad_hoc_site
@@ -64,7 +65,7 @@ class ArchiveSources(ArchiveFileRequests):
         return bool(self.archives or self.ccnews_months)
 
     async def archived_requests(self) -> AsyncIterator[Request]:
-        if self.settings.get("REDIS_URL"):  # `scrapy seed`: a request per file, for the workers
+        if is_distributed(self.settings):  # `scrapy seed`: a request per file, for the workers
             async for request in self.archive_file_requests():
                 yield request
             return
