@@ -92,6 +92,8 @@ class ArchiveFileRequests:
             async for request in self._requests_of(_noting_unreadable(records, unreadable),
                                                    bytes_read, backlog=self._local_backlog):
                 request.meta[FROM_FILE_META] = location  # kept by this worker: see scheduler
+                # straight to the scheduler: the file's callback has returned, so no spider
+                # middleware sees them (none has work on a capture's request)
                 engine.crawl(request)
         except Exception:  # not CancelledError: a closing spider leaves the file unfinished
             logger.exception("Reading archive %s failed", location)
