@@ -87,6 +87,10 @@ PENDING_SOURCES = "newscrawl/sources/pending"  # sitemaps, feeds, listings not y
 ARCHIVE_BYTES = "newscrawl/warc/bytes"  # bytes of -a warc=/ccnews= archives read so far
 ARCHIVE_FILES = "newscrawl/warc/files"
 ARCHIVE_RECORDS = "newscrawl/warc/records/"  # + record type
+# distributed mode: archive files of the shared frontier taken, failed, given back unfinished
+ARCHIVE_FILES_TAKEN = "newscrawl/warc/files-taken"
+ARCHIVE_FILES_FAILED = "newscrawl/warc/files-failed"
+ARCHIVE_FILES_GIVEN_BACK = "newscrawl/warc/files-given-back"
 ADDRESS_REFUSED = "newscrawl/address_refused"
 STALLED = "newscrawl/watchdog"  # the watchdog ended the run
 BACKOFF = "newscrawl/backoff/"  # + count | the status that paused a host
@@ -100,6 +104,8 @@ EXTRACT_RETRIED = "newscrawl/extract/retried"  # a page sent again, alone, after
 REDIS_UNAVAILABLE = "newscrawl/redis/unavailable"
 REDIS_RECOVERED = "newscrawl/redis/recovered"  # requests of dead workers queued again
 RESIDUE = "newscrawl/residue/"  # + site + "/" + kept | footer-stripped (the run history's)
+# article URLs claimed by a dead worker's reading of an archive file, taken by the next reading
+REDIS_CLAIMS_TAKEN_OVER = "newscrawl/redis/claims-taken-over"
 FEED_RECOVERED = "newscrawl/malformed/feed-recovered"
 
 

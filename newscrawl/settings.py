@@ -36,6 +36,7 @@ DOWNLOADER_MIDDLEWARES = {
     # -a warc=: first of all, so that archived captures are answered before anything (robots.txt,
     # the address guard's DNS lookup) goes to the network
     "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
+    "newscrawl.downloadermiddlewares.archivefile.ArchiveFileMiddleware": 41,  # shared WARC files
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
     "newscrawl.downloadermiddlewares.addressguard.AddressGuardMiddleware": 760,
 }
@@ -79,6 +80,7 @@ NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed e
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
 NEWSCRAWL_REDIS_SEED_ONLY = False  # set by `scrapy seed`
+NEWSCRAWL_ARCHIVE_FILES_PER_WORKER = 1  # WARC files of the frontier a worker reads at once
 # Redis unreachable: commands are retried with growing waits (0.5 s doubling, at most 5 s) for
 # this long, then the worker ends unhealthy, publishing nothing it could not record.
 NEWSCRAWL_REDIS_RETRY_SECONDS = 60.0

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Server, crawl, urlset
-from newscrawl.extensions.history import history_path
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
+from newscrawl.extensions.history import history_path
 from newscrawl.history import read_history
 
 SITE = "127.0.0.1"

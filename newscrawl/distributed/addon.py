@@ -47,7 +47,9 @@ class DistributedAddon:
         if not is_distributed(settings):
             return
         require_redis_extra(settings)
-        settings.set("SCHEDULER", "newscrawl.distributed.scheduler.ReliableScheduler", "addon")
+        # ReliableScheduler, reading the frontier's archive files (-a warc=, -a ccnews=) whole
+        settings.set("SCHEDULER", "newscrawl.distributed.archivefiles.ArchiveFileScheduler",
+                     "addon")
         settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
                      "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")

@@ -21,9 +21,11 @@ from newscrawl.accounting import (
     skipped,
 )
 from newscrawl.ccnews import RemoteArchive, archive_urls, ccnews_months
+from newscrawl.distributed.mode import is_distributed
 from newscrawl.downloadermiddlewares.warc import WARC_META
 from newscrawl.extensions.progress import queue_size
 from newscrawl.registry import Site, ad_hoc_site
+from newscrawl.spiders.archivefiles import ArchiveFileRequests
 from newscrawl.warc import Capture, Unusable, archive_files, scan
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ ARCHIVE_BATCH = 100
 _Found = TypeVar("_Found")
 
 
-class ArchiveSources:
+class ArchiveSources(ArchiveFileRequests):
     """Mixed into ``NewsSpider``, whose sites, ``since``, article requests and rejects it uses."""
 
     crawler: Crawler
@@ -63,6 +65,10 @@ class ArchiveSources:
         return bool(self.archives or self.ccnews_months)
 
     async def archived_requests(self) -> AsyncIterator[Request]:
+        if is_distributed(self.settings):  # `scrapy seed`: a request per file, for the workers
+            async for request in self.archive_file_requests():
+                yield request
+            return
         for path in self.archives:
             async for request in self._requests_of(scan(path), _nothing_read):
                 yield request
@@ -71,25 +77,32 @@ class ArchiveSources:
             async for request in self._ccnews_requests(month):
                 yield request
 
-    async def _ccnews_requests(self, month: str) -> AsyncIterator[Request]:
+    async def _month_files(self, month: str) -> list[str] | None:
+        """The URLs of a CC-NEWS month's WARC files; None (rejected) when it is not listed."""
         base = self.settings.get("NEWSCRAWL_CCNEWS_BASE_URL")
         try:
-            urls = await asyncio.to_thread(archive_urls, base, month)
+            return await asyncio.to_thread(archive_urls, base, month)
         except (OSError, EOFError, UnicodeDecodeError) as exc:  # a gzip error is an OSError
             self.reject(f"{base}#CC-NEWS/{month}", Reason.WARC_UNREADABLE,
                         f"path listing: {type(exc).__name__}: {exc}", None, source=True)
-            return
-        for url in urls:
+            return None
+
+    async def _ccnews_requests(self, month: str) -> AsyncIterator[Request]:
+        for url in await self._month_files(month) or ():
             archive = RemoteArchive(url)
             async for request in self._requests_of(archive.records(), archive.bytes_read):
                 yield request
             self._bytes_done += archive.bytes_read()
 
     async def _requests_of(self, records: Iterator[Capture | Unusable | str],
-                           bytes_read: Callable[[], int]) -> AsyncIterator[Request]:
+                           bytes_read: Callable[[], int],
+                           backlog: Callable[[], int | None] | None = None
+                           ) -> AsyncIterator[Request]:
         """The requests of one archive's captures; its records read in a thread (disk and
-        network reads would hold the reactor)."""
+        network reads would hold the reactor). ``backlog``: the requests already waiting (by
+        default, the scheduler's)."""
         stats = self.crawler.stats
+        waiting = backlog or (lambda: queue_size(self.crawler))
         async for found in _in_thread(records):
             stats.set_value(ARCHIVE_BYTES, self._bytes_done + bytes_read())
             if isinstance(found, str):  # a request, metadata, warcinfo... record
@@ -103,7 +116,7 @@ class ArchiveSources:
                 # not remembered (source=True): the page may be fine on the live site
                 self.reject(found.url, found.reason, found.evidence, site, source=True)
             elif site is not None and (request := self._capture_request(found, site)):
-                if (queue_size(self.crawler) or 0) >= ARCHIVE_BATCH:
+                if (waiting() or 0) >= ARCHIVE_BATCH:
                     await self.crawler.signals.wait_for(signals.scheduler_empty)
                 yield request
         stats.inc_value(ARCHIVE_FILES)
