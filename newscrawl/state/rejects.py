@@ -57,6 +57,7 @@ RETRY_POLICY: dict[str, Retry] = {
     "older-than-since": Retry.NOT_REMEMBERED,  # the run's -a since, not the page
     "pipeline-error": Retry.NOT_REMEMBERED,  # our fault, not the page's
     "dropped": Retry.NOT_REMEMBERED,  # a pipeline's plain DropItem, without a reason
+    "invalid-date": Retry.NOT_REMEMBERED,  # set by a pipeline of the project's, not the page
     # decided without fetching the page, from the URL and the site's registry
     "url-malformed": Retry.NOT_REMEMBERED,
     "url-scheme": Retry.NOT_REMEMBERED,
