@@ -17,9 +17,9 @@ from newscrawl.conformance import without_empty_arrays
 
 class ArticleJsonLinesExporter(JsonLinesItemExporter):
     def export_item(self, item: Any) -> None:
-        super().export_item(without_empty_arrays(ItemAdapter(item).asdict()))
+        super().export_item(without_empty_arrays(ItemAdapter(item)))
 
 
 class ArticleJsonExporter(JsonItemExporter):
     def export_item(self, item: Any) -> None:
-        super().export_item(without_empty_arrays(ItemAdapter(item).asdict()))
+        super().export_item(without_empty_arrays(ItemAdapter(item)))

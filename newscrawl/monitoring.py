@@ -21,7 +21,10 @@ _EXTRA = "install the extra with pip install 'newscrawl[monitoring]'"
 
 
 def _missing(module: str) -> bool:
-    return importlib.util.find_spec(module) is None
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):  # a broken install counts as none
+        return True
 
 
 def monitoring_problem(settings: BaseSettings) -> str | None:
