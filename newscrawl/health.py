@@ -6,6 +6,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.accounting import (
+    DECODED,
+    REJECTED,
+    STATE_UNREACHABLE,
+    WRITE_FAILED,
+    Reason,
+    Skip,
+    count_prefixed,
+    rejected,
+    skipped,
+)
+
 # Exit statuses of `scrapy crawl` (documented in the README).
 EXIT_OK = 0
 EXIT_CRASHED = 1  # Scrapy's own: the crawl could not start
@@ -14,10 +26,6 @@ EXIT_UNHEALTHY = 3
 EXIT_ALREADY_RUNNING = 75  # EX_TEMPFAIL: cron will simply try again next time
 
 
-# stats of writes that failed (output, publication, articles missing from it, rejects)
-WRITE_FAILED = "newscrawl/write-failed/"
-# set when the state store could not be reached while the run published: nothing was
-STATE_UNREACHABLE = "newscrawl/state-unreachable"
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,6 @@ def completed(finish_reason: str | None) -> bool:
         finish_reason == "finished" or finish_reason.startswith("closespider_"))
 
 
-def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
-    """Sum of the integer stats whose key starts with ``prefix``."""
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-
 def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds, *,
            shared_frontier: bool = False, source_problems: Sequence[str] = ()) -> Health:
     """``shared_frontier``: a distributed worker, which may find nothing left to fetch;
@@ -69,9 +72,9 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     problems = list(source_problems)
     problems += filter(None, (finish_problem(finish_reason),
                               error_problem(stats, limits, shared_frontier=shared_frontier)))
-    pages = count_prefixed(stats, "newscrawl/decoded/")  # article pages handed to extraction
-    failed = (count_prefixed(stats, "newscrawl/rejected/empty-extraction")
-              + count_prefixed(stats, "newscrawl/rejected/extraction-crashed"))
+    pages = count_prefixed(stats, DECODED)  # article pages handed to extraction
+    failed = (stats.get(rejected(Reason.EMPTY_EXTRACTION), 0)
+              + stats.get(rejected(Reason.EXTRACTION_CRASHED), 0))
     extracted = pages - failed
     if pages and extracted / pages < limits.min_extraction_ratio:
         problems.append(f"extraction succeeded on {extracted}/{pages} pages "
@@ -83,11 +86,11 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     if stats.get(STATE_UNREACHABLE):
         problems.append("the state store was unreachable: nothing published")
     emitted = stats.get("item_scraped_count", 0)
-    skipped = stats.get("newscrawl/skipped/already-emitted", 0)
+    skipped_known = stats.get(skipped(Skip.ALREADY_EMITTED), 0)
     # pages that were articles, rightly not emitted: copies, and older than -a since
-    duplicates = (count_prefixed(stats, "newscrawl/rejected/duplicate")
-                  + count_prefixed(stats, "newscrawl/rejected/older-than-since"))
-    if pages and not emitted and not skipped and not duplicates:
+    duplicates = (stats.get(rejected(Reason.DUPLICATE), 0)
+                  + stats.get(rejected(Reason.OLDER_THAN_SINCE), 0))
+    if pages and not emitted and not skipped_known and not duplicates:
         problems.append(f"{pages} article pages fetched but no item emitted")
     problems += filter(None, (emitted_problem(stats, limits), reject_problem(stats, limits)))
     return Health(problems)
@@ -107,8 +110,8 @@ def request_outcomes(stats: Mapping[str, Any]) -> tuple[int, int]:
     and download exceptions alike (after retries; robots.txt refusals not counted) end up as
     fetch-failed rejects, and the requests of a host that asked for a longer pause than allowed
     as retry-after-too-long."""
-    errors = (stats.get("newscrawl/rejected/fetch-failed", 0)
-              + stats.get("newscrawl/rejected/retry-after-too-long", 0))
+    errors: int = (stats.get(rejected(Reason.FETCH_FAILED), 0)
+                   + stats.get(rejected(Reason.RETRY_AFTER_TOO_LONG), 0))
     fetched = sum(v for k, v in stats.items()
                   if k.startswith("downloader/response_status_count/") and k[-3] in "23")
     return errors, fetched
@@ -125,7 +128,7 @@ def error_problem(stats: Mapping[str, Any], limits: Thresholds, *,
 
 
 def emitted_problem(stats: Mapping[str, Any], limits: Thresholds) -> str | None:
-    emitted = stats.get("item_scraped_count", 0)
+    emitted: int = stats.get("item_scraped_count", 0)
     if emitted < limits.min_emitted:
         return f"{emitted} article(s) emitted (NEWSCRAWL_HEALTH_MIN_EMITTED {limits.min_emitted})"
     return None
@@ -134,9 +137,9 @@ def emitted_problem(stats: Mapping[str, Any], limits: Thresholds) -> str | None:
 def reject_ratio(stats: Mapping[str, Any]) -> float | None:
     """The share of the run's rejects (pages and items of every reason, as in the rejects file)
     among its rejects and emitted articles; None when it has neither."""
-    rejected = count_prefixed(stats, "newscrawl/rejected/")
-    total = rejected + stats.get("item_scraped_count", 0)
-    return rejected / total if total else None
+    rejects = count_prefixed(stats, REJECTED)
+    total: int = rejects + stats.get("item_scraped_count", 0)
+    return rejects / total if total else None
 
 
 def reject_problem(stats: Mapping[str, Any], limits: Thresholds) -> str | None:

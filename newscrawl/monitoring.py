@@ -2,8 +2,8 @@
 
 It imports neither ``spidermon`` nor ``prometheus_client``: it is enabled in every crawl, and a
 base install (without the ``monitoring`` extra) must run every command that does not ask for
-monitoring. ``newscrawl.monitors`` (Spidermon) and ``newscrawl.prometheus`` (the textfile) are
-imported only when their setting is on.
+monitoring. ``newscrawl.monitors`` (Spidermon) and ``newscrawl.extensions.prometheus`` (the
+textfile) are imported only when their setting is on.
 """
 
 from __future__ import annotations
@@ -70,12 +70,13 @@ def _labels_problem(settings: BaseSettings) -> str | None:
 class MonitoringAddon:
     """Scrapy add-on: ``NEWSCRAWL_SPIDERMON = True`` turns Spidermon on with newscrawl's
     monitor suite, run on the final run report (``newscrawl.monitors``);
-    ``NEWSCRAWL_PROMETHEUS_TEXTFILE`` turns the textfile writer on (``newscrawl.prometheus``)."""
+    ``NEWSCRAWL_PROMETHEUS_TEXTFILE`` turns the textfile writer on
+    (``newscrawl.extensions.prometheus``)."""
 
     def update_settings(self, settings: BaseSettings) -> None:
         if settings.get("NEWSCRAWL_PROMETHEUS_TEXTFILE"):
             _require("prometheus_client", "NEWSCRAWL_PROMETHEUS_TEXTFILE is set")
-            from newscrawl.prometheus import PrometheusTextfile
+            from newscrawl.extensions.prometheus import PrometheusTextfile
 
             settings.set_in_component_priority_dict("EXTENSIONS", PrometheusTextfile, 800)
         if settings.getbool("NEWSCRAWL_SPIDERMON"):

@@ -64,7 +64,7 @@ class ReportSpidermon(Spidermon):
 
 def _reports(crawler: Crawler) -> bool:
     """Whether the run report extension is on (it sends ``report_written``)."""
-    from newscrawl.extensions import RunReport
+    from newscrawl.extensions.report import RunReport
 
     return any(load_object(path) is RunReport
                for path in build_component_list(crawler.settings.getwithbase("EXTENSIONS")))

@@ -30,14 +30,14 @@ REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
 
 # -- address guard: no connection to loopback, private, link-local (cloud metadata) or other
-# non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
-TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
+# non-public addresses, checked on the resolved address (newscrawl/resolver.py) ----------
+TWISTED_DNS_RESOLVER = "newscrawl.resolver.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     # -a warc=: first of all, so that archived captures are answered before anything (robots.txt,
     # the address guard's DNS lookup) goes to the network
     "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
-    "newscrawl.addressguard.AddressGuardMiddleware": 760,
+    "newscrawl.downloadermiddlewares.addressguard.AddressGuardMiddleware": 760,
 }
 NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
 # Testing aid: host -> IP address, answered before DNS (the guard still checks the address)
@@ -145,7 +145,7 @@ NEWSCRAWL_EXTRACT_WORKERS = -1
 NEWSCRAWL_EXTRACTION_TIMEOUT = 30.0
 
 # with NEWSCRAWL_WARC_DIR: an article's responses are archived once the spider made its page
-SPIDER_MIDDLEWARES = {"newscrawl.warcarchive.WarcArchiveSpiderMiddleware": 10}
+SPIDER_MIDDLEWARES = {"newscrawl.spidermiddlewares.warcarchive.WarcArchiveSpiderMiddleware": 10}
 
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
@@ -158,17 +158,17 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.corestats.CoreStats": None,
-    "newscrawl.extensions.CoreStats": 0,
+    "newscrawl.extensions.corestats.CoreStats": 0,
     "scrapy.extensions.closespider.CloseSpider": None,
-    "newscrawl.extensions.CloseSpider": 0,
+    "newscrawl.extensions.closespider.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
-    "newscrawl.extensions.ProgressLog": 0,
+    "newscrawl.extensions.progress.ProgressLog": 0,
     # before Scrapy's FeedExporter (0): its files are handed over before the run publishes
-    "newscrawl.warcarchive.WarcArchive": -10,
-    "newscrawl.extensions.IncrementalState": 400,
-    "newscrawl.extensions.RejectsLog": 500,
-    "newscrawl.extensions.RunReport": 600,
-    "newscrawl.watchdog.Watchdog": 700,
+    "newscrawl.extensions.warcarchive.WarcArchive": -10,
+    "newscrawl.extensions.state.IncrementalState": 400,
+    "newscrawl.extensions.rejects.RejectsLog": 500,
+    "newscrawl.extensions.report.RunReport": 600,
+    "newscrawl.extensions.watchdog.Watchdog": 700,
 }
 LOG_LEVEL = "INFO"
 # Scrapy's ~70-line stats dump at INFO would bury the run's summary; the run report holds every

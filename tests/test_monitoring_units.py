@@ -18,10 +18,11 @@ from spidermon.runners import MonitorRunner
 
 import newscrawl.monitoring
 from newscrawl import settings as project_settings
+from newscrawl.accounting import PROMETHEUS_WRITE_FAILED
+from newscrawl.extensions.prometheus import PrometheusTextfile, run_metrics, textfile_path
 from newscrawl.health import Thresholds, assess
 from newscrawl.monitoring import RUN_MONITOR_SUITE, MonitoringAddon, monitoring_problem
 from newscrawl.monitors import ReportSpidermon, RunMonitorSuite, _reports
-from newscrawl.prometheus import WRITE_FAILED, PrometheusTextfile, run_metrics, textfile_path
 from newscrawl.settings_check import SettingsError, check_settings
 
 
@@ -215,7 +216,7 @@ def test_a_textfile_that_cannot_be_written_is_logged_and_counted(
     with caplog.at_level(logging.ERROR):
         extension.report_written(report=report, path=None)
     assert "Cannot write the Prometheus textfile" in caplog.text
-    assert crawler.stats.get_value(WRITE_FAILED) == 1
+    assert crawler.stats.get_value(PROMETHEUS_WRITE_FAILED) == 1
 
 
 def test_spidermon_waits_for_the_run_report_only_when_one_is_written() -> None:
@@ -225,4 +226,4 @@ def test_spidermon_waits_for_the_run_report_only_when_one_is_written() -> None:
     assert _reports(crawler(project_settings.EXTENSIONS))
     # without it, the suites run when the spider closes, as Spidermon's own extension does
     assert not _reports(crawler({**project_settings.EXTENSIONS,
-                                 "newscrawl.extensions.RunReport": None}))
+                                 "newscrawl.extensions.report.RunReport": None}))

@@ -8,6 +8,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from newscrawl.accounting import Reason
 from newscrawl.conformance import impossible_dates
 from newscrawl.pipelines import Rejected
 
@@ -17,5 +18,5 @@ class ConformPipeline:
         if found := list(impossible_dates(ItemAdapter(item))):
             evidence = "; ".join(f"{field} {value!r} is not a real date"
                                  for field, value in found)
-            raise Rejected("invalid-date", evidence, item)
+            raise Rejected(Reason.INVALID_DATE, evidence, item)
         return item

@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Request, signals
 
+from newscrawl.accounting import (
+    ARCHIVE_BYTES,
+    ARCHIVE_FILES,
+    ARCHIVE_RECORDS,
+    Reason,
+    Skip,
+    skipped,
+)
 from newscrawl.ccnews import RemoteArchive, archive_urls, ccnews_months
 from newscrawl.downloadermiddlewares.warc import WARC_META
-from newscrawl.extensions import ARCHIVE_BYTES, queue_size
+from newscrawl.extensions.progress import queue_size
 from newscrawl.registry import Site, ad_hoc_site
 from newscrawl.warc import Capture, Unusable, archive_files, scan
 
@@ -68,7 +76,7 @@ class ArchiveSources:
         try:
             urls = await asyncio.to_thread(archive_urls, base, month)
         except (OSError, EOFError, UnicodeDecodeError) as exc:  # a gzip error is an OSError
-            self.reject(f"{base}#CC-NEWS/{month}", "warc-unreadable",
+            self.reject(f"{base}#CC-NEWS/{month}", Reason.WARC_UNREADABLE,
                         f"path listing: {type(exc).__name__}: {exc}", None, source=True)
             return
         for url in urls:
@@ -85,12 +93,12 @@ class ArchiveSources:
         async for found in _in_thread(records):
             stats.set_value(ARCHIVE_BYTES, self._bytes_done + bytes_read())
             if isinstance(found, str):  # a request, metadata, warcinfo... record
-                stats.inc_value(f"newscrawl/warc/records/{found}")
+                stats.inc_value(f"{ARCHIVE_RECORDS}{found}")
                 continue
-            stats.inc_value("newscrawl/warc/records/response")
+            stats.inc_value(f"{ARCHIVE_RECORDS}response")
             site = self._archived_site(found.url)
             if site is None and found.url.startswith(("http://", "https://")):
-                stats.inc_value("newscrawl/skipped/warc-other-site")
+                stats.inc_value(skipped(Skip.WARC_OTHER_SITE))
             elif isinstance(found, Unusable):
                 # not remembered (source=True): the page may be fine on the live site
                 self.reject(found.url, found.reason, found.evidence, site, source=True)
@@ -98,7 +106,7 @@ class ArchiveSources:
                 if (queue_size(self.crawler) or 0) >= ARCHIVE_BATCH:
                     await self.crawler.signals.wait_for(signals.scheduler_empty)
                 yield request
-        stats.inc_value("newscrawl/warc/files")
+        stats.inc_value(ARCHIVE_FILES)
 
     def _archived_site(self, url: str) -> Site | None:
         """The site of ``url``: one of the run's sites (of those owning its host, one that
@@ -113,9 +121,9 @@ class ArchiveSources:
     def _capture_request(self, capture: Capture, site: Site) -> Request | None:
         stats = self.crawler.stats
         if verdict := site.article_verdict(capture.url):
-            stats.inc_value(f"newscrawl/skipped/{verdict}")
+            stats.inc_value(skipped(verdict))
         elif self.since and capture.fetched[:10] < self.since.isoformat():
-            stats.inc_value("newscrawl/skipped/older-than-since")
+            stats.inc_value(skipped(Skip.OLDER_THAN_SINCE))
         elif request := self._article_request(capture.url, site, capture.hints):
             where: dict[str, Any] = {"path": capture.path, "offset": capture.offset,
                                      "response": capture.response}

@@ -67,7 +67,8 @@ _WEIGHTS = (0.1, 0.9)
 @lru_cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) as ``MinHashLSH(threshold, num_perm, weights=(0.1, 0.9))`` picks them."""
-    return _optimal_param(threshold, num_perm, *_WEIGHTS)
+    bands, rows = _optimal_param(threshold, num_perm, *_WEIGHTS)
+    return int(bands), int(rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +111,8 @@ class NearDuplicateHasher:
             return None
         minhash = self._template.copy()
         minhash.update_batch(tokens)
-        return minhash.hashvalues
+        signature: Signature = minhash.hashvalues
+        return signature
 
     def sketch(self, text: str) -> Sketch:
         """The text's signature and band keys."""
@@ -129,8 +131,8 @@ class NearDuplicateHasher:
 
     def similarity(self, first: Signature, second: Signature) -> float:
         """datasketch's Jaccard estimate between two signatures."""
-        return LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
-            LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME))
+        return float(LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
+            LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME)))
 
     def best_match(self, signature: Signature, candidates: Mapping[str, Signature]) -> str | None:
         """The most similar candidate at or above the threshold (ties: the least URL)."""

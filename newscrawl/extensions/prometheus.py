@@ -22,12 +22,11 @@ from prometheus_client.registry import Collector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newscrawl.accounting import PROMETHEUS_WRITE_FAILED
 from newscrawl.health import request_outcomes
 from newscrawl.signals import report_written
 
 logger = logging.getLogger(__name__)
-
-WRITE_FAILED = "newscrawl/prometheus/write-failed"  # stat
 
 
 def textfile_path(setting: str, spider_name: str) -> Path:
@@ -171,7 +170,7 @@ class PrometheusTextfile:
         try:
             write_to_textfile(str(self.path), registry)
         except OSError as exc:  # the run's output and report are in place: only this is lost
-            self.crawler.stats.inc_value(WRITE_FAILED)
+            self.crawler.stats.inc_value(PROMETHEUS_WRITE_FAILED)
             logger.error("Cannot write the Prometheus textfile %s: %s", self.path, exc)
             return
         logger.info("Run figures for Prometheus written to %s", self.path)
