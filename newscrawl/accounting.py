@@ -100,6 +100,7 @@ POOL_BROKEN = "newscrawl/extract/pool-broken"
 EXTRACT_RETRIED = "newscrawl/extract/retried"  # a page sent again, alone, after a broken pool
 REDIS_UNAVAILABLE = "newscrawl/redis/unavailable"
 REDIS_RECOVERED = "newscrawl/redis/recovered"  # requests of dead workers queued again
+RESIDUE = "newscrawl/residue/"  # + site + "/" + kept | footer-stripped (the run history's)
 FEED_RECOVERED = "newscrawl/malformed/feed-recovered"
 # the textfile could not be written (counted after the run report: no health problem)
 PROMETHEUS_WRITE_FAILED = "newscrawl/prometheus/write-failed"

@@ -68,6 +68,9 @@ FEED_EXPORTERS = {**dict.fromkeys(("jsonlines", "jsonl", "jl"),
 # -- incremental runs ----------------------------------------------------------------------
 NEWSCRAWL_DATA_DIR = "data"
 NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
+# Each run's record is appended here (python -m newscrawl.healthreport charts it); None:
+# NEWSCRAWL_DATA_DIR/newscrawl-history.jsonl; "" (empty): no history.
+NEWSCRAWL_HISTORY = None
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
 # A URL rejected for a passing cause (newscrawl/state/rejects.py) is fetched again after the
@@ -168,6 +171,7 @@ EXTENSIONS = {
     "newscrawl.extensions.state.IncrementalState": 400,
     "newscrawl.extensions.rejects.RejectsLog": 500,
     "newscrawl.extensions.report.RunReport": 600,
+    "newscrawl.extensions.history.RunHistory": 650,
     "newscrawl.extensions.watchdog.Watchdog": 700,
 }
 LOG_LEVEL = "INFO"

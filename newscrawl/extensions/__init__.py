@@ -6,5 +6,6 @@
 - ``progress``: ``ProgressLog``, the periodic progress line;
 - ``corestats``, ``closespider``: Scrapy's own, aware of articles held for publication;
 - ``warcarchive``: ``WarcArchive``, the WARC files of what a live crawl fetched;
+- ``history``: ``RunHistory``, each run appended to the run history;
 - ``watchdog``: ``Watchdog``, which ends a run that stopped making progress.
 """

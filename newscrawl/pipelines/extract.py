@@ -22,6 +22,7 @@ from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteConte
 from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
+from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
 
@@ -133,7 +134,7 @@ class ExtractPipeline:
             logger.info("JSON scripts of %s dropped unread: %s", item.url,
                         "; ".join(found.dropped_json))
         article = _article(item, found, cleaned)
-        self._count(cleaned)
+        self._count(cleaned, item.site)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)
         if self.since and (published := to_moment(article.datePublished, None)) and (
@@ -141,10 +142,14 @@ class ExtractPipeline:
             raise Rejected("older-than-since", f"published {article.datePublished}", article)
         return article
 
-    def _count(self, cleaned: Cleaned) -> None:
+    def _count(self, cleaned: Cleaned, site: str) -> None:
         for kind, _text in cleaned.removed:
             self.stats.inc_value("newscrawl/repaired/body" if kind == REPAIR
                                  else f"newscrawl/stripped/{kind}")
+        if cleaned.rejection is None:  # per site, for the run history's residue signals
+            self.stats.inc_value(residue_key(site, KEPT))
+            if lost_layout_lines(k for k, _text in cleaned.removed if k != REPAIR):
+                self.stats.inc_value(residue_key(site, FOOTER_STRIPPED))
         if cleaned.title_injection and cleaned.rejection is None:
             self.stats.inc_value("newscrawl/repaired/spam-title")
 
