@@ -37,6 +37,7 @@ class Reason(StrEnum):
     OLDER_THAN_SINCE = "older-than-since"
     PIPELINE_ERROR = "pipeline-error"
     DROPPED = "dropped"  # a pipeline's plain DropItem, without a reason
+    INVALID_DATE = "invalid-date"  # a date that is no real date (newscrawl.conformance)
     # decided without fetching the page, from the URL and the site's registry
     URL_MALFORMED = "url-malformed"
     URL_SCHEME = "url-scheme"
@@ -107,6 +108,8 @@ RESIDUE = "newscrawl/residue/"  # + site + "/" + kept | footer-stripped (the run
 # article URLs claimed by a dead worker's reading of an archive file, taken by the next reading
 REDIS_CLAIMS_TAKEN_OVER = "newscrawl/redis/claims-taken-over"
 FEED_RECOVERED = "newscrawl/malformed/feed-recovered"
+# the textfile could not be written (counted after the run report: no health problem)
+PROMETHEUS_WRITE_FAILED = "newscrawl/prometheus/write-failed"
 
 
 def rejected(reason: str) -> str:

@@ -1,7 +1,8 @@
 """Items: plain dataclasses, read and written through itemadapter by the pipelines.
 
 Field names follow zyte-common-items' ``Article`` where one fits; newscrawl's own fields use the
-same camelCase style. ``schema/article.schema.json`` documents every field of the JSONL output.
+same camelCase style. ``newscrawl/article.schema.json`` documents every field of the JSONL output
+(``newscrawl.conformance``: the schemas of the output, the rejects file and the run report).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # article.schema.json's; the README says when it changes
 
 
 @dataclass

@@ -61,6 +61,10 @@ NEWSCRAWL_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
 FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
                  "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}
 FEED_STORE_EMPTY = False  # a run that emits nothing writes no JSONL (its report says so)
+# Scrapy's JSON exporters, leaving empty arrays (authors: []) out of the articles
+FEED_EXPORTERS = {**dict.fromkeys(("jsonlines", "jsonl", "jl"),
+                                  "newscrawl.exporters.ArticleJsonLinesExporter"),
+                  "json": "newscrawl.exporters.ArticleJsonExporter"}
 
 # -- incremental runs ----------------------------------------------------------------------
 NEWSCRAWL_DATA_DIR = "data"
@@ -75,7 +79,9 @@ NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shi
 NEWSCRAWL_REJECT_BACKOFF_HOURS = [1, 6, 24, 168]
 
 # -- distributed mode (scrapy-redis): set REDIS_URL, e.g. redis://10.0.0.5:6379/0 ------------
-ADDONS = {"newscrawl.distributed.addon.DistributedAddon": 0}
+ADDONS = {"newscrawl.distributed.addon.DistributedAddon": 0,
+          # NEWSCRAWL_SPIDERMON and NEWSCRAWL_PROMETHEUS_TEXTFILE (below)
+          "newscrawl.monitoring.MonitoringAddon": 0}
 NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed empty this long
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
@@ -91,6 +97,19 @@ NEWSCRAWL_STATE_TTL_DAYS = None  # Redis state keys expire after this many days 
 # -- health: `scrapy crawl` exits 3 when a run breaks one of these --------------------------
 NEWSCRAWL_HEALTH_MAX_ERROR_RATIO = 0.5  # failed downloads / requests
 NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO = 0.5  # pages with main text / article pages fetched
+NEWSCRAWL_HEALTH_MIN_EMITTED = 0  # articles a run must emit (0: no minimum)
+NEWSCRAWL_HEALTH_MAX_REJECT_RATIO = 1.0  # rejects / (rejects + emitted); 1.0: no limit
+
+# -- monitoring (the `monitoring` extra) ------------------------------------------------------
+# Spidermon on, with newscrawl's monitor suite (newscrawl.monitors) judging the run report by
+# the NEWSCRAWL_HEALTH_* settings above; {"failed": [...], "passed": [...], "finished": [...]}:
+# Spidermon actions (import paths) the suite runs.
+NEWSCRAWL_SPIDERMON = False
+NEWSCRAWL_SPIDERMON_ACTIONS: dict[str, list[str]] = {}
+# A node-exporter textfile (*.prom) of the run's figures and health, written at the end of each
+# run; %(name)s: the spider's name (without it, the name is added: newscrawl-news.prom). None: off.
+NEWSCRAWL_PROMETHEUS_TEXTFILE = None
+NEWSCRAWL_PROMETHEUS_LABELS: dict[str, str] = {}  # added to every metric, e.g. {"job": "vn"}
 
 # -- crawl shape ---------------------------------------------------------------------------
 NEWSCRAWL_LISTING_DEPTH = 2  # links followed from a listing page before giving up on a branch
@@ -136,6 +155,8 @@ SPIDER_MIDDLEWARES = {"newscrawl.spidermiddlewares.warcarchive.WarcArchiveSpider
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
     "newscrawl.pipelines.extract.ExtractPipeline": 100,
+    # an article whose dates are not real dates is rejected, not emitted (invalid-date)
+    "newscrawl.pipelines.conform.ConformPipeline": 850,
     # last: holds the articles and publishes them when the spider closes (your own pipelines
     # that must see published articles go before it)
     "newscrawl.pipelines.publish.PublishPipeline": 900,

@@ -11,21 +11,24 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.addresses import address_overrides
 from newscrawl.extensions.state import reject_backoff
+from newscrawl.monitoring import monitoring_problem
 from newscrawl.output import companion_path, rejects_path, state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path
 
 _BOOLS = ("NEWSCRAWL_GZIP", "NEWSCRAWL_UNIFY_TONE_MARKS", "NEWSCRAWL_CHECK_LANGUAGE",
-          "NEWSCRAWL_ALLOW_LOOPBACK")
+          "NEWSCRAWL_ALLOW_LOOPBACK", "NEWSCRAWL_SPIDERMON")
 _INTS = ("NEWSCRAWL_MIN_BODY_CHARS", "NEWSCRAWL_LISTING_DEPTH", "NEWSCRAWL_EXTRACT_WORKERS",
-         "NEWSCRAWL_FURNITURE_MIN_PAGES", "NEWSCRAWL_SITEMAP_MAXSIZE")
+         "NEWSCRAWL_FURNITURE_MIN_PAGES", "NEWSCRAWL_SITEMAP_MAXSIZE",
+         "NEWSCRAWL_HEALTH_MIN_EMITTED")
 _FLOATS = ("NEWSCRAWL_REFETCH_WINDOW_DAYS", "NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD",
            "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO", "NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO",
            "NEWSCRAWL_FURNITURE_MIN_SHARE", "NEWSCRAWL_REDIS_IDLE_SECONDS",
            "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS", "NEWSCRAWL_REDIS_SEEN_HOURS",
            "NEWSCRAWL_RETRY_AFTER_MAX_SECONDS", "NEWSCRAWL_BACKOFF_SECONDS",
            "NEWSCRAWL_EXTRACTION_TIMEOUT", "NEWSCRAWL_WARC_MAX_MB",
-           "NEWSCRAWL_REDIS_RETRY_SECONDS", "NEWSCRAWL_WATCHDOG_SECONDS")
+           "NEWSCRAWL_REDIS_RETRY_SECONDS", "NEWSCRAWL_WATCHDOG_SECONDS",
+           "NEWSCRAWL_HEALTH_MAX_REJECT_RATIO")
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -44,6 +47,8 @@ def check_settings(settings: BaseSettings) -> None:
                 read(name)
             except (TypeError, ValueError) as exc:
                 raise SettingsError(f"setting {name}={settings.get(name)!r}: {exc}") from exc
+    if problem := monitoring_problem(settings):
+        raise SettingsError(problem)
     if unnamed := unnamed_gzip_feeds(settings):
         raise SettingsError(f"NEWSCRAWL_GZIP=1 writes gzip: name the output file *.gz, not "
                             f"{unnamed[0]}")
@@ -65,6 +70,8 @@ def _check_locations(settings: BaseSettings, database: Path | None) -> None:
               "data": Path(settings.get("NEWSCRAWL_DATA_DIR"))}
     if warc := settings.get("NEWSCRAWL_WARC_DIR"):
         places["WARC"] = Path(warc)
+    if textfile := settings.get("NEWSCRAWL_PROMETHEUS_TEXTFILE"):
+        places["Prometheus textfile"] = Path(textfile).parent
     if database is not None:
         places["state"] = database.parent
     for what, directory in places.items():

@@ -105,7 +105,7 @@ def test_hand_written_archives_are_crawled_their_bad_records_rejected(tmp_path: 
     run = crawl(tmp_path / "out", "-a", f"warc={archives}", timeout=120)
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
     assert {i["url"]: i["metadata"]["dateDownloaded"] for i in run.items} == {
-        a.url: f"2026-11-{10 + i}T06:30:00+00:00" for i, a in enumerate(good)}
+        a.url: f"2026-11-{10 + i}T06:30:00Z" for i, a in enumerate(good)}
     assert {r["reason"] for r in run.rejects} == {
         "not-html", "warc-http-status", "warc-truncated", "warc-malformed"}
     assert len(run.rejects_for("not-html")) == 2

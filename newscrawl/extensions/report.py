@@ -61,8 +61,7 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        limits = Thresholds(settings.getfloat("NEWSCRAWL_HEALTH_MAX_ERROR_RATIO"),
-                            settings.getfloat("NEWSCRAWL_HEALTH_MIN_EXTRACTION_RATIO"))
+        limits = Thresholds.from_settings(settings)
         extension = cls(crawler, companion_path(settings, "report.json", crawler.spidercls.name),
                         limits)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)

@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
+from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
 from newscrawl.extracted import Extraction, NotExtractable, extract
 from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
@@ -41,7 +42,7 @@ def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
 
 
 def _metadata(page: Page, found: Extraction, cleaned: Cleaned) -> dict[str, Any]:
-    return {"dateDownloaded": page.downloaded, "encoding": page.encoding,
+    return {"dateDownloaded": utc_seconds(page.downloaded), "encoding": page.encoding,
             "dateSource": found.date_source, "expectedLanguage": page.language,
             **({"update": True} if page.update else {}),
             **({"titleInjection": cleaned.title_injection}

@@ -59,6 +59,7 @@ RETRY_POLICY: dict[str, Retry] = {
     Reason.OLDER_THAN_SINCE: Retry.NOT_REMEMBERED,  # the run's -a since, not the page
     Reason.PIPELINE_ERROR: Retry.NOT_REMEMBERED,  # our fault, not the page's
     Reason.DROPPED: Retry.NOT_REMEMBERED,  # a pipeline's plain DropItem, without a reason
+    Reason.INVALID_DATE: Retry.NOT_REMEMBERED,  # set by a pipeline of the project's, not the page
     # decided without fetching the page, from the URL and the site's registry
     Reason.URL_MALFORMED: Retry.NOT_REMEMBERED,
     Reason.URL_SCHEME: Retry.NOT_REMEMBERED,
