@@ -55,12 +55,12 @@ import trafilatura  # noqa: E402
 from _common import Sample, TreeSampler, children_cpu, mib, read_report  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
-from newscrawl import extraction  # noqa: E402
 from newscrawl import settings as project_settings  # noqa: E402
 from newscrawl.cleaning import chain  # noqa: E402
 from newscrawl.cleaning.furniture import FurnitureRule  # noqa: E402
 from newscrawl.demosite import DemoSite  # noqa: E402
 from newscrawl.encoding import decode_html  # noqa: E402
+from newscrawl.extraction import article as extraction  # noqa: E402
 from newscrawl.items import Page  # noqa: E402
 from newscrawl.pipelines import Rejected, Staged  # noqa: E402
 from newscrawl.pipelines.extract import ExtractPipeline, cleaning_options  # noqa: E402

@@ -1,8 +1,10 @@
-"""What an extraction returns, and the call the crawl process sends to its extraction workers
-(extraction, then the cleaning chain).
+"""Article extraction: what an extraction returns, and the call the crawl process sends to its
+extraction workers (``article.extract_article``, then the cleaning chain).
 
-Kept apart from ``newscrawl.extraction`` so that the crawl process, which only sends pages to
-the worker pool and reads back these results, never imports trafilatura (~35 MB, ~1 s).
+``article``: the extraction itself (trafilatura, the page's structured data); ``pool``: the
+worker processes that run it; ``worker``: what a worker runs first. This module imports none of
+them: the crawl process, which only sends pages to the pool and reads back these results, never
+imports trafilatura (~35 MB, ~1 s).
 """
 
 from __future__ import annotations
@@ -47,11 +49,12 @@ class Extraction:
 def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,
             options: CleaningOptions, hints: Mapping[str, str] | None = None,
             prune_xpath: tuple[str, ...] = ()) -> tuple[Extraction, Cleaned]:
-    """``newscrawl.extraction.extract_article``, then ``newscrawl.cleaning.clean_article`` on
-    what it found, importing them on first use: in a pool worker (where the forkserver preloaded
-    them), or in the crawl process in its one-process mode."""
+    """``newscrawl.extraction.article.extract_article``, then
+    ``newscrawl.cleaning.clean_article`` on what it found, importing them on first use: in a
+    pool worker (where the forkserver preloaded them), or in the crawl process in its
+    one-process mode."""
     from newscrawl.cleaning.chain import clean_article
-    from newscrawl.extraction import extract_article
+    from newscrawl.extraction.article import extract_article
 
     found = extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)
     return found, clean_article(found.headline or "", found.body, description=found.description,
