@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
@@ -59,3 +59,27 @@ def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,
     found = extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)
     return found, clean_article(found.headline or "", found.body, description=found.description,
                                 site=site, options=options, credit_hints=found.credit_hints)
+
+
+class Extracted(NamedTuple):
+    """A page's extraction, its cleaning, and the MinHash signature of the cleaned body
+    (``newscrawl.state.minhash.signature_to_bytes``; b"" for a body without words)."""
+
+    found: Extraction
+    cleaned: Cleaned
+    body_signature: bytes
+
+
+def extract_and_sketch(html: str, url: str, *, num_perm: int, timezone: str | None,
+                       site: SiteContext, options: CleaningOptions,
+                       hints: Mapping[str, str] | None = None,
+                       prune_xpath: tuple[str, ...] = ()) -> Extracted:
+    """``extract``, and the cleaned body's signature for the near-duplicate checks: computed
+    where the text is (a pool worker), the crawl process only derives band keys from it."""
+    from newscrawl.state.minhash import body_signature, signature_to_bytes
+
+    found, cleaned = extract(html, url, timezone=timezone, site=site, options=options,
+                             hints=hints, prune_xpath=prune_xpath)
+    signature = body_signature(cleaned.body, num_perm)
+    return Extracted(found, cleaned,
+                     signature_to_bytes(signature) if signature is not None else b"")

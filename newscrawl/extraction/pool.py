@@ -21,11 +21,12 @@ from newscrawl.extraction.worker import set_up_worker, started
 T = TypeVar("T")
 
 # What the forkserver imports once, so that every worker forked from it has them: the
-# extraction and cleaning code (trafilatura, lxml), and the main script's module. Each worker
-# re-runs the main script's imports (the `scrapy` console script imports scrapy.cmdline):
-# preloaded, they are shared.
+# extraction and cleaning code (trafilatura, lxml), the MinHash of the near-duplicate checks
+# (datasketch, which imports scipy), and the main script's module. Each worker re-runs the main
+# script's imports (the `scrapy` console script imports scrapy.cmdline): preloaded, they are
+# shared.
 PRELOAD = ("newscrawl.extraction.worker", "newscrawl.extraction.article",
-           "newscrawl.cleaning.chain", "scrapy.cmdline")
+           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "datasketch", "scrapy.cmdline")
 
 
 def new_executor(workers: int) -> ProcessPoolExecutor:

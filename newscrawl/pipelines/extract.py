@@ -14,16 +14,16 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.bodysketch import BodySignature, attach
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.dates import to_moment
-from newscrawl.extraction import Extraction, NotExtractable, extract
+from newscrawl.extraction import Extracted, Extraction, NotExtractable, extract_and_sketch
 from newscrawl.extraction.pool import ExtractorPool
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
+from newscrawl.state.minhash import NUM_PERM
 
 logger = logging.getLogger(__name__)
-
-Extracted = tuple[Extraction, Cleaned]
 
 
 def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
@@ -31,7 +31,7 @@ def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
     to run it, a worker process need not import this module (Scrapy, the state store). The
     page carries its site's context (language, timezone, patterns, selectors) from the spider."""
     site = SiteContext(language=page.language, footer_patterns=page.footer_patterns)
-    return partial(extract, page.html, page.url,
+    return partial(extract_and_sketch, page.html, page.url, num_perm=NUM_PERM,
                    timezone=page.timezone, hints=page.hints,
                    prune_xpath=page.prune_xpath, site=site, options=options)
 
@@ -97,8 +97,8 @@ class ExtractPipeline:
             return item
         extraction = _extraction(item, self.options)
         try:
-            found, cleaned = (await self.pool.run(extraction) if self.pool is not None
-                              else extraction())
+            found, cleaned, signature = (await self.pool.run(extraction)
+                                         if self.pool is not None else extraction())
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
         if found.dropped_json:
@@ -106,6 +106,7 @@ class ExtractPipeline:
             logger.info("JSON scripts of %s dropped unread: %s", item.url,
                         "; ".join(found.dropped_json))
         article = _article(item, found, cleaned)
+        attach(article, BodySignature(cleaned.body, NUM_PERM, signature))
         self._count(cleaned)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)

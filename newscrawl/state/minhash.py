@@ -4,6 +4,12 @@ datasketch's ``MinHashLSH`` keeps its hash tables in process memory, or in Redis
 random-named pickled layout, so it can serve neither a SQLite file nor our staged two-phase commit,
 key prefix and TTL. We therefore take the MinHash, the Jaccard estimate and the (b, r) choice from
 datasketch and only re-derive ``MinHashLSH``'s band keys here, for the backends to store.
+
+datasketch is imported only where a signature is computed: its package imports scipy (for the
+(b, r) choice) and its Redis and Cassandra back ends, ~0.9 s and ~60 MB. The extraction workers
+compute the signatures; the crawl process, which only looks up and stores band keys and compares
+signatures, then never imports it (the (b, r) of the default threshold is known, the Jaccard
+estimate is datasketch's formula on the arrays).
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash
-from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 Signature = npt.NDArray[np.uint32]
 
@@ -27,6 +35,7 @@ Signature = npt.NDArray[np.uint32]
 SEED = 1
 SCHEME = "affine32"
 SHINGLE_WORDS = 5
+NUM_PERM = 128  # the stores' default; the extraction workers sketch bodies with it
 BAND_KEY_BYTES = 8
 _STORED_DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian on every host
 _WORD = re.compile(r"\w+")
@@ -64,10 +73,38 @@ def signature_from_bytes(blob: bytes) -> Signature:
 _WEIGHTS = (0.1, 0.9)
 
 
+# (bands, rows) that datasketch's choice gives for the project's default parameters
+# (NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD, 128 permutations); a test checks them against it.
+KNOWN_LSH_PARAMS = {(0.8, 128): (14, 9)}
+
+
 @lru_cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) as ``MinHashLSH(threshold, num_perm, weights=(0.1, 0.9))`` picks them."""
+    if (threshold, num_perm) in KNOWN_LSH_PARAMS:
+        return KNOWN_LSH_PARAMS[threshold, num_perm]
+    from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
+
     return _optimal_param(threshold, num_perm, *_WEIGHTS)
+
+
+@lru_cache
+def _minhash_template(num_perm: int) -> MinHash:
+    """An empty MinHash to copy: copying skips re-deriving the permutations (what
+    ``MinHash.bulk`` does)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+
+
+def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
+    """MinHash hash values of the text's shingles; None for a text without words."""
+    tokens = shingles(text)
+    if not tokens:
+        return None
+    minhash = _minhash_template(num_perm).copy()
+    minhash.update_batch(tokens)
+    return minhash.hashvalues
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +119,7 @@ class Sketch:
 class NearDuplicateHasher:
     """Signatures, band keys and the confirming Jaccard estimate for one threshold/num_perm."""
 
-    def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
+    def __init__(self, threshold: float = 0.8, num_perm: int = NUM_PERM) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
         if num_perm < 2:
@@ -91,8 +128,6 @@ class NearDuplicateHasher:
         self.num_perm = num_perm
         bands, rows = lsh_params(threshold, num_perm)
         self.hashranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
-        # Copying a template skips re-deriving the permutations (what MinHash.bulk does).
-        self._template = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
         # Stored beside the data: band keys made with other parameters never match.
         self.params = (
             f"datasketch {SCHEME} seed={SEED} num_perm={num_perm} bands={bands}x{rows} "
@@ -105,17 +140,15 @@ class NearDuplicateHasher:
 
     def signature(self, text: str) -> Signature | None:
         """MinHash hash values of the text's shingles; None for a text without words."""
-        tokens = shingles(text)
-        if not tokens:
-            return None
-        minhash = self._template.copy()
-        minhash.update_batch(tokens)
-        return minhash.hashvalues
+        return body_signature(text, self.num_perm)
 
-    def sketch(self, text: str) -> Sketch:
-        """The text's signature and band keys."""
-        signature = self.signature(text)
-        return Sketch(signature, self.band_keys(signature), self.params)
+    def sketch(self, text: str, signature: bytes | None = None) -> Sketch:
+        """The text's signature and band keys; ``signature``: the text's, computed elsewhere
+        (``signature_to_bytes(body_signature(text, num_perm))``, b"" for a text without
+        words)."""
+        found = self.signature(text) if signature is None else (
+            signature_from_bytes(signature) if signature else None)
+        return Sketch(found, self.band_keys(found), self.params)
 
     def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
         """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them.
@@ -128,9 +161,11 @@ class NearDuplicateHasher:
                      for start, end in self.hashranges)
 
     def similarity(self, first: Signature, second: Signature) -> float:
-        """datasketch's Jaccard estimate between two signatures."""
-        return LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
-            LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME))
+        """datasketch's Jaccard estimate between two signatures (``MinHash.jaccard``: the
+        share of equal hash values), without importing it."""
+        if len(first) != len(second):
+            raise ValueError("cannot compare signatures of different numbers of permutations")
+        return float(np.count_nonzero(first == second)) / float(len(first))
 
     def best_match(self, signature: Signature, candidates: Mapping[str, Signature]) -> str | None:
         """The most similar candidate at or above the threshold (ties: the least URL)."""
