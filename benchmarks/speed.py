@@ -473,6 +473,9 @@ def print_comparison(corpus: Corpus, pages: int, alone: list[Run], crawls: list[
         print(f"  tree CPU / page       "
               f"{_spread([r.cpu / pages * 1000 for r in measured], ' ms')}   "
               f"(/proc sampler: {_spread([r.sampled_cpu / pages * 1000 for r in measured])})")
+        if label.startswith("crawl"):
+            own = _spread([r.root_cpu / pages * 1000 for r in measured], " ms")
+            print(f"  crawl process / page  {own}   (the rest: forkserver, workers)")
         in_use = _spread([r.cpu / r.wall for r in measured], " cores", 2)
         print(f"  tree CPU / wall       {in_use}")
         others = _spread([_others_cores(r) for r in measured], " cores", 2)

@@ -88,3 +88,28 @@ def test_a_call_that_kills_its_worker_is_blamed_alone() -> None:
 def test_results_come_back_in_the_callers_order(workers: int) -> None:
     pool = ExtractorPool(workers)
     assert _run(pool, *(partial(pow, n, 2) for n in range(8))) == [n * n for n in range(8)]
+
+
+def test_a_queued_call_is_timed_from_its_turn_not_from_when_it_was_sent() -> None:
+    """One worker, one call queued behind it: the second runs 1.5 s after a 1.5 s wait, over
+    the 2 s limit since it was sent but not since its turn came."""
+    events: Counter[str] = Counter()
+    pool = ExtractorPool(1, timeout=2, queued=1, count=lambda event: events.update([event]))
+    assert _run(pool, partial(time.sleep, 1.5), partial(time.sleep, 1.5)) == [None, None]
+    assert events == Counter()
+
+
+
+def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
+    """The warm-up runs the whole extraction on its page; one that fails only logs a line, so a
+    broken sample would silently leave the workers cold: it must extract."""
+    from newscrawl.cleaning.chain import CleaningOptions, SiteContext
+    from newscrawl.extraction import extract_and_sketch
+    from newscrawl.extraction.warmup import SAMPLE_PAGE
+
+    found, cleaned, signature = extract_and_sketch(
+        SAMPLE_PAGE, "https://news.example/2024/03/budget.html", num_perm=128, timezone=None,
+        site=SiteContext(language="en"), options=CleaningOptions(check_language=False))
+    assert found.headline == "Council approves budget" and found.authors == ["Jane Doe"]
+    assert "city council approved" in cleaned.body and cleaned.rejection is None
+    assert len(signature) == 128 * 4

@@ -8,6 +8,7 @@ that would stall every download and leave the other cores idle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import weakref
 from collections.abc import Callable
@@ -25,8 +26,10 @@ T = TypeVar("T")
 # (datasketch, which imports scipy), and the main script's module. Each worker re-runs the main
 # script's imports (the `scrapy` console script imports scrapy.cmdline): preloaded, they are
 # shared.
+# Last, ``warmup`` runs one sample page through all of it, so the workers start warm.
 PRELOAD = ("newscrawl.extraction.worker", "newscrawl.extraction.article",
-           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "datasketch", "scrapy.cmdline")
+           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "datasketch", "scrapy.cmdline",
+           "newscrawl.extraction.warmup")
 
 
 def new_executor(workers: int) -> ProcessPoolExecutor:
@@ -53,9 +56,13 @@ class ExtractorPool:
     a crash in a parser) runs again in a process of its own, one call at a time; if that one
     dies too, it raises ``NotExtractable("extraction-crashed")``. ``count`` is told each of
     these events: ``pool-killed``, ``pool-broken``, ``retried``.
+
+    ``queued`` calls (default: one a worker) wait in the executor's queue beside the running
+    ones, so that a worker finishing a call starts the next at once instead of idling while its
+    result travels back and the crawl process sends another.
     """
 
-    def __init__(self, workers: int, *, timeout: float = 0,
+    def __init__(self, workers: int, *, timeout: float = 0, queued: int | None = None,
                  count: Callable[[str], None] = lambda event: None) -> None:
         self.workers = workers
         self.timeout = timeout
@@ -64,9 +71,13 @@ class ExtractorPool:
         self._started: asyncio.Future[None] | None = None
         self._lone: ProcessPoolExecutor | None = None  # retries, one call at a time
         self._lone_lock = asyncio.Lock()
-        # One call a worker: a call submitted starts at once, so its time limit counts its own
-        # time, not its wait behind others in the executor's queue.
-        self._slots = asyncio.Semaphore(workers)
+        # calls sent to the executor: running, and queued behind them
+        self._sent = asyncio.Semaphore(workers + (workers if queued is None else queued))
+        # calls running in a worker. The executor's queue is first in, first out, and a call
+        # takes its turn here in the order it was sent: it gets one when a call before it ends,
+        # which is when a worker takes it up. Its time limit starts then, so it counts the
+        # call's own time, not its wait in the queue.
+        self._running = asyncio.Semaphore(workers)
         # executors whose workers were killed for a call over the time limit
         self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
 
@@ -95,22 +106,25 @@ class ExtractorPool:
         assert self._started is not None  # started just above
         await self._started
         while True:  # again, as long as its executor is killed for other calls over time
-            async with self._slots:
+            async with self._sent:
                 executor = self.executor
                 assert executor is not None  # replaced, never removed
                 try:
-                    return await self._run_in(executor, call)
+                    return await self._run_in(executor, call, self._running)
                 except BrokenProcessPool:
                     if executor not in self._killed:
                         break
         self._replace(executor)
         return await self._run_alone(call)
 
-    async def _run_in(self, executor: ProcessPoolExecutor, call: Callable[[], T]) -> T:
-        """``call`` in ``executor``; past the time limit, the executor's workers are killed."""
+    async def _run_in(self, executor: ProcessPoolExecutor, call: Callable[[], T],
+                      turn: asyncio.Semaphore | None = None) -> T:
+        """``call`` in ``executor``; past the time limit, counted from its ``turn`` (from now
+        without one), the executor's workers are killed."""
         running = asyncio.wrap_future(executor.submit(call))
         try:  # asyncio.wait, not wait_for: a TimeoutError raised by the call is not ours
-            done, _ = await asyncio.wait([running], timeout=self.timeout or None)
+            async with turn or contextlib.nullcontext():
+                done, _ = await asyncio.wait([running], timeout=self.timeout or None)
         finally:  # over time or shut down: what it ends with (BrokenProcessPool) is nobody's
             running.cancel()  # a no-op once done
         if done:
