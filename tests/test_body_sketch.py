@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from datasketch import LeanMinHash
+from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
 from newscrawl.bodysketch import BodySignature, attach, attached, detach
@@ -21,7 +21,9 @@ from newscrawl.state.minhash import (
     SCHEME,
     SEED,
     NearDuplicateHasher,
+    body_signature,
     lsh_params,
+    shingles,
     signature_from_bytes,
     signature_to_bytes,
 )
@@ -41,6 +43,26 @@ def test_other_lsh_params_still_come_from_datasketch() -> None:
     assert lsh_params(0.7, 64) == _optimal_param(0.7, 64, 0.1, 0.9)
 
 
+def _texts() -> list[str]:
+    """Short and long, Latin and Vietnamese, one word to thousands of shingles."""
+    words = BODY.split()
+    generator = np.random.RandomState(7)
+    return ["Một", "năm chữ trong một câu", BODY, BODY.upper(),
+            *(" ".join(generator.choice(words, size)) for size in (6, 50, 400, 3000))]
+
+
+@pytest.mark.parametrize("num_perm", [128, 64, 7])
+def test_body_signatures_are_datasketchs_minhash_values(num_perm: int) -> None:
+    """Stored signatures must stay comparable with those datasketch computed before."""
+    for text in _texts():
+        minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+        minhash.update_batch(shingles(text))
+        ours = body_signature(text, num_perm)
+        assert ours is not None and ours.dtype == minhash.hashvalues.dtype
+        assert np.array_equal(ours, minhash.hashvalues)
+    assert body_signature("... !!", num_perm) is None
+
+
 def test_similarity_is_datasketchs_jaccard_estimate() -> None:
     hasher = NearDuplicateHasher()
     first = hasher.signature(BODY)
@@ -52,9 +74,9 @@ def test_similarity_is_datasketchs_jaccard_estimate() -> None:
     assert hasher.similarity(first, second) == expected
 
 
-def test_the_crawl_process_modules_import_neither_datasketch_nor_scipy() -> None:
+def test_neither_the_crawl_process_nor_the_workers_import_datasketch_or_scipy() -> None:
     code = ("import sys, newscrawl.state, newscrawl.pipelines.publish, "
-            "newscrawl.pipelines.extract; "
+            "newscrawl.pipelines.extract, newscrawl.extraction.warmup; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'datasketch', 'scipy'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout

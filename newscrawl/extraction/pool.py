@@ -22,13 +22,13 @@ from newscrawl.extraction.worker import set_up_worker, started
 T = TypeVar("T")
 
 # What the forkserver imports once, so that every worker forked from it has them: the
-# extraction and cleaning code (trafilatura, lxml), the MinHash of the near-duplicate checks
-# (datasketch, which imports scipy), and the main script's module. Each worker re-runs the main
+# extraction and cleaning code (trafilatura, lxml), the MinHash of the near-duplicate checks,
+# and the main script's module. Each worker re-runs the main
 # script's imports (the `scrapy` console script imports scrapy.cmdline): preloaded, they are
 # shared.
 # Last, ``warmup`` runs one sample page through all of it, so the workers start warm.
 PRELOAD = ("newscrawl.extraction.worker", "newscrawl.extraction.article",
-           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "datasketch", "scrapy.cmdline",
+           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "scrapy.cmdline",
            "newscrawl.extraction.warmup")
 
 

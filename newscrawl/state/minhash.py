@@ -1,15 +1,15 @@
-"""MinHash signatures and LSH band keys for near-duplicate bodies, computed with datasketch.
+"""MinHash signatures and LSH band keys for near-duplicate bodies, as datasketch computes them.
 
 datasketch's ``MinHashLSH`` keeps its hash tables in process memory, or in Redis under its own
 random-named pickled layout, so it can serve neither a SQLite file nor our staged two-phase commit,
 key prefix and TTL. We therefore take the MinHash, the Jaccard estimate and the (b, r) choice from
 datasketch and only re-derive ``MinHashLSH``'s band keys here, for the backends to store.
 
-datasketch is imported only where a signature is computed: its package imports scipy (for the
-(b, r) choice) and its Redis and Cassandra back ends, ~0.9 s and ~60 MB. The extraction workers
-compute the signatures; the crawl process, which only looks up and stores band keys and compares
-signatures, then never imports it (the (b, r) of the default threshold is known, the Jaccard
-estimate is datasketch's formula on the arrays).
+datasketch itself is not imported at run time: its package imports scipy (for the (b, r)
+choice), ~0.9 s and ~60 MB in each process. Its MinHash values are computed here with numpy
+(``body_signature``, in the extraction workers), the (b, r) of the default threshold is known,
+the Jaccard estimate is its formula on the arrays; tests check all three against datasketch.
+A threshold other than the default still asks datasketch for its (b, r).
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 Signature = npt.NDArray[np.uint32]
 
@@ -88,23 +84,44 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return _optimal_param(threshold, num_perm, *_WEIGHTS)
 
 
-@lru_cache
-def _minhash_template(num_perm: int) -> MinHash:
-    """An empty MinHash to copy: copying skips re-deriving the permutations (what
-    ``MinHash.bulk`` does)."""
-    from datasketch import MinHash
+# MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash
+# before the permutations.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+           np.uint32(16))
 
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+
+@lru_cache
+def _permutations(num_perm: int) -> tuple[Signature, Signature]:
+    """(a, b) of datasketch's affine32 permutations h -> a*h + b mod 2^32 for ``SEED``, drawn
+    as ``MinHash(num_perm, seed=SEED, scheme="affine32")`` draws them."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
-    """MinHash hash values of the text's shingles; None for a text without words."""
+    """MinHash hash values of the text's shingles; None for a text without words.
+
+    The values of datasketch's ``MinHash(num_perm, seed=SEED, scheme="affine32")`` updated with
+    the shingles (sha1_hash32, then the finalizer, then the permutations; a test checks them
+    bit for bit), computed here because importing datasketch imports scipy: ~0.9 s and ~60 MB
+    in every process of the pool."""
     tokens = shingles(text)
     if not tokens:
         return None
-    minhash = _minhash_template(num_perm).copy()
-    minhash.update_batch(tokens)
-    return minhash.hashvalues
+    # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian
+    hashes = np.frombuffer(b"".join(hashlib.sha1(token).digest()[:4] for token in tokens),
+                           dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
+    hashes = hashes ^ (hashes >> shift1)
+    hashes = hashes * multiply1
+    hashes = hashes ^ (hashes >> shift2)
+    hashes = hashes * multiply2
+    hashes = hashes ^ (hashes >> shift3)
+    a, b = _permutations(num_perm)
+    signature: Signature = (hashes * a + b).min(axis=0)
+    return signature
 
 
 @dataclass(frozen=True, eq=False)
