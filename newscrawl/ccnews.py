@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import IO
 
+from newscrawl.accounting import Reason
 from newscrawl.warc import Capture, Unusable, scan_stream
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -87,7 +88,7 @@ class RemoteArchive:
         try:
             response = urllib.request.urlopen(self.url, timeout=_TIMEOUT)
         except OSError as exc:  # URLError, HTTPError, a timeout
-            yield Unusable(self.url, "warc-unreadable", f"{type(exc).__name__}: {exc}")
+            yield Unusable(self.url, Reason.WARC_UNREADABLE, f"{type(exc).__name__}: {exc}")
             return
         with response:
             self._stream = CountingStream(response)

@@ -11,7 +11,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from newscrawl.extensions import IncrementalState
+from newscrawl.extensions.state import IncrementalState
 from newscrawl.health import completed
 
 PARTIAL_SUFFIX = ".part"

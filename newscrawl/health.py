@@ -6,6 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.accounting import (
+    DECODED,
+    STATE_UNREACHABLE,
+    WRITE_FAILED,
+    Reason,
+    Skip,
+    count_prefixed,
+    rejected,
+    skipped,
+)
+
 # Exit statuses of `scrapy crawl` (documented in the README).
 EXIT_OK = 0
 EXIT_CRASHED = 1  # Scrapy's own: the crawl could not start
@@ -14,10 +25,6 @@ EXIT_UNHEALTHY = 3
 EXIT_ALREADY_RUNNING = 75  # EX_TEMPFAIL: cron will simply try again next time
 
 
-# stats of writes that failed (output, publication, articles missing from it, rejects)
-WRITE_FAILED = "newscrawl/write-failed/"
-# set when the state store could not be reached while the run published: nothing was
-STATE_UNREACHABLE = "newscrawl/state-unreachable"
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,6 @@ def completed(finish_reason: str | None) -> bool:
         finish_reason == "finished" or finish_reason.startswith("closespider_"))
 
 
-def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
-    """Sum of the integer stats whose key starts with ``prefix``."""
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-
 def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds, *,
            shared_frontier: bool = False, source_problems: Sequence[str] = ()) -> Health:
     """``shared_frontier``: a distributed worker, which may find nothing left to fetch;
@@ -59,8 +61,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     # every request has the spider's errback: final HTTP errors and download exceptions alike
     # (after retries; robots.txt refusals not counted) end up as fetch-failed rejects, and the
     # requests of a host that asked for a longer pause than allowed as retry-after-too-long
-    errors = (stats.get("newscrawl/rejected/fetch-failed", 0)
-              + stats.get("newscrawl/rejected/retry-after-too-long", 0))
+    errors = (stats.get(rejected(Reason.FETCH_FAILED), 0)
+              + stats.get(rejected(Reason.RETRY_AFTER_TOO_LONG), 0))
     fetched = sum(v for k, v in stats.items()
                   if k.startswith("downloader/response_status_count/") and k[-3] in "23")
     if errors + fetched == 0:
@@ -68,9 +70,9 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
             problems.append("nothing was fetched")
     elif (ratio := errors / (errors + fetched)) > limits.max_error_ratio:
         problems.append(f"{ratio:.0%} of requests failed (limit {limits.max_error_ratio:.0%})")
-    pages = count_prefixed(stats, "newscrawl/decoded/")  # article pages handed to extraction
-    failed = (count_prefixed(stats, "newscrawl/rejected/empty-extraction")
-              + count_prefixed(stats, "newscrawl/rejected/extraction-crashed"))
+    pages = count_prefixed(stats, DECODED)  # article pages handed to extraction
+    failed = (stats.get(rejected(Reason.EMPTY_EXTRACTION), 0)
+              + stats.get(rejected(Reason.EXTRACTION_CRASHED), 0))
     extracted = pages - failed
     if pages and extracted / pages < limits.min_extraction_ratio:
         problems.append(f"extraction succeeded on {extracted}/{pages} pages "
@@ -82,10 +84,10 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, limits: Threshol
     if stats.get(STATE_UNREACHABLE):
         problems.append("the state store was unreachable: nothing published")
     emitted = stats.get("item_scraped_count", 0)
-    skipped = stats.get("newscrawl/skipped/already-emitted", 0)
+    skipped_known = stats.get(skipped(Skip.ALREADY_EMITTED), 0)
     # pages that were articles, rightly not emitted: copies, and older than -a since
-    duplicates = (count_prefixed(stats, "newscrawl/rejected/duplicate")
-                  + count_prefixed(stats, "newscrawl/rejected/older-than-since"))
-    if pages and not emitted and not skipped and not duplicates:
+    duplicates = (stats.get(rejected(Reason.DUPLICATE), 0)
+                  + stats.get(rejected(Reason.OLDER_THAN_SINCE), 0))
+    if pages and not emitted and not skipped_known and not duplicates:
         problems.append(f"{pages} article pages fetched but no item emitted")
     return Health(problems)

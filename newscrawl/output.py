@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-from newscrawl.distributed.addon import worker_id
+from newscrawl.distributed.mode import frontier_url, is_distributed, worker_id
 
 # Scrapy's own %(time)s shape, fixed once per run so that the feed and its companions match.
 RUN_STAMP = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
@@ -30,7 +30,7 @@ def default_feed_uri(settings: BaseSettings, spider_name: str) -> str:
     """``<dir>/<spider>-<UTC start>-<token>.jsonl[.gz]``, sorted by start time; in distributed
     mode the worker's id (host and pid) replaces the random token."""
     directory = Path(settings.get("NEWSCRAWL_OUTPUT_DIR")).resolve()
-    run = worker_id() if settings.get("REDIS_URL") else RUN_TOKEN
+    run = worker_id() if is_distributed(settings) else RUN_TOKEN
     suffix = ".jsonl.gz" if settings.getbool("NEWSCRAWL_GZIP") else ".jsonl"
     return str(directory / f"{spider_name}-{RUN_STAMP}-{run}{suffix}")
 
@@ -114,7 +114,7 @@ def rejects_path(settings: BaseSettings, spider: str = "news") -> Path:
 def state_uri(settings: BaseSettings) -> str:
     """NEWSCRAWL_STATE_URI, else REDIS_URL (distributed mode), else a SQLite file in
     NEWSCRAWL_DATA_DIR."""
-    if configured := settings.get("NEWSCRAWL_STATE_URI") or settings.get("REDIS_URL"):
+    if configured := settings.get("NEWSCRAWL_STATE_URI") or frontier_url(settings):
         return str(configured)
     return f"sqlite:{Path(settings.get('NEWSCRAWL_DATA_DIR')).resolve() / 'state.sqlite'}"
 

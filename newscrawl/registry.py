@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newscrawl.accounting import Reason, Skip
 from newscrawl.ccnews import ccnews_months
 from newscrawl.dom import compile_xpaths
 from newscrawl.warc import archive_files
@@ -63,7 +64,7 @@ class Site:
         sources = (*self.sitemaps, *self.feeds, *self.listings, *self.urls)
         return frozenset(port for url in sources if (port := _port(url)) is not None)
 
-    def link_verdict(self, url: str) -> str | None:
+    def link_verdict(self, url: str) -> Reason | None:
         """None when a URL found in this site's sources may be fetched, else the reason not:
         ``url-malformed``, ``url-scheme`` (only http/https: a ``file://`` URL on the site's
         host would read the crawler's own disk) or ``url-offsite`` (another host, or a port
@@ -72,28 +73,28 @@ class Site:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:  # a port out of range, a broken IPv6 literal
-            return "url-malformed"
+            return Reason.URL_MALFORMED
         scheme = parts.scheme.lower()
         if not scheme:
-            return "url-malformed"
+            return Reason.URL_MALFORMED
         if scheme not in _DEFAULT_PORTS:
-            return "url-scheme"
+            return Reason.URL_SCHEME
         if not parts.hostname:
-            return "url-malformed"
+            return Reason.URL_MALFORMED
         if not self.owns(url):
-            return "url-offsite"
-        return None if port in (None, _DEFAULT_PORTS[scheme], *self.ports) else "url-offsite"
+            return Reason.URL_OFFSITE
+        return None if port in (None, _DEFAULT_PORTS[scheme], *self.ports) else Reason.URL_OFFSITE
 
-    def article_verdict(self, url: str) -> str | None:
+    def article_verdict(self, url: str) -> Skip | None:
         """None when ``url`` looks like an article of this site, else the reason it does not."""
         if any(p.search(url) for p in self.article_deny):
-            return "url-denied"
+            return Skip.URL_DENIED
         if self.article_allow:
-            return None if any(p.search(url) for p in self.article_allow) else "url-not-allowed"
+            return None if any(p.search(url) for p in self.article_allow) else Skip.URL_NOT_ALLOWED
         path = urlsplit(url).path
         if _NON_ARTICLE_PATHS.search(path):
-            return "url-non-article-section"
-        return None if _ARTICLE_SHAPE.search(path) else "url-not-article-shaped"
+            return Skip.URL_NON_ARTICLE_SECTION
+        return None if _ARTICLE_SHAPE.search(path) else Skip.URL_NOT_ARTICLE_SHAPED
 
 
 def _compile_all(patterns: Iterable[str], key: str, site: str) -> tuple[re.Pattern[str], ...]:

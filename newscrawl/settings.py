@@ -30,14 +30,15 @@ REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
 
 # -- address guard: no connection to loopback, private, link-local (cloud metadata) or other
-# non-public addresses, checked on the resolved address (newscrawl/addressguard.py) ----------
-TWISTED_DNS_RESOLVER = "newscrawl.addressguard.GuardedResolver"
+# non-public addresses, checked on the resolved address (newscrawl/resolver.py) ----------
+TWISTED_DNS_RESOLVER = "newscrawl.resolver.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     # -a warc=: first of all, so that archived captures are answered before anything (robots.txt,
     # the address guard's DNS lookup) goes to the network
     "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
+    "newscrawl.downloadermiddlewares.archivefile.ArchiveFileMiddleware": 41,  # shared WARC files
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
-    "newscrawl.addressguard.AddressGuardMiddleware": 760,
+    "newscrawl.downloadermiddlewares.addressguard.AddressGuardMiddleware": 760,
 }
 NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
 # Testing aid: host -> IP address, answered before DNS (the guard still checks the address)
@@ -64,6 +65,9 @@ FEED_STORE_EMPTY = False  # a run that emits nothing writes no JSONL (its report
 # -- incremental runs ----------------------------------------------------------------------
 NEWSCRAWL_DATA_DIR = "data"
 NEWSCRAWL_STATE_URI = None  # default: sqlite:<NEWSCRAWL_DATA_DIR>/state.sqlite
+# Each run's record is appended here (python -m newscrawl.healthreport charts it); None:
+# NEWSCRAWL_DATA_DIR/newscrawl-history.jsonl; "" (empty): no history.
+NEWSCRAWL_HISTORY = None
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
 # A URL rejected for a passing cause (newscrawl/state/rejects.py) is fetched again after the
@@ -76,6 +80,7 @@ NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed e
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)
 NEWSCRAWL_REDIS_SEED_ONLY = False  # set by `scrapy seed`
+NEWSCRAWL_ARCHIVE_FILES_PER_WORKER = 1  # WARC files of the frontier a worker reads at once
 # Redis unreachable: commands are retried with growing waits (0.5 s doubling, at most 5 s) for
 # this long, then the worker ends unhealthy, publishing nothing it could not record.
 NEWSCRAWL_REDIS_RETRY_SECONDS = 60.0
@@ -126,7 +131,7 @@ NEWSCRAWL_EXTRACT_WORKERS = -1
 NEWSCRAWL_EXTRACTION_TIMEOUT = 30.0
 
 # with NEWSCRAWL_WARC_DIR: an article's responses are archived once the spider made its page
-SPIDER_MIDDLEWARES = {"newscrawl.warcarchive.WarcArchiveSpiderMiddleware": 10}
+SPIDER_MIDDLEWARES = {"newscrawl.spidermiddlewares.warcarchive.WarcArchiveSpiderMiddleware": 10}
 
 ITEM_PIPELINES = {
     # extraction and the cleaning chain (newscrawl.cleaning.clean_article), in worker processes
@@ -137,17 +142,18 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.corestats.CoreStats": None,
-    "newscrawl.extensions.CoreStats": 0,
+    "newscrawl.extensions.corestats.CoreStats": 0,
     "scrapy.extensions.closespider.CloseSpider": None,
-    "newscrawl.extensions.CloseSpider": 0,
+    "newscrawl.extensions.closespider.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
-    "newscrawl.extensions.ProgressLog": 0,
+    "newscrawl.extensions.progress.ProgressLog": 0,
     # before Scrapy's FeedExporter (0): its files are handed over before the run publishes
-    "newscrawl.warcarchive.WarcArchive": -10,
-    "newscrawl.extensions.IncrementalState": 400,
-    "newscrawl.extensions.RejectsLog": 500,
-    "newscrawl.extensions.RunReport": 600,
-    "newscrawl.watchdog.Watchdog": 700,
+    "newscrawl.extensions.warcarchive.WarcArchive": -10,
+    "newscrawl.extensions.state.IncrementalState": 400,
+    "newscrawl.extensions.rejects.RejectsLog": 500,
+    "newscrawl.extensions.report.RunReport": 600,
+    "newscrawl.extensions.history.RunHistory": 650,
+    "newscrawl.extensions.watchdog.Watchdog": 700,
 }
 LOG_LEVEL = "INFO"
 # Scrapy's ~70-line stats dump at INFO would bury the run's summary; the run report holds every

@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from newscrawl.addresses import address_overrides
-from newscrawl.extensions import reject_backoff
+from newscrawl.extensions.state import reject_backoff
 from newscrawl.output import companion_path, rejects_path, state_uri, unnamed_gzip_feeds
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.state.factory import sqlite_path

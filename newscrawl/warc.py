@@ -33,6 +33,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.accounting import Reason
 from newscrawl.encoding import HTML_TYPES
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -116,7 +117,7 @@ def scan(path: Path) -> Iterator[Capture | Unusable | str]:
         with path.open("rb") as stream:
             yield from scan_stream(stream, str(path), os.fstat(stream.fileno()).st_size)
     except OSError as exc:
-        yield Unusable(str(path), "warc-unreadable", f"{type(exc).__name__}: {exc}")
+        yield Unusable(str(path), Reason.WARC_UNREADABLE, f"{type(exc).__name__}: {exc}")
 
 
 def scan_stream(stream: IO[bytes], name: str, size: int | None, *, keep: bool = False
@@ -131,13 +132,13 @@ def scan_stream(stream: IO[bytes], name: str, size: int | None, *, keep: bool = 
             found = _classify(record, name, offset)
             yield replace(found, response=kept) if isinstance(found, Capture) else found
         if size is not None and records.offset < size:  # warcio stops silently at a cut header
-            yield Unusable(f"{name}@{records.offset}", "warc-truncated",
+            yield Unusable(f"{name}@{records.offset}", Reason.WARC_TRUNCATED,
                            f"{size - records.offset} byte(s) at the end are no record")
     except OSError as exc:
-        yield Unusable(f"{name}@{records.offset}", "warc-unreadable",
+        yield Unusable(f"{name}@{records.offset}", Reason.WARC_UNREADABLE,
                        f"{type(exc).__name__}: {exc}; rest of file skipped")
     except Exception as exc:  # warcio raises assorted errors (even AttributeError) on damage
-        yield Unusable(f"{name}@{records.offset}", "warc-malformed",
+        yield Unusable(f"{name}@{records.offset}", Reason.WARC_MALFORMED,
                        f"{type(exc).__name__}: {exc}; rest of file skipped")
 
 
@@ -163,24 +164,25 @@ def _records(stream: IO[bytes], name: str) -> ArchiveIterator:
 def _classify(record: ArcWarcRecord, path: str, offset: int) -> Capture | Unusable | str:
     url = record.rec_headers.get_header("WARC-Target-URI") or f"{path}@{offset}"
     if record.raw_stream.limit:  # LimitReader: bytes its Content-Length promised, not there
-        return Unusable(url, "warc-truncated", f"{path}@{offset}: "
+        return Unusable(url, Reason.WARC_TRUNCATED, f"{path}@{offset}: "
                         f"{record.raw_stream.limit} byte(s) of the record missing")
     if record.rec_type is None:  # a header cut short, or no WARC header at all
-        return Unusable(url, "warc-malformed", f"{path}@{offset}: a record without WARC-Type")
+        return Unusable(url, Reason.WARC_MALFORMED, f"{path}@{offset}: a record without WARC-Type")
     if record.rec_type != "response":
         return str(record.rec_type)
     http = record.http_headers
     if not url.lower().startswith(("http://", "https://")) or http is None:
-        return Unusable(url, "warc-not-http", f"{path}@{offset}: a response of another protocol")
+        return Unusable(url, Reason.WARC_NOT_HTTP,
+                        f"{path}@{offset}: a response of another protocol")
     status = http.get_statuscode() or "?"
     if status.startswith("3"):  # the page it leads to is a capture of its own
         return "redirect"
     if not status.startswith("2"):
-        return Unusable(url, "warc-http-status", f"{path}@{offset}: HTTP {status}")
+        return Unusable(url, Reason.WARC_HTTP_STATUS, f"{path}@{offset}: HTTP {status}")
     content_type = http.get_header("Content-Type") or ""
     if content_type and not content_type.lower().encode("latin-1", "replace").startswith(
             HTML_TYPES):
-        return Unusable(url, "not-html", f"{path}@{offset}: {content_type}")
+        return Unusable(url, Reason.NOT_HTML, f"{path}@{offset}: {content_type}")
     return Capture(url, _fetched(record.rec_headers.get_header("WARC-Date")), path, offset,
                    _hints(record.rec_headers.get_header(HINTS_HEADER)))
 
@@ -215,12 +217,12 @@ def read_capture(path: str, offset: int) -> Response:
             response = _response(record)
             missing = record.raw_stream.limit
     except OSError as exc:
-        raise ArchiveError("warc-unreadable", f"{path}@{offset}: {exc}") from exc
+        raise ArchiveError(Reason.WARC_UNREADABLE, f"{path}@{offset}: {exc}") from exc
     except Exception as exc:  # as in scan: warcio's errors on damaged input are of any type
-        raise ArchiveError("warc-malformed", f"{path}@{offset}: {type(exc).__name__}: {exc}"
+        raise ArchiveError(Reason.WARC_MALFORMED, f"{path}@{offset}: {type(exc).__name__}: {exc}"
                            ) from exc
     if record.rec_type != "response" or response is None or missing:
-        raise ArchiveError("warc-truncated" if missing else "warc-malformed",
+        raise ArchiveError("warc-truncated" if missing else Reason.WARC_MALFORMED,
                            f"{path}@{offset}: not the HTTP response scanned there")
     return response
 

@@ -178,6 +178,8 @@ class Server:
         self.first_answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.answers: list[tuple[float, str, int]] = []  # (time.monotonic(), path, status)
         self.delays: dict[str, float] = {}  # path -> seconds before it is answered
+        # path -> seconds its body takes to send (in parts: a client reads it as it comes)
+        self.trickles: dict[str, float] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
@@ -201,15 +203,25 @@ class Server:
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
                 self._answer(status, {"Location" if status in (301, 302) else "Content-Type":
                                       header},
-                             body if isinstance(body, bytes) else body.encode("utf-8"))
+                             body if isinstance(body, bytes) else body.encode("utf-8"),
+                             server.trickles.get(self.path, 0.0))
 
-            def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
+            def _answer(self, status: int, headers: dict[str, str], data: bytes,
+                        trickle: float = 0.0) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                parts = 20 if trickle else 1
+                size = max(1, -(-len(data) // parts))
+                try:
+                    for start in range(0, len(data), size):
+                        self.wfile.write(data[start:start + size])
+                        self.wfile.flush()
+                        time.sleep(trickle / parts)
+                except (BrokenPipeError, ConnectionResetError):  # a client killed meanwhile
+                    return
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -21,8 +21,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from newscrawl.addresses import address_class, address_overrides, refused_class
-from newscrawl.addressguard import GuardedResolver
 from newscrawl.health import EXIT_UNHEALTHY
+from newscrawl.resolver import GuardedResolver
 from newscrawl.settings_check import SettingsError, check_settings
 
 # the crawls run scrapy crawl as subprocesses; the unit tests stay in the fast layer

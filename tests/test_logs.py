@@ -42,7 +42,7 @@ def test_no_stats_dump_at_info(info_run: CrawlRun) -> None:
     assert "Dumping Scrapy stats" not in info_run.stderr
     assert "'downloader/request_count'" not in info_run.stderr  # nor under another title
     summary = _summary(info_run)
-    assert "[newscrawl.extensions] SUMMARY: Run finished in" in summary[0]
+    assert "[newscrawl.extensions.report] SUMMARY: Run finished in" in summary[0]
     assert "(healthy)" in summary[0]
     assert "  rejected spam-title               6" in summary
     assert Path(summary[-1].removeprefix("Run report: ")).exists()

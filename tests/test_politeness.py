@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.downloadermiddlewares.retry_after import doubling_pause, retry_after_seconds
 from newscrawl.health import Thresholds, assess
 from newscrawl.parsing import open_sitemap, take
-from newscrawl.spiders import news
+from newscrawl.spiders import sources
 from newscrawl.spiders.news import NewsSpider
 
 e2e = pytest.mark.e2e  # runs scrapy crawl as subprocesses
@@ -140,7 +140,7 @@ def parser_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             return parse(*args)
         return parse_and_record
 
-    monkeypatch.setattr(news, "open_sitemap", recorded(open_sitemap))
+    monkeypatch.setattr(sources, "open_sitemap", recorded(open_sitemap))
     monkeypatch.setattr(feedparser, "parse", recorded(feedparser.parse))
     yield threads
 

@@ -15,7 +15,8 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from newscrawl.extensions import PENDING_SOURCES, ProgressLog, time_left
+from newscrawl.accounting import PENDING_SOURCES
+from newscrawl.extensions.progress import ProgressLog, time_left
 from newscrawl.spiders.news import NewsSpider
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

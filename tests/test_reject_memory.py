@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 from dataclasses import replace
@@ -15,7 +14,7 @@ from scrapy.settings import Settings
 from test_state import ARTICLE, OTHER, _cli, article, open_store, uri  # noqa: F401  (fixtures)
 
 import newscrawl.settings
-from newscrawl.registry import Site
+from newscrawl.accounting import Reason
 from newscrawl.settings_check import SettingsError, check_settings
 from newscrawl.state import Rejection, next_rejection
 from newscrawl.state.rejects import RETRY_POLICY
@@ -78,7 +77,8 @@ def _reasons_in_the_code() -> set[str]:
         if "demosite" not in path.parts:
             source = path.read_text("utf-8")
             found.update(match for shape in shapes for match in re.findall(shape, source))
-    found.update(re.findall(r'"(url-[\w-]+)"', inspect.getsource(Site.link_verdict)))
+            # and by the vocabulary's names
+            found.update(Reason[name] for name in re.findall(r"\bReason\.([A-Z][A-Z_]+)", source))
     return found
 
 
@@ -88,6 +88,7 @@ def test_every_reject_reason_in_the_code_has_a_retry_policy():
             "pipeline-error", "url-offsite", "ignored", "robots-disallowed", "dropped",
             "wrong-language", "malformed-feed"} <= reasons
     assert reasons - set(RETRY_POLICY) == set()
+    assert set(RETRY_POLICY) == set(Reason)  # the vocabulary has no reason without a policy
 
 
 def test_the_policy_table_matches_the_readme():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import Server, crawl
 
+from newscrawl.extensions.watchdog import progress_mark
 from newscrawl.health import EXIT_UNHEALTHY
-from newscrawl.watchdog import progress_mark
 
 
 def test_progress_is_work_moving_not_log_lines() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newscrawl.accounting import Reason
 from newscrawl.cleaning.footer import strip_boilerplate
 from newscrawl.cleaning.lexicon import Lexicon, load_lexicon
 from newscrawl.cleaning.normalize import normalize_line, normalize_text
@@ -88,11 +89,12 @@ def clean_article(headline: str, body: str, *, description: str | None = None,
     description = normalize_line(description, **normal) if description else description
     lexicon = options.lexicon()
     injection = find_title_injection(raw_headline, body, lexicon)
-    headline, evidence, problem = raw_headline, None, None
+    headline, evidence = raw_headline, None
+    problem: tuple[str, str] | None = None
     if injection is not None:
         evidence = f"{injection.phrase!r} ({injection.where})"
         if options.spam_action == "drop" or not injection.cleaned:
-            problem = ("spam-title", evidence)
+            problem = (Reason.SPAM_TITLE, evidence)
         else:
             headline = injection.cleaned
     body, repairs = repair_body(body, raw_headline, lexicon, language="vi" if vietnamese else "")

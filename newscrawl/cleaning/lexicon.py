@@ -63,9 +63,13 @@ def fold_diacritics(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# a trie of characters: each key a character (or "" at a word's end), each value the rest
+_Trie = dict[str, "_Trie"]
+
+
 def _trie_pattern(words: Iterable[str]) -> str:
     """An alternation shaped as a trie: 'soi (?:c(?:au|ầu)|kèo)' rather than a flat list."""
-    root: dict[str, dict] = {}
+    root: _Trie = {}
     for word in words:
         node = root
         for char in word:
@@ -74,7 +78,7 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return _node_pattern(root) or "(?!)"
 
 
-def _node_pattern(node: dict[str, dict]) -> str:
+def _node_pattern(node: _Trie) -> str:
     branches = [re.escape(char) + _node_pattern(child) for char, child in sorted(node.items())
                 if char]
     if not branches:

@@ -6,6 +6,8 @@ import re
 
 import py3langid
 
+from newscrawl.accounting import Reason
+
 __all__ = ["check_quality", "detect_language", "is_vietnamese"]
 
 _MIN_CHARS_FOR_LANGUAGE = 200  # shorter texts are classified unreliably
@@ -36,7 +38,7 @@ def detect_language(text: str) -> str:
     if _vietnamese_share(text) >= _CERTAINLY_VIETNAMESE:
         return "vi"
     language, _score = py3langid.classify(text[:_LANGUAGE_SAMPLE_CHARS])
-    return language
+    return str(language)
 
 
 def check_quality(headline: str, body: str, *, expected_language: str | None,
@@ -47,12 +49,12 @@ def check_quality(headline: str, body: str, *, expected_language: str | None,
     ``wrong-language`` (only judged on bodies of 200+ characters).
     """
     if not headline.strip():
-        return "no-headline", "headline is empty"
+        return Reason.NO_HEADLINE, "headline is empty"
     size = len(body.strip())
     if size < min_chars:
-        return "too-short", f"{size} chars < {min_chars}"
+        return Reason.TOO_SHORT, f"{size} chars < {min_chars}"
     if expected_language and size >= _MIN_CHARS_FOR_LANGUAGE:
         detected = detect_language(body.strip())
         if detected != expected_language.lower().split("-")[0]:
-            return "wrong-language", f"detected {detected} (expected {expected_language})"
+            return Reason.WRONG_LANGUAGE, f"detected {detected} (expected {expected_language})"
     return None

@@ -18,7 +18,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
-from newscrawl.extensions import RunReport
+from newscrawl.distributed.mode import frontier_url, is_distributed
+from newscrawl.extensions.report import RunReport
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_CRASHED, EXIT_UNHEALTHY, EXIT_USAGE
 from newscrawl.output import with_run_options
 from newscrawl.registry import RegistryError
@@ -43,7 +44,7 @@ class Command(ScrapyCrawlCommand):
         if not self._arguments_valid(args[0], opts.spargs):
             self.exitcode = EXIT_USAGE
             return
-        if self.settings.get("REDIS_URL"):
+        if is_distributed(self.settings):
             if self._seed_found(args[0]):
                 self._crawl(args[0], opts)
             return
@@ -67,7 +68,7 @@ class Command(ScrapyCrawlCommand):
         from newscrawl.distributed.frontier import was_seeded
 
         assert self.settings is not None
-        url = self.settings["REDIS_URL"]
+        url = frontier_url(self.settings)
         try:
             found = was_seeded(get_redis_from_settings(self.settings), self.settings,
                                spider_name)

@@ -14,7 +14,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.distributed.addon import MissingExtraError, require_redis_extra, worker_id
+from newscrawl.distributed.addon import MissingExtraError, require_redis_extra
+from newscrawl.distributed.mode import frontier_url, worker_id
 from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE
 
 
@@ -26,7 +27,7 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None and self.crawler_process is not None
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
-        if not self.settings.get("REDIS_URL"):
+        if not frontier_url(self.settings):
             print("newscrawl: scrapy seed needs -s REDIS_URL=redis://host:port/db",
                   file=sys.stderr)
             self.exitcode = EXIT_USAGE
@@ -47,7 +48,7 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         server, seeder = get_redis_from_settings(self.settings), worker_id()
         if (holder := claim_seeding(server, spider, seeder)) is not None:
-            print(f"newscrawl: a seed of {spider} is in progress on {self.settings['REDIS_URL']} "
+            print(f"newscrawl: a seed of {spider} is in progress on {frontier_url(self.settings)} "
                   f"(by {holder}); exiting", file=sys.stderr)
             self.exitcode = EXIT_ALREADY_RUNNING
             return
@@ -58,7 +59,7 @@ class Command(ScrapyCrawlCommand):
             hours = self.settings.getfloat("NEWSCRAWL_REDIS_SEEN_HOURS")
             end_seeding(server, spider, seeder, seeded=seeded > 0,
                         keep_seconds=max(1, round(hours * 3600)))
-        print(f"Seeded {seeded} source request(s) for {spider} on {self.settings['REDIS_URL']}")
+        print(f"Seeded {seeded} source request(s) for {spider} on {frontier_url(self.settings)}")
         self.exitcode = EXIT_OK if seeded else EXIT_UNHEALTHY
 
     def _seed(self, spider: str, opts: argparse.Namespace) -> int:

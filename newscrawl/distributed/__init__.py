@@ -10,6 +10,8 @@ closed. Switched on by scrapy-redis's own ``REDIS_URL`` setting (``addon.Distrib
   pushed back onto the frontier by the next live worker, so an article in flight is not lost
   (``scheduler``).
 - A worker stops by itself when the frontier stayed empty ``NEWSCRAWL_REDIS_IDLE_SECONDS``.
+- Archive files (``-a warc=``, ``-a ccnews=``) are one request each on the frontier; a worker
+  reads a file whole and keeps its article requests to itself (``archivefiles``).
 
 Only ``addon`` is imported by a plain crawl: ``redis`` and ``scrapy_redis`` are the ``redis``
 extra, loaded when ``REDIS_URL`` is set.

@@ -7,10 +7,10 @@ install (without the ``redis`` extra) must run every command that does not set `
 from __future__ import annotations
 
 import importlib
-import os
-import socket
 
 from scrapy.settings import BaseSettings
+
+from newscrawl.distributed.mode import is_distributed
 
 _WORKER_CONCURRENT_REQUESTS = 8
 _EXTRA_MODULES = ("redis", "scrapy_redis")
@@ -18,10 +18,6 @@ _EXTRA_MODULES = ("redis", "scrapy_redis")
 
 class MissingExtraError(RuntimeError):
     """A setting asks for a feature whose optional dependencies are not installed."""
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"  # as in the worker's output file name
 
 
 def _importable(module: str) -> bool:
@@ -35,7 +31,7 @@ def _importable(module: str) -> bool:
 def require_redis_extra(settings: BaseSettings) -> None:
     """Raise ``MissingExtraError`` (one readable line) when ``REDIS_URL`` is set but the
     ``redis`` extra is not installed."""
-    if not settings.get("REDIS_URL"):
+    if not is_distributed(settings):
         return
     missing = [name for name in _EXTRA_MODULES if not _importable(name)]
     if missing:
@@ -48,10 +44,12 @@ class DistributedAddon:
     """Scrapy add-on: with ``REDIS_URL`` set, crawl through the shared Redis frontier."""
 
     def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get("REDIS_URL"):
+        if not is_distributed(settings):
             return
         require_redis_extra(settings)
-        settings.set("SCHEDULER", "newscrawl.distributed.scheduler.ReliableScheduler", "addon")
+        # ReliableScheduler, reading the frontier's archive files (-a warc=, -a ccnews=) whole
+        settings.set("SCHEDULER", "newscrawl.distributed.archivefiles.ArchiveFileScheduler",
+                     "addon")
         settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
                      "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")

@@ -16,8 +16,9 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from newscrawl.distributed.addon import worker_id
+from newscrawl.accounting import REDIS_RECOVERED, REDIS_UNAVAILABLE, Reason
 from newscrawl.distributed.dupefilter import ExpiringDupeFilter
+from newscrawl.distributed.mode import worker_id
 from newscrawl.signals import page_rejected, state_committed
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class ReliableScheduler(Scheduler):
         if self.lost:
             return
         self.lost = True
-        self.crawler.stats.set_value("newscrawl/redis/unavailable", 1)
+        self.crawler.stats.set_value(REDIS_UNAVAILABLE, 1)
         logger.error("Redis unreachable after %g s of retries (%s: %s): ending this worker, "
                      "publishing nothing", self.crawler.settings.getfloat(
                          "NEWSCRAWL_REDIS_RETRY_SECONDS"), type(exc).__name__, exc)
@@ -146,7 +147,7 @@ class ReliableScheduler(Scheduler):
                 logger.warning("Recovered %d in-flight request(s) of dead worker %s",
                                count, owner)
         if recovered:
-            self.crawler.stats.inc_value("newscrawl/redis/recovered", recovered)
+            self.crawler.stats.inc_value(REDIS_RECOVERED, recovered)
         return recovered
 
     # -- requests ----------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class ReliableScheduler(Scheduler):
 
     def page_rejected(self, url: str, reason: str, **_: Any) -> None:
         """A failed fetch must not stay in the dupefilter: the next run tries it again."""
-        if reason == "fetch-failed" and isinstance(self.df, ExpiringDupeFilter):
+        if reason == Reason.FETCH_FAILED and isinstance(self.df, ExpiringDupeFilter):
             try:
                 self.df.forget(Request(url))
             except RedisError as exc:

@@ -21,6 +21,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import CallLaterResult, call_later
 
+from newscrawl.accounting import BACKOFF, Reason
+
 if TYPE_CHECKING:
     from scrapy.core.downloader import Downloader
     from scrapy.crawler import Crawler
@@ -114,8 +116,8 @@ class RetryAfterMiddleware:
     def _pause(self, key: str, seconds: float, status: int, why: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("newscrawl/backoff/count")
-        stats.inc_value(f"newscrawl/backoff/{why}")
+        stats.inc_value(f"{BACKOFF}count")
+        stats.inc_value(f"{BACKOFF}{why}")
         logger.info("Host %s answered %d: paused %.1f s (%s)", key, status, seconds, why)
         self._resume_at[key] = max(self._resume_at.get(key, 0.0), monotonic() + seconds)
         self._hold(key)
@@ -141,7 +143,7 @@ class RetryAfterMiddleware:
         self._holds[key] = (end, slot.latercall)
 
     def _give_up(self, request: Request, evidence: str) -> GivenUp:
-        return GivenUp("retry-after-too-long",
+        return GivenUp(Reason.RETRY_AFTER_TOO_LONG,
                        f"{evidence} > NEWSCRAWL_RETRY_AFTER_MAX_SECONDS ({self.longest:g})")
 
 

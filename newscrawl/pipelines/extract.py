@@ -19,6 +19,7 @@ from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteConte
 from newscrawl.dates import to_moment
 from newscrawl.extraction import Extracted, Extraction, NotExtractable, extract_and_sketch
 from newscrawl.extraction.pool import ExtractorPool
+from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
 from newscrawl.state.minhash import NUM_PERM
@@ -107,7 +108,7 @@ class ExtractPipeline:
                         "; ".join(found.dropped_json))
         article = _article(item, found, cleaned)
         attach(article, BodySignature(cleaned.body, NUM_PERM, signature))
-        self._count(cleaned)
+        self._count(cleaned, item.site)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)
         if self.since and (published := to_moment(article.datePublished, None)) and (
@@ -115,10 +116,14 @@ class ExtractPipeline:
             raise Rejected("older-than-since", f"published {article.datePublished}", article)
         return article
 
-    def _count(self, cleaned: Cleaned) -> None:
+    def _count(self, cleaned: Cleaned, site: str) -> None:
         for kind, _text in cleaned.removed:
             self.stats.inc_value("newscrawl/repaired/body" if kind == REPAIR
                                  else f"newscrawl/stripped/{kind}")
+        if cleaned.rejection is None:  # per site, for the run history's residue signals
+            self.stats.inc_value(residue_key(site, KEPT))
+            if lost_layout_lines(k for k, _text in cleaned.removed if k != REPAIR):
+                self.stats.inc_value(residue_key(site, FOOTER_STRIPPED))
         if cleaned.title_injection and cleaned.rejection is None:
             self.stats.inc_value("newscrawl/repaired/spam-title")
 

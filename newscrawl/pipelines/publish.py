@@ -23,10 +23,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.log import logformatter_adapter
 from twisted.python.failure import Failure
 
+from newscrawl.accounting import HELD, STATE_UNREACHABLE, STRIPPED, Reason
 from newscrawl.bodysketch import attached, detach
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
-from newscrawl.extensions import IncrementalState
-from newscrawl.health import STATE_UNREACHABLE
+from newscrawl.extensions.state import IncrementalState
 from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
 from newscrawl.output import carried_over_dir
@@ -88,7 +88,7 @@ class PublishPipeline:
         detach(item)
         self.held.add(adapter.get("site") or "", rank,
                       Held(item, sketch, frozenset(line_keys(body))))
-        self.crawler.stats.inc_value("newscrawl/held")
+        self.crawler.stats.inc_value(HELD)
         raise Staged("held for publication at the end of the run")
 
     async def close_spider(self) -> None:
@@ -125,12 +125,12 @@ class PublishPipeline:
         body, removed = strip_furniture(adapter.get("articleBody") or "", furniture)
         sketch = held.sketch
         if removed:
-            self.crawler.stats.inc_value("newscrawl/stripped/furniture", len(removed))
+            self.crawler.stats.inc_value(f"{STRIPPED}furniture", len(removed))
             adapter["articleBody"] = body
             adapter["metadata"] = {**adapter.get("metadata", {}), "furnitureLines": len(removed)}
             sketch = self.store.sketch(body)
             if len(body) < self.min_chars:
-                raise Rejected("too-short", f"{len(body)} chars < {self.min_chars} once the "
+                raise Rejected(Reason.TOO_SHORT, f"{len(body)} chars < {self.min_chars} once the "
                                f"site's furniture ({len(removed)} lines) is removed", item)
         self._check_duplicates(adapter, sketch, item)
         self.store.stage_site_lines(site, held.line_keys)
@@ -143,13 +143,13 @@ class PublishPipeline:
         adapter["fingerprint"] = fingerprint = body_fingerprint(body)
         if self.store.first_with_fingerprint(fingerprint) == url:
             if adapter.get("metadata", {}).get("update"):
-                raise Rejected("unchanged", "fetched again as an update, text unchanged", item)
+                raise Rejected(Reason.UNCHANGED, "fetched again as an update, text unchanged", item)
             # reached again under another address, e.g. an old URL redirecting to it
-            raise Rejected("duplicate", f"already emitted as {url}", item)
+            raise Rejected(Reason.DUPLICATE, f"already emitted as {url}", item)
         if (first := self.store.claim(fingerprint, url)) is not None:
-            raise Rejected("duplicate", f"same body as {first}", item)
+            raise Rejected(Reason.DUPLICATE, f"same body as {first}", item)
         if near := self.store.near_duplicate_of(sketch, exclude_url=url):
-            raise Rejected("duplicate", f"near-duplicate of {near}", item)
+            raise Rejected(Reason.DUPLICATE, f"near-duplicate of {near}", item)
         self.store.stage(emitted_record(adapter), sketch)
 
     # Scrapy's scraper does this for an item that leaves the last pipeline; these articles

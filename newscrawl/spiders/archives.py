@@ -12,10 +12,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Request, signals
 
+from newscrawl.accounting import (
+    ARCHIVE_BYTES,
+    ARCHIVE_FILES,
+    ARCHIVE_RECORDS,
+    Reason,
+    Skip,
+    skipped,
+)
 from newscrawl.ccnews import RemoteArchive, archive_urls, ccnews_months
+from newscrawl.distributed.mode import is_distributed
 from newscrawl.downloadermiddlewares.warc import WARC_META
-from newscrawl.extensions import ARCHIVE_BYTES, queue_size
+from newscrawl.extensions.progress import queue_size
 from newscrawl.registry import Site, ad_hoc_site
+from newscrawl.spiders.archivefiles import ArchiveFileRequests
 from newscrawl.warc import Capture, Unusable, archive_files, scan
 
 if TYPE_CHECKING:
@@ -30,7 +40,7 @@ ARCHIVE_BATCH = 100
 _Found = TypeVar("_Found")
 
 
-class ArchiveSources:
+class ArchiveSources(ArchiveFileRequests):
     """Mixed into ``NewsSpider``, whose sites, ``since``, article requests and rejects it uses."""
 
     crawler: Crawler
@@ -55,6 +65,10 @@ class ArchiveSources:
         return bool(self.archives or self.ccnews_months)
 
     async def archived_requests(self) -> AsyncIterator[Request]:
+        if is_distributed(self.settings):  # `scrapy seed`: a request per file, for the workers
+            async for request in self.archive_file_requests():
+                yield request
+            return
         for path in self.archives:
             async for request in self._requests_of(scan(path), _nothing_read):
                 yield request
@@ -63,42 +77,49 @@ class ArchiveSources:
             async for request in self._ccnews_requests(month):
                 yield request
 
-    async def _ccnews_requests(self, month: str) -> AsyncIterator[Request]:
+    async def _month_files(self, month: str) -> list[str] | None:
+        """The URLs of a CC-NEWS month's WARC files; None (rejected) when it is not listed."""
         base = self.settings.get("NEWSCRAWL_CCNEWS_BASE_URL")
         try:
-            urls = await asyncio.to_thread(archive_urls, base, month)
+            return await asyncio.to_thread(archive_urls, base, month)
         except (OSError, EOFError, UnicodeDecodeError) as exc:  # a gzip error is an OSError
-            self.reject(f"{base}#CC-NEWS/{month}", "warc-unreadable",
+            self.reject(f"{base}#CC-NEWS/{month}", Reason.WARC_UNREADABLE,
                         f"path listing: {type(exc).__name__}: {exc}", None, source=True)
-            return
-        for url in urls:
+            return None
+
+    async def _ccnews_requests(self, month: str) -> AsyncIterator[Request]:
+        for url in await self._month_files(month) or ():
             archive = RemoteArchive(url)
             async for request in self._requests_of(archive.records(), archive.bytes_read):
                 yield request
             self._bytes_done += archive.bytes_read()
 
     async def _requests_of(self, records: Iterator[Capture | Unusable | str],
-                           bytes_read: Callable[[], int]) -> AsyncIterator[Request]:
+                           bytes_read: Callable[[], int],
+                           backlog: Callable[[], int | None] | None = None
+                           ) -> AsyncIterator[Request]:
         """The requests of one archive's captures; its records read in a thread (disk and
-        network reads would hold the reactor)."""
+        network reads would hold the reactor). ``backlog``: the requests already waiting (by
+        default, the scheduler's)."""
         stats = self.crawler.stats
+        waiting = backlog or (lambda: queue_size(self.crawler))
         async for found in _in_thread(records):
             stats.set_value(ARCHIVE_BYTES, self._bytes_done + bytes_read())
             if isinstance(found, str):  # a request, metadata, warcinfo... record
-                stats.inc_value(f"newscrawl/warc/records/{found}")
+                stats.inc_value(f"{ARCHIVE_RECORDS}{found}")
                 continue
-            stats.inc_value("newscrawl/warc/records/response")
+            stats.inc_value(f"{ARCHIVE_RECORDS}response")
             site = self._archived_site(found.url)
             if site is None and found.url.startswith(("http://", "https://")):
-                stats.inc_value("newscrawl/skipped/warc-other-site")
+                stats.inc_value(skipped(Skip.WARC_OTHER_SITE))
             elif isinstance(found, Unusable):
                 # not remembered (source=True): the page may be fine on the live site
                 self.reject(found.url, found.reason, found.evidence, site, source=True)
             elif site is not None and (request := self._capture_request(found, site)):
-                if (queue_size(self.crawler) or 0) >= ARCHIVE_BATCH:
+                if (waiting() or 0) >= ARCHIVE_BATCH:
                     await self.crawler.signals.wait_for(signals.scheduler_empty)
                 yield request
-        stats.inc_value("newscrawl/warc/files")
+        stats.inc_value(ARCHIVE_FILES)
 
     def _archived_site(self, url: str) -> Site | None:
         """The site of ``url``: one of the run's sites (of those owning its host, one that
@@ -113,9 +134,9 @@ class ArchiveSources:
     def _capture_request(self, capture: Capture, site: Site) -> Request | None:
         stats = self.crawler.stats
         if verdict := site.article_verdict(capture.url):
-            stats.inc_value(f"newscrawl/skipped/{verdict}")
+            stats.inc_value(skipped(verdict))
         elif self.since and capture.fetched[:10] < self.since.isoformat():
-            stats.inc_value("newscrawl/skipped/older-than-since")
+            stats.inc_value(skipped(Skip.OLDER_THAN_SINCE))
         elif request := self._article_request(capture.url, site, capture.hints):
             where: dict[str, Any] = {"path": capture.path, "offset": capture.offset,
                                      "response": capture.response}

@@ -81,7 +81,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
         return KNOWN_LSH_PARAMS[threshold, num_perm]
     from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
 
-    return _optimal_param(threshold, num_perm, *_WEIGHTS)
+    bands, rows = _optimal_param(threshold, num_perm, *_WEIGHTS)
+    return int(bands), int(rows)
 
 
 # MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash

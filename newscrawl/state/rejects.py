@@ -1,7 +1,7 @@
 """Remembered rejects: which reasons are remembered, and when a rejected URL may be fetched again.
 
-Every reason a page or item is rejected with is in ``RETRY_POLICY``, one row a reason (a test
-checks that the code names no other):
+Every reason a page or item is rejected with (``newscrawl.accounting.Reason``) is in
+``RETRY_POLICY``, one row a reason (a test checks that none is missing):
 
 - ``PERMANENT``: the page is what it is (not HTML, not an article, spam, a copy of an emitted
   article); it is never fetched again, unless ``python -m newscrawl.state forget`` lets it.
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from newscrawl.accounting import Reason
+
 __all__ = ["RETRY_POLICY", "Rejection", "Retry", "is_remembered", "next_rejection"]
 
 _EVIDENCE_CHARS = 300  # the record names the cause; the rejects file has the whole evidence
@@ -37,44 +39,44 @@ class Retry(Enum):
 
 RETRY_POLICY: dict[str, Retry] = {
     # the spider, on a fetched page
-    "not-html": Retry.PERMANENT,
-    "undecodable": Retry.PERMANENT,
-    "empty-page": Retry.BACKOFF,
-    "fetch-failed": Retry.BACKOFF,  # HTTP 4xx/5xx, DNS, timeouts, refused connections
+    Reason.NOT_HTML: Retry.PERMANENT,
+    Reason.UNDECODABLE: Retry.PERMANENT,
+    Reason.EMPTY_PAGE: Retry.BACKOFF,
+    Reason.FETCH_FAILED: Retry.BACKOFF,  # HTTP 4xx/5xx, DNS, timeouts, refused connections
     # extraction and cleaning
-    "not-article": Retry.PERMANENT,
-    "spam-title": Retry.PERMANENT,
-    "wrong-language": Retry.PERMANENT,
-    "unparsable-html": Retry.BACKOFF,
-    "empty-extraction": Retry.BACKOFF,
-    "no-headline": Retry.BACKOFF,
-    "too-short": Retry.BACKOFF,  # a stub may grow into the article
-    "extraction-crashed": Retry.BACKOFF,
-    "extraction-timeout": Retry.BACKOFF,  # NEWSCRAWL_EXTRACTION_TIMEOUT; the load may pass
+    Reason.NOT_ARTICLE: Retry.PERMANENT,
+    Reason.SPAM_TITLE: Retry.PERMANENT,
+    Reason.WRONG_LANGUAGE: Retry.PERMANENT,
+    Reason.UNPARSABLE_HTML: Retry.BACKOFF,
+    Reason.EMPTY_EXTRACTION: Retry.BACKOFF,
+    Reason.NO_HEADLINE: Retry.BACKOFF,
+    Reason.TOO_SHORT: Retry.BACKOFF,  # a stub may grow into the article
+    Reason.EXTRACTION_CRASHED: Retry.BACKOFF,
+    Reason.EXTRACTION_TIMEOUT: Retry.BACKOFF,  # NEWSCRAWL_EXTRACTION_TIMEOUT; the load may pass
     # publication
-    "duplicate": Retry.PERMANENT,  # of an article already emitted
-    "unchanged": Retry.NOT_REMEMBERED,  # an emitted URL: its record decides its re-fetch
-    "older-than-since": Retry.NOT_REMEMBERED,  # the run's -a since, not the page
-    "pipeline-error": Retry.NOT_REMEMBERED,  # our fault, not the page's
-    "dropped": Retry.NOT_REMEMBERED,  # a pipeline's plain DropItem, without a reason
+    Reason.DUPLICATE: Retry.PERMANENT,  # of an article already emitted
+    Reason.UNCHANGED: Retry.NOT_REMEMBERED,  # an emitted URL: its record decides its re-fetch
+    Reason.OLDER_THAN_SINCE: Retry.NOT_REMEMBERED,  # the run's -a since, not the page
+    Reason.PIPELINE_ERROR: Retry.NOT_REMEMBERED,  # our fault, not the page's
+    Reason.DROPPED: Retry.NOT_REMEMBERED,  # a pipeline's plain DropItem, without a reason
     # decided without fetching the page, from the URL and the site's registry
-    "url-malformed": Retry.NOT_REMEMBERED,
-    "url-scheme": Retry.NOT_REMEMBERED,
-    "url-offsite": Retry.NOT_REMEMBERED,
-    "robots-disallowed": Retry.NOT_REMEMBERED,
-    "ignored": Retry.NOT_REMEMBERED,
-    "address-refused": Retry.NOT_REMEMBERED,  # decided by the address, before any connection
-    "retry-after-too-long": Retry.NOT_REMEMBERED,  # the server said when to come back
+    Reason.URL_MALFORMED: Retry.NOT_REMEMBERED,
+    Reason.URL_SCHEME: Retry.NOT_REMEMBERED,
+    Reason.URL_OFFSITE: Retry.NOT_REMEMBERED,
+    Reason.ROBOTS_DISALLOWED: Retry.NOT_REMEMBERED,
+    Reason.IGNORED: Retry.NOT_REMEMBERED,
+    Reason.ADDRESS_REFUSED: Retry.NOT_REMEMBERED,  # decided by the address, before any connection
+    Reason.RETRY_AFTER_TOO_LONG: Retry.NOT_REMEMBERED,  # the server said when to come back
     # sources (sitemaps, feeds, listings): fetched on every run
-    "malformed-sitemap": Retry.NOT_REMEMBERED,
-    "malformed-feed": Retry.NOT_REMEMBERED,
-    "sitemap-too-deep": Retry.NOT_REMEMBERED,
+    Reason.MALFORMED_SITEMAP: Retry.NOT_REMEMBERED,
+    Reason.MALFORMED_FEED: Retry.NOT_REMEMBERED,
+    Reason.SITEMAP_TOO_DEEP: Retry.NOT_REMEMBERED,
     # archive records (-a warc=, ccnews=): the archive's fault, the live page may be fine
-    "warc-http-status": Retry.NOT_REMEMBERED,
-    "warc-not-http": Retry.NOT_REMEMBERED,
-    "warc-truncated": Retry.NOT_REMEMBERED,
-    "warc-malformed": Retry.NOT_REMEMBERED,
-    "warc-unreadable": Retry.NOT_REMEMBERED,
+    Reason.WARC_HTTP_STATUS: Retry.NOT_REMEMBERED,
+    Reason.WARC_NOT_HTTP: Retry.NOT_REMEMBERED,
+    Reason.WARC_TRUNCATED: Retry.NOT_REMEMBERED,
+    Reason.WARC_MALFORMED: Retry.NOT_REMEMBERED,
+    Reason.WARC_UNREADABLE: Retry.NOT_REMEMBERED,
 }
 
 

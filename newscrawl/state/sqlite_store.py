@@ -228,7 +228,7 @@ class SQLiteStateStore(BaseStateStore):
 
     def _stored_stats(self) -> dict[str, int]:
         def count(table: str) -> int:
-            return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
         files = (self.path, self.path.with_name(self.path.name + "-wal"))
         return {

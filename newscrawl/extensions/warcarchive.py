@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,9 +22,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
-from newscrawl.extensions import IncrementalState
-from newscrawl.health import WRITE_FAILED, completed
-from newscrawl.items import Page
+from newscrawl.accounting import WRITE_FAILED
+from newscrawl.extensions.state import IncrementalState
+from newscrawl.health import completed
 from newscrawl.output import companion_path
 from newscrawl.warc import Response as Archived
 from newscrawl.warc import RotatingWarcWriter
@@ -116,47 +116,6 @@ class WarcArchive:
                 os.replace(self.writer.written(final), final)
         logger.info("%d WARC file(s) written: %s", len(self.writer.files),
                     ", ".join(str(final) for final in self.writer.files))
-
-
-class WarcArchiveSpiderMiddleware:
-    """Tells ``WarcArchive`` when the spider has made a page of a response (or made none).
-    First of the spider middlewares: it sees an error response before ``HttpErrorMiddleware``
-    sends it to the errback, and the spider's output last."""
-
-    def __init__(self, archive: WarcArchive) -> None:
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if (archive := crawler.get_extension(WarcArchive)) is None:
-            raise NotConfigured
-        return cls(archive)
-
-    def process_spider_input(self, response: Response) -> None:
-        if not 200 <= response.status < 300:  # to the errback: no page to wait for
-            self.archive.page_made(response)
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]
-                              ) -> Iterator[Any]:
-        try:
-            for output in result:
-                self._made(response, output)
-                yield output
-        finally:  # no page made (a reject), or the callback failed
-            self.archive.page_made(response)
-
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
-                                          ) -> AsyncIterator[Any]:
-        try:
-            async for output in result:
-                self._made(response, output)
-                yield output
-        finally:
-            self.archive.page_made(response)
-
-    def _made(self, response: Response, output: Any) -> None:
-        if isinstance(output, Page):  # its hints are a copy, made as the page was
-            self.archive.page_made(response, output.hints)
 
 
 def _pairs(headers: Headers) -> list[tuple[str, str]]:

@@ -1,34 +1,22 @@
-"""The address guard: no connection to an address off the public internet (loopback, private,
-link-local such as 169.254.169.254, ...; see ``newscrawl.addresses``).
+"""The address guard's resolver: no connection to an address off the public internet
+(loopback, private, link-local such as 169.254.169.254, ...; see ``newscrawl.addresses``).
 
 ``GuardedResolver`` (Scrapy's ``TWISTED_DNS_RESOLVER``) answers every name the HTTP/1.1 and
 HTTP/2 download handlers connect to, IP literals included (Twisted's ``HostnameEndpoint`` hands
 them to the resolver too), and fails the lookup of a refused address: the address checked is
 the one connected to, so an internal name resolving to a private address is refused like a
 private IP literal, and a DNS answer that changes between two lookups (DNS rebinding) is
-checked again.
-
-``AddressGuardMiddleware`` looks each request's host up through that resolver before the
-download and turns a refusal into ``AddressRefused`` (an ``IgnoreRequest``: not retried)
-carrying the host, the address and its class; it does the same for a refusal at connect time,
-which Twisted reports as a name without addresses. Looking up first also covers the two cases
-the connect-time check alone does not: a request through a proxy (the resolver sees only the
-proxy's host) and Scrapy's HTTP/2 handler, which never reports a failed connection (the request
-would wait for its download timeout)."""
+checked again. ``newscrawl.downloadermiddlewares.addressguard`` turns its refusals into
+rejected requests."""
 
 from __future__ import annotations
 
 import logging
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import urlsplit
 
-from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
-from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
@@ -45,16 +33,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+
 class RefusedLookup(DNSLookupError):
     """The resolver's answer for a host whose address is refused."""
-
-    def __init__(self, evidence: str) -> None:
-        super().__init__(f"address refused: {evidence}")
-        self.evidence = evidence
-
-
-class AddressRefused(IgnoreRequest):
-    """A request whose host resolves to a refused address; ``evidence``: host, address, class."""
 
     def __init__(self, evidence: str) -> None:
         super().__init__(f"address refused: {evidence}")
@@ -113,45 +94,3 @@ def installed_guard() -> GuardedResolver | None:
 
     resolver = getattr(reactor, "resolver", None)
     return resolver if isinstance(resolver, GuardedResolver) else None
-
-
-class AddressGuardMiddleware:
-    """Downloader middleware after ``HttpProxyMiddleware`` (which sets ``meta["proxy"]``), so
-    before ``RetryMiddleware`` in the exception chain (a refusal is final)."""
-
-    def __init__(self) -> None:
-        self._warned = False
-
-    async def process_request(self, request: Request) -> None:
-        """Through a proxy the proxy is trusted (it is the user's configuration) and the target
-        is only looked up here: the proxy resolves it again itself, so DNS rebinding through
-        a proxy is the proxy's to stop."""
-        guard = self._guard()
-        host = (urlparse_cached(request).hostname or "").lower()
-        if guard is None or not host:
-            return
-        if proxy := request.meta.get("proxy"):
-            guard.trusted.add((urlsplit(proxy).hostname or "").lower())
-        try:
-            await maybe_deferred_to_future(guard.getHostByName(host))
-        except RefusedLookup as refused:
-            raise AddressRefused(refused.evidence) from None
-        except DNSLookupError as exc:
-            if not proxy:  # failed here, it would fail again in the download handler
-                raise CannotResolveHostError(str(exc)) from exc
-
-    def _guard(self) -> GuardedResolver | None:
-        guard = installed_guard()
-        if guard is None and not self._warned:
-            # known only once the crawl runs: the resolver is installed when the reactor starts
-            self._warned = True
-            logger.warning("Address guard off: TWISTED_DNS_RESOLVER is not %s.%s",
-                           GuardedResolver.__module__, GuardedResolver.__name__)
-        return guard
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        guard = installed_guard()
-        host = (urlparse_cached(request).hostname or "").lower()
-        if (isinstance(exception, CannotResolveHostError) and guard is not None
-                and (evidence := guard.refusals.get(host))):
-            raise AddressRefused(evidence) from exception

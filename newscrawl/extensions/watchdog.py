@@ -23,13 +23,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from newscrawl.accounting import HELD, STALLED
 from newscrawl.health import EXIT_UNHEALTHY
 
 logger = logging.getLogger(__name__)
 
 WATCHDOG = "watchdog"  # the finish reason of a run the watchdog ended
 _PROGRESS_STATS = ("response_received_count", "scheduler/enqueued", "scheduler/dequeued",
-                   "newscrawl/held", "item_scraped_count", "item_dropped_count")
+                   HELD, "item_scraped_count", "item_dropped_count")
 
 
 def progress_mark(stats: Mapping[str, Any]) -> tuple[int, ...]:
@@ -72,7 +73,7 @@ class Watchdog:
     def _end(self, stalled: float) -> None:
         logger.error("Watchdog: no progress for %.0f s (no page fetched, no request queued or "
                      "taken, no article held or published): ending the run", stalled)
-        self.crawler.stats.set_value("newscrawl/watchdog", 1)
+        self.crawler.stats.set_value(STALLED, 1)
         # imported here: importing the module must not install a reactor (Scrapy picks it)
         from twisted.internet import reactor
 

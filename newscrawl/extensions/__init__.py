@@ -1,0 +1,11 @@
+"""newscrawl's Scrapy extensions, one a module, as in ``scrapy.extensions``:
+
+- ``state``: ``IncrementalState``, the state store's owner and the run's publication;
+- ``rejects``: ``RejectsLog``, the rejects file;
+- ``report``: ``RunReport``, the run's health, report file and summary;
+- ``progress``: ``ProgressLog``, the periodic progress line;
+- ``corestats``, ``closespider``: Scrapy's own, aware of articles held for publication;
+- ``warcarchive``: ``WarcArchive``, the WARC files of what a live crawl fetched;
+- ``history``: ``RunHistory``, each run appended to the run history;
+- ``watchdog``: ``Watchdog``, which ends a run that stopped making progress.
+"""

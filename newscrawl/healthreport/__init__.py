@@ -1,0 +1,1 @@
+"""The run history as a static HTML health page: ``python -m newscrawl.healthreport``."""

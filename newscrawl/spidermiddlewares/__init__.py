@@ -1,0 +1,1 @@
+"""newscrawl's Scrapy spider middlewares, one a module, as in ``scrapy.spidermiddlewares``."""
