@@ -34,7 +34,7 @@ from _eval_metric import PageScore, Summary, score_page, shingles, summarize
 from newscrawl.cleaning import CleaningOptions, SiteContext, clean_article
 from newscrawl.cleaning.quality import detect_language
 from newscrawl.encoding import decode_html
-from newscrawl.extracted import NotExtractable, extract
+from newscrawl.extraction import NotExtractable, extract
 from newscrawl.settings import NEWSCRAWL_MIN_BODY_CHARS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,6 +4,14 @@
     python benchmarks/speed.py --copies 12 --workers 0 2 --set CONCURRENT_ITEMS=1
     python benchmarks/speed.py --generated 10000      # DemoSite(generated=10000) instead
     python benchmarks/speed.py --memory 50000         # RSS curve of a long crawl, pool on
+    python benchmarks/speed.py --rounds 3 --copies 3 --workers -1   # crawl vs trafilatura alone
+
+``--rounds N`` runs trafilatura alone (``benchmarks/trafilatura_alone.py``: one process, every
+page the crawl fetches, text and metadata to JSONL) and the crawl N times each, alternating, and
+measures both the same way: CPU of the whole process tree from RUSAGE_CHILDREN (this process is
+a child subreaper, so the forkserver and workers the crawl orphans are reaped here and counted;
+a /proc sampler cross-checks), wall time, and from /proc/stat how busy each core was and how
+much CPU the rest of the machine used meanwhile.
 
 Pages are served on 127.0.0.1: the 181 real pages of ``../shared/aeb/html/*.html.gz`` when they
 exist (each under ``--copies`` URLs, decompressed on the fly, listed in a sitemap), else the demo
@@ -23,6 +31,8 @@ import contextlib
 import ctypes
 import gzip
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,16 +50,17 @@ from unittest.mock import patch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
 import trafilatura  # noqa: E402
 from _common import Sample, TreeSampler, children_cpu, mib, read_report  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
-from newscrawl import extraction  # noqa: E402
 from newscrawl import settings as project_settings  # noqa: E402
 from newscrawl.cleaning import chain  # noqa: E402
 from newscrawl.cleaning.furniture import FurnitureRule  # noqa: E402
 from newscrawl.demosite import DemoSite  # noqa: E402
 from newscrawl.encoding import decode_html  # noqa: E402
+from newscrawl.extraction import article as extraction  # noqa: E402
 from newscrawl.items import Page  # noqa: E402
 from newscrawl.pipelines import Rejected, Staged  # noqa: E402
 from newscrawl.pipelines.extract import ExtractPipeline, cleaning_options  # noqa: E402
@@ -106,6 +117,11 @@ class AebSite:
             html = html.replace(b"</p>", f" [{copy}]</p>".encode())
         return 200, "text/html", html
 
+    def served(self) -> Iterator[tuple[str, bytes]]:
+        """(url, body) of every article URL, as served."""
+        for url in self.urls():
+            yield url, self.body(url.removeprefix(self.base_url))[2]
+
     def registry_toml(self, name: str) -> str:
         return (f'[{name}]\nname = "aeb"\ndomains = ["127.0.0.1"]\nlanguage = "en"\n'
                 f'sitemaps = ["{self.base_url}/sitemap.xml"]\n'
@@ -149,13 +165,15 @@ class Corpus:
     pages: list[tuple[str, bytes]]
     urls: int
     description: str
+    # every URL the crawl fetches as an article, with the bytes served: trafilatura alone's input
+    served: Callable[[], Iterator[tuple[str, bytes]]] = field(default=lambda: iter(()))
 
 
 @contextmanager
 def aeb_corpus(copies: int) -> Iterator[Corpus]:
     with AebSite(AEB_PAGES, copies).serving() as site:
         yield Corpus(site.registry_toml("aeb"), site.html(), len(site.urls()),
-                     f"{len(site.files)} aeb pages x {copies} copies")
+                     f"{len(site.files)} aeb pages x {copies} copies", site.served)
 
 
 @contextmanager
@@ -163,8 +181,10 @@ def generated_corpus(count: int, sample: int = 200) -> Iterator[Corpus]:
     with DemoSite("paper", generated=count).start() as site:
         pages = [(url, _fetch(url)) for url in
                  (f"{site.base_url}/gen/{i}.html" for i in range(min(sample, count)))]
+        urls = [f"{site.base_url}/gen/{i}.html" for i in range(count)]
         yield Corpus(site.registry_toml("gen"), pages, count,
-                     f"DemoSite(generated={count}) (+ the paper's own pages)")
+                     f"DemoSite(generated={count}) (+ the paper's own pages)",
+                     lambda: ((url, _fetch(url)) for url in urls))
 
 
 def _fetch(url: str) -> bytes:
@@ -272,6 +292,7 @@ class Crawl:
     root_cpu: float  # the crawl process alone
     samples: list[Sample] = field(default_factory=list)
     exit_code: int = 0
+    run: Run | None = None
 
     @property
     def pages_per_second(self) -> float:
@@ -291,26 +312,76 @@ def crawl(corpus: Corpus, workers: int, *, extra: Sequence[str] = (),
                    *_settings(*CRAWL_SETTINGS, f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
                               f"NEWSCRAWL_OUTPUT_DIR={out}", f"NEWSCRAWL_DATA_DIR={out}/data",
                               *extra)]
-        cpu_before = children_cpu()
-        started = time.monotonic()
-        with (out / "stderr.log").open("w") as log:
-            process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-            sampler = TreeSampler(process.pid, started, sample_every)
-            sampler.start()
-            exit_code = process.wait()
-            sampler.stop()
-        wall = time.monotonic() - started
-        _reap_orphans()
-        if exit_code not in (0, 3):  # 3: finished, but the health check complained
-            sys.exit(f"crawl failed ({exit_code}):\n{(out / 'stderr.log').read_text()[-3000:]}")
+        run = measured_run(command, out / "stderr.log", sample_every)
+        if run.exit_code not in (0, 3):  # 3: finished, but the health check complained
+            sys.exit(f"crawl failed ({run.exit_code}):\n"
+                     f"{(out / 'stderr.log').read_text()[-3000:]}")
         stats = read_report(out).get("stats", {})
     return Crawl(
         workers=workers,
         pages=stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0),
-        emitted=stats.get("item_scraped_count", 0), wall=wall,
-        elapsed=stats.get("elapsed_time_seconds", 0.0), cpu=children_cpu() - cpu_before,
-        root_cpu=sampler.root_cpu_seconds, samples=sampler.samples, exit_code=exit_code,
+        emitted=stats.get("item_scraped_count", 0), wall=run.wall,
+        elapsed=stats.get("elapsed_time_seconds", 0.0), cpu=run.cpu,
+        root_cpu=run.root_cpu, samples=run.samples, exit_code=run.exit_code, run=run,
     )
+
+
+@dataclass
+class Run:
+    """One subprocess and its descendants, measured: wall time, CPU of the whole tree (from
+    RUSAGE_CHILDREN, exact once every descendant is reaped, and from a /proc sampler as a
+    cross-check), and what each core of the machine did meanwhile (/proc/stat)."""
+
+    exit_code: int
+    wall: float
+    cpu: float  # RUSAGE_CHILDREN delta: the whole tree, orphans reaped by this subreaper
+    sampled_cpu: float  # the /proc tree sampler's sum (misses up to one interval a process)
+    root_cpu: float  # the launched process alone (sampler)
+    own_cpu: float  # this process meanwhile (the HTTP server's threads, the sampler)
+    core_busy: list[float]  # busy seconds of each core meanwhile, every process of the machine
+    samples: list[Sample]
+
+    @property
+    def machine_busy(self) -> float:
+        return sum(self.core_busy)
+
+    @property
+    def others_cpu(self) -> float:
+        """CPU seconds the rest of the machine used meanwhile: not the tree, not this process."""
+        return max(self.machine_busy - self.cpu - self.own_cpu, 0.0)
+
+    @property
+    def core_shares(self) -> list[float]:
+        """Share of the wall time each core was busy (with anything)."""
+        return [busy / self.wall for busy in self.core_busy]
+
+
+def _core_busy() -> list[float]:
+    """Busy seconds of each core since boot (/proc/stat: all but idle and iowait)."""
+    return [sum(times) - times.idle - getattr(times, "iowait", 0.0)
+            for times in psutil.cpu_times(percpu=True)]
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured_run(command: Sequence[str], log_path: Path, sample_every: float = 0.5) -> Run:
+    """Run ``command`` (cwd: the project) to its end and reap what it left behind."""
+    cpu_before, own_before, cores_before = children_cpu(), _own_cpu(), _core_busy()
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(list(command), cwd=ROOT, stdout=log, stderr=log)
+        sampler = TreeSampler(process.pid, started, sample_every)
+        sampler.start()
+        exit_code = process.wait()
+        sampler.stop()
+    _reap_orphans()  # the forkserver and its workers, orphaned when the crawl process exits
+    wall = time.monotonic() - started
+    cores = [after - before for after, before in zip(_core_busy(), cores_before, strict=True)]
+    return Run(exit_code, wall, children_cpu() - cpu_before, sampler.cpu_seconds,
+               sampler.root_cpu_seconds, _own_cpu() - own_before, cores, sampler.samples)
 
 
 def _settings(*pairs: str) -> list[str]:
@@ -330,6 +401,94 @@ def _reap_orphans() -> None:
     with contextlib.suppress(ChildProcessError):
         while True:
             os.waitpid(-1, 0)
+
+
+# -- the crawl against trafilatura alone, alternating ---------------------------------------
+
+ALONE = str(ROOT / "benchmarks" / "trafilatura_alone.py")
+
+
+def write_pages(corpus: Corpus, directory: Path) -> int:
+    """The crawl's article pages as files, for trafilatura alone; how many."""
+    lines = []
+    for number, (url, body) in enumerate(corpus.served()):
+        (directory / f"{number}.html").write_bytes(body)
+        lines.append(f"{number}.html {url}")
+    (directory / "urls.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    return len(lines)
+
+
+def alone_run(pages_dir: Path, out: Path) -> Run:
+    run = measured_run([sys.executable, ALONE, str(pages_dir), str(out / "alone.jsonl")],
+                       out / "alone.log")
+    if run.exit_code != 0:
+        sys.exit(f"trafilatura alone failed ({run.exit_code}):\n"
+                 f"{(out / 'alone.log').read_text()[-3000:]}")
+    return run
+
+
+def compare(corpus: Corpus, rounds: int, workers: int, extra: Sequence[str]
+            ) -> tuple[int, list[Run], list[Crawl]]:
+    """``rounds`` x (trafilatura alone, then the crawl), alternating, so that a busy spell of
+    the machine falls on both sides rather than on one."""
+    alone: list[Run] = []
+    crawls: list[Crawl] = []
+    with tempfile.TemporaryDirectory(prefix="newscrawl-alone-") as tmp:
+        pages = write_pages(corpus, Path(tmp))
+        for number in range(rounds):
+            alone.append(alone_run(Path(tmp), Path(tmp)))
+            crawls.append(crawl(corpus, workers, extra=extra))
+            print(f"round {number + 1}/{rounds}: alone {alone[-1].wall:.1f} s wall, "
+                  f"{alone[-1].cpu:.1f} s CPU; crawl {crawls[-1].wall:.1f} s wall, "
+                  f"{crawls[-1].cpu:.1f} s CPU; others busy "
+                  f"{_others_cores(alone[-1]):.2f} / {_others_cores(_run(crawls[-1])):.2f} cores",
+                  flush=True)
+    return pages, alone, crawls
+
+
+def _run(crawl: Crawl) -> Run:
+    assert crawl.run is not None  # every crawl() is measured
+    return crawl.run
+
+
+def _others_cores(run: Run) -> float:
+    return run.others_cpu / run.wall
+
+
+def _spread(values: Sequence[float], unit: str = "", digits: int = 1) -> str:
+    """median (min-max)"""
+    return (f"{statistics.median(values):.{digits}f}{unit} "
+            f"({min(values):.{digits}f}-{max(values):.{digits}f})")
+
+
+def print_comparison(corpus: Corpus, pages: int, alone: list[Run], crawls: list[Crawl]) -> None:
+    runs = {"trafilatura alone": alone, f"crawl, {_workers_label(crawls[0].workers)}":
+            [_run(c) for c in crawls]}
+    print(f"\n{corpus.description}: {pages} pages each side, {len(alone)} runs each, "
+          f"alternating; {os.cpu_count()} cores. median (min-max)\n")
+    for label, measured in runs.items():
+        shares = list(zip(*(run.core_shares for run in measured), strict=True))
+        print(f"{label}:")
+        print(f"  wall                  {_spread([r.wall for r in measured], ' s')}")
+        print(f"  tree CPU / page       "
+              f"{_spread([r.cpu / pages * 1000 for r in measured], ' ms')}   "
+              f"(/proc sampler: {_spread([r.sampled_cpu / pages * 1000 for r in measured])})")
+        if label.startswith("crawl"):
+            own = _spread([r.root_cpu / pages * 1000 for r in measured], " ms")
+            print(f"  crawl process / page  {own}   (the rest: forkserver, workers)")
+        in_use = _spread([r.cpu / r.wall for r in measured], " cores", 2)
+        print(f"  tree CPU / wall       {in_use}")
+        others = _spread([_others_cores(r) for r in measured], " cores", 2)
+        print(f"  others busy           {others}")
+        print("  cores busy (share of wall, every process) " + ", ".join(
+            f"cpu{n} {_spread(list(share), '', 2)}" for n, share in enumerate(shares)))
+    cpu_ratio = [_run(c).cpu / a.cpu for a, c in zip(alone, crawls, strict=True)]
+    wall_ratio = [a.wall / c.wall for a, c in zip(alone, crawls, strict=True)]
+    print(f"\ncrawl CPU / trafilatura alone CPU (round by round): {_spread(cpu_ratio, 'x', 2)}")
+    print(f"wall ratio, trafilatura alone / crawl:             {_spread(wall_ratio, 'x', 2)}")
+    emitted = {c.emitted for c in crawls}
+    print(f"crawl: {crawls[0].pages} pages through the pipelines, emitted {sorted(emitted)}; "
+          f"peak tree RSS {mib(max(c.peak('rss') for c in crawls))}")
 
 
 # -- report --------------------------------------------------------------------------------
@@ -419,8 +578,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="only crawl DemoSite(generated=N), pool on; print the RSS curve")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="one more Scrapy setting for the crawls (repeatable)")
+    parser.add_argument("--rounds", type=int, default=0, metavar="N",
+                        help="only compare: N x (trafilatura alone, crawl with the pool of the "
+                             "first --workers), alternating")
     args = parser.parse_args(argv)
     _become_subreaper()
+    if args.rounds:
+        use_aeb = not args.generated and AEB_PAGES.is_dir()
+        with (aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000)
+              ) as corpus:
+            pages, alone, crawls = compare(corpus, args.rounds, args.workers[0], args.set)
+        print_comparison(corpus, pages, alone, crawls)
+        return
     if args.memory:
         with generated_corpus(args.memory, sample=0) as corpus:
             print_memory(crawl(corpus, -1, extra=args.set, sample_every=2.0), 2.0)

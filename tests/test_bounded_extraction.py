@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.extraction import MAX_JSON_CHARS, MAX_JSON_DEPTH, extract_article
+from newscrawl.extraction.article import MAX_JSON_CHARS, MAX_JSON_DEPTH, extract_article
 from newscrawl.items import Article, Page
 from newscrawl.pipelines.extract import ExtractPipeline
 from newscrawl.settings_check import SettingsError, check_settings

@@ -17,7 +17,7 @@ from conftest import Server, crawl, urlset
 from scrapy.utils.test import get_crawler
 from test_hostile import emitted, rejected
 
-from newscrawl.extraction import MAX_JSON_CHARS
+from newscrawl.extraction.article import MAX_JSON_CHARS
 from newscrawl.pipelines.extract import ExtractPipeline
 
 pytestmark = pytest.mark.e2e  # starts worker pools, runs scrapy crawl as a subprocess
@@ -72,11 +72,12 @@ def test_a_neighbour_of_a_page_over_the_limit_starts_again_in_a_new_pool() -> No
 
     async def extract() -> list[Any]:
         try:
-            await pipeline._extract(partial(int))  # the pool started: both calls start at once
-            stuck = asyncio.ensure_future(pipeline._extract(partial(time.sleep, 60)))
+            assert pipeline.pool is not None
+            await pipeline.pool.run(partial(int))  # the pool started: both calls start at once
+            stuck = asyncio.ensure_future(pipeline.pool.run(partial(time.sleep, 60)))
             await asyncio.sleep(2)
             # runs when the stuck call's workers are killed (2 s later), then 3 s in the new pool
-            neighbour = pipeline._extract(partial(time.sleep, 3))
+            neighbour = pipeline.pool.run(partial(time.sleep, 3))
             return await asyncio.gather(stuck, neighbour, return_exceptions=True)
         finally:
             await pipeline.close_spider()

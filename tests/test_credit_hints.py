@@ -17,8 +17,8 @@ import pytest
 
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext, clean_article
 from newscrawl.encoding import decode_html
-from newscrawl.extracted import extract
-from newscrawl.extraction import extract_article
+from newscrawl.extraction import extract
+from newscrawl.extraction.article import extract_article
 
 DOM = Path(__file__).parent / "data" / "dom"
 PAGES = Path(__file__).parent / "data" / "pages"

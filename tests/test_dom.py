@@ -17,12 +17,12 @@ import trafilatura
 from lxml.html import HtmlElement, document_fromstring
 
 from newscrawl.dom import _link_blocks, prepare_for_extraction
-from newscrawl.extraction import extract_article
+from newscrawl.extraction.article import extract_article
 from newscrawl.registry import RegistryError, parse_registry, site_from_table
 
 DATA = Path(__file__).parent / "data" / "dom"
 URL = "https://example.vn/thoi-su/mot-bai-bao-that-dai-123456.html"
-# newscrawl's trafilatura options (newscrawl.extraction._main_text)
+# newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
 OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
            "deduplicate": False}
 

@@ -19,7 +19,8 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.demosite import DemoSite
 from newscrawl.demosite.server import GENERATED_ALLOW
-from newscrawl.extraction import Extraction, extract_article
+from newscrawl.extraction import Extraction
+from newscrawl.extraction.article import extract_article
 from newscrawl.items import Article, Page
 from newscrawl.pipelines.extract import ExtractPipeline
 
@@ -186,7 +187,7 @@ def test_the_pool_starts_on_the_first_page_only() -> None:
             await pipeline.close_spider()
 
     assert asyncio.run(run([])) == set()
-    assert pipeline.pool is None
+    assert pipeline.pool is not None and not pipeline.pool.started
     # the forkserver and the worker that extracted the page (the second is forked beside it)
     assert len(asyncio.run(run([_page(ARTICLE_HTML)]))) >= 2
 
@@ -194,7 +195,7 @@ def test_the_pool_starts_on_the_first_page_only() -> None:
 def test_minus_one_means_one_worker_per_core() -> None:
     pipeline = ExtractPipeline.from_crawler(get_crawler(
         settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": -1}))
-    assert pipeline.workers == os.cpu_count()
+    assert pipeline.pool is not None and pipeline.pool.workers == os.cpu_count()
 
 
 def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
@@ -208,7 +209,8 @@ def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
         try:
             # os._exit in place of an extraction: the worker dies as in a parser crash.
             calls = [good, partial(os._exit, 1), good, good, good]
-            return await asyncio.gather(*(pipeline._extract(call) for call in calls),
+            assert pipeline.pool is not None
+            return await asyncio.gather(*(pipeline.pool.run(call) for call in calls),
                                         return_exceptions=True)
         finally:
             await pipeline.close_spider()

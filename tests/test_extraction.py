@@ -17,14 +17,15 @@ import trafilatura
 from newscrawl.cleaning import strip_boilerplate
 from newscrawl.demosite import DemoSite
 from newscrawl.encoding import decode_html
-from newscrawl.extraction import NotExtractable, extract_article
+from newscrawl.extraction import NotExtractable
+from newscrawl.extraction.article import extract_article
 from newscrawl.items import Page
 from newscrawl.logformatter import ConciseLogFormatter
 from newscrawl.registry import parse_registry, sites_from_arguments
 
 PAGES = Path(__file__).parent / "data" / "pages"
 SCHEMA = json.loads((Path(__file__).parents[1] / "newscrawl/article.schema.json").read_text())
-# newscrawl's trafilatura options (newscrawl.extraction._main_text)
+# newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
 OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True,
                            "include_images": False, "deduplicate": False}
 URL = "https://example.org/news/2019/11/an-article-about-something-1839927963"

@@ -81,7 +81,7 @@ def clean_article(headline: str, body: str, *, description: str | None = None,
     """The article clean, with ``rejection`` set when it must not be published. The chain runs
     to the end for a rejected article too, so that its cleaned body can be inspected.
     ``credit_hints`` are texts of the page's elements named as sources or bylines
-    (``newscrawl.extraction``)."""
+    (``newscrawl.extraction.article``)."""
     vietnamese = is_vietnamese(body)
     normal = {"vietnamese": vietnamese, "unify_tone_marks": options.unify_tone_marks}
     raw_headline = normalize_line(headline, **normal)

@@ -24,6 +24,7 @@ from scrapy.utils.log import logformatter_adapter
 from twisted.python.failure import Failure
 
 from newscrawl.accounting import HELD, STATE_UNREACHABLE, STRIPPED, Reason
+from newscrawl.bodysketch import attached, detach
 from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
 from newscrawl.extensions.state import IncrementalState
 from newscrawl.items import Article
@@ -83,8 +84,10 @@ class PublishPipeline:
             repaired_injection="titleInjection" in (adapter.get("metadata") or {}),
             date_published=adapter.get("datePublished"),
             ad_hoc=adapter.get("site") in self.ad_hoc)
+        sketch = self.store.sketch(body, attached(item, body, self.store.num_perm))
+        detach(item)
         self.held.add(adapter.get("site") or "", rank,
-                      Held(item, self.store.sketch(body), frozenset(line_keys(body))))
+                      Held(item, sketch, frozenset(line_keys(body))))
         self.crawler.stats.inc_value(HELD)
         raise Staged("held for publication at the end of the run")
 

@@ -43,8 +43,14 @@ class StateStore(Protocol):
         concurrent worker), or None when ``url`` may emit it."""
         ...
 
-    def sketch(self, text: str) -> Sketch:
-        """The MinHash signature and band keys of a normalized body, for the two calls below."""
+    @property
+    def num_perm(self) -> int:
+        """The number of permutations of the store's MinHash signatures."""
+        ...
+
+    def sketch(self, text: str, signature: bytes | None = None) -> Sketch:
+        """The MinHash signature and band keys of a normalized body, for the two calls below;
+        ``signature``: the body's, computed already (``minhash.body_signature``)."""
         ...
 
     def near_duplicate_of(self, sketch: Sketch, *, exclude_url: str | None = None) -> str | None:

@@ -105,8 +105,12 @@ class BaseStateStore(ABC):
         first = self.first_with_fingerprint(fingerprint)
         return first if first not in (None, url) else None
 
-    def sketch(self, text: str) -> Sketch:
-        return self._hasher.sketch(text)
+    @property
+    def num_perm(self) -> int:
+        return self._hasher.num_perm
+
+    def sketch(self, text: str, signature: bytes | None = None) -> Sketch:
+        return self._hasher.sketch(text, signature)
 
     def near_duplicate_of(self, sketch: Sketch, *, exclude_url: str | None = None) -> str | None:
         self._require_same_lsh_params(sketch)

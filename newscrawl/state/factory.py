@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import BaseStateStore
-from .minhash import NearDuplicateHasher
+from .minhash import NUM_PERM, NearDuplicateHasher
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 DEFAULT_PREFIX = "newscrawl:"
@@ -25,7 +25,7 @@ def sqlite_path(uri: str) -> Path | None:
     return Path(path)
 
 
-def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_perm: int = 128,
+def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_perm: int = NUM_PERM,
                      ttl_days: float | None = None,
                      prefix: str = DEFAULT_PREFIX,
                      retry_seconds: float | None = None) -> BaseStateStore:

@@ -1,9 +1,15 @@
-"""MinHash signatures and LSH band keys for near-duplicate bodies, computed with datasketch.
+"""MinHash signatures and LSH band keys for near-duplicate bodies, as datasketch computes them.
 
 datasketch's ``MinHashLSH`` keeps its hash tables in process memory, or in Redis under its own
 random-named pickled layout, so it can serve neither a SQLite file nor our staged two-phase commit,
 key prefix and TTL. We therefore take the MinHash, the Jaccard estimate and the (b, r) choice from
 datasketch and only re-derive ``MinHashLSH``'s band keys here, for the backends to store.
+
+datasketch itself is not imported at run time: its package imports scipy (for the (b, r)
+choice), ~0.9 s and ~60 MB in each process. Its MinHash values are computed here with numpy
+(``body_signature``, in the extraction workers), the (b, r) of the default threshold is known,
+the Jaccard estimate is its formula on the arrays; tests check all three against datasketch.
+A threshold other than the default still asks datasketch for its (b, r).
 """
 
 from __future__ import annotations
@@ -17,8 +23,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash
-from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
 
 Signature = npt.NDArray[np.uint32]
 
@@ -27,6 +31,7 @@ Signature = npt.NDArray[np.uint32]
 SEED = 1
 SCHEME = "affine32"
 SHINGLE_WORDS = 5
+NUM_PERM = 128  # the stores' default; the extraction workers sketch bodies with it
 BAND_KEY_BYTES = 8
 _STORED_DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian on every host
 _WORD = re.compile(r"\w+")
@@ -64,11 +69,60 @@ def signature_from_bytes(blob: bytes) -> Signature:
 _WEIGHTS = (0.1, 0.9)
 
 
+# (bands, rows) that datasketch's choice gives for the project's default parameters
+# (NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD, 128 permutations); a test checks them against it.
+KNOWN_LSH_PARAMS = {(0.8, 128): (14, 9)}
+
+
 @lru_cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) as ``MinHashLSH(threshold, num_perm, weights=(0.1, 0.9))`` picks them."""
+    if (threshold, num_perm) in KNOWN_LSH_PARAMS:
+        return KNOWN_LSH_PARAMS[threshold, num_perm]
+    from datasketch.lsh import _optimal_param  # private, but it is how MinHashLSH picks (b, r)
+
     bands, rows = _optimal_param(threshold, num_perm, *_WEIGHTS)
     return int(bands), int(rows)
+
+
+# MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash
+# before the permutations.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+           np.uint32(16))
+
+
+@lru_cache
+def _permutations(num_perm: int) -> tuple[Signature, Signature]:
+    """(a, b) of datasketch's affine32 permutations h -> a*h + b mod 2^32 for ``SEED``, drawn
+    as ``MinHash(num_perm, seed=SEED, scheme="affine32")`` draws them."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
+    """MinHash hash values of the text's shingles; None for a text without words.
+
+    The values of datasketch's ``MinHash(num_perm, seed=SEED, scheme="affine32")`` updated with
+    the shingles (sha1_hash32, then the finalizer, then the permutations; a test checks them
+    bit for bit), computed here because importing datasketch imports scipy: ~0.9 s and ~60 MB
+    in every process of the pool."""
+    tokens = shingles(text)
+    if not tokens:
+        return None
+    # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian
+    hashes = np.frombuffer(b"".join(hashlib.sha1(token).digest()[:4] for token in tokens),
+                           dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
+    hashes = hashes ^ (hashes >> shift1)
+    hashes = hashes * multiply1
+    hashes = hashes ^ (hashes >> shift2)
+    hashes = hashes * multiply2
+    hashes = hashes ^ (hashes >> shift3)
+    a, b = _permutations(num_perm)
+    signature: Signature = (hashes * a + b).min(axis=0)
+    return signature
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +137,7 @@ class Sketch:
 class NearDuplicateHasher:
     """Signatures, band keys and the confirming Jaccard estimate for one threshold/num_perm."""
 
-    def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
+    def __init__(self, threshold: float = 0.8, num_perm: int = NUM_PERM) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
         if num_perm < 2:
@@ -92,8 +146,6 @@ class NearDuplicateHasher:
         self.num_perm = num_perm
         bands, rows = lsh_params(threshold, num_perm)
         self.hashranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
-        # Copying a template skips re-deriving the permutations (what MinHash.bulk does).
-        self._template = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
         # Stored beside the data: band keys made with other parameters never match.
         self.params = (
             f"datasketch {SCHEME} seed={SEED} num_perm={num_perm} bands={bands}x{rows} "
@@ -106,18 +158,15 @@ class NearDuplicateHasher:
 
     def signature(self, text: str) -> Signature | None:
         """MinHash hash values of the text's shingles; None for a text without words."""
-        tokens = shingles(text)
-        if not tokens:
-            return None
-        minhash = self._template.copy()
-        minhash.update_batch(tokens)
-        signature: Signature = minhash.hashvalues
-        return signature
+        return body_signature(text, self.num_perm)
 
-    def sketch(self, text: str) -> Sketch:
-        """The text's signature and band keys."""
-        signature = self.signature(text)
-        return Sketch(signature, self.band_keys(signature), self.params)
+    def sketch(self, text: str, signature: bytes | None = None) -> Sketch:
+        """The text's signature and band keys; ``signature``: the text's, computed elsewhere
+        (``signature_to_bytes(body_signature(text, num_perm))``, b"" for a text without
+        words)."""
+        found = self.signature(text) if signature is None else (
+            signature_from_bytes(signature) if signature else None)
+        return Sketch(found, self.band_keys(found), self.params)
 
     def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
         """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them.
@@ -130,9 +179,11 @@ class NearDuplicateHasher:
                      for start, end in self.hashranges)
 
     def similarity(self, first: Signature, second: Signature) -> float:
-        """datasketch's Jaccard estimate between two signatures."""
-        return float(LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
-            LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME)))
+        """datasketch's Jaccard estimate between two signatures (``MinHash.jaccard``: the
+        share of equal hash values), without importing it."""
+        if len(first) != len(second):
+            raise ValueError("cannot compare signatures of different numbers of permutations")
+        return float(np.count_nonzero(first == second)) / float(len(first))
 
     def best_match(self, signature: Signature, candidates: Mapping[str, Signature]) -> str | None:
         """The most similar candidate at or above the threshold (ties: the least URL)."""

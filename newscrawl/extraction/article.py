@@ -33,7 +33,7 @@ from trafilatura.settings import Document, set_date_params
 
 from newscrawl.dates import to_iso, visible_vietnamese_date
 from newscrawl.dom import credit_hints, prepare_for_extraction
-from newscrawl.extracted import Extraction, NotExtractable
+from newscrawl.extraction import Extraction, NotExtractable
 
 __all__ = ["MAX_JSON_CHARS", "MAX_JSON_DEPTH", "Extraction", "NotExtractable", "extract_article"]
 

@@ -1,0 +1,169 @@
+"""``ExtractorPool``: calls (a page's extraction) run in worker processes, with a time limit and
+the blame for a crash put on the page that caused it. No Scrapy: the pipeline is glue over it.
+
+trafilatura holds the CPU for tens of milliseconds a page; in the crawl's event-loop thread
+that would stall every download and leave the other cores idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from newscrawl.extraction import NotExtractable
+from newscrawl.extraction.worker import set_up_worker, started
+
+T = TypeVar("T")
+
+# What the forkserver imports once, so that every worker forked from it has them: the
+# extraction and cleaning code (trafilatura, lxml), the MinHash of the near-duplicate checks,
+# and the main script's module. Each worker re-runs the main
+# script's imports (the `scrapy` console script imports scrapy.cmdline): preloaded, they are
+# shared.
+# Last, ``warmup`` runs one sample page through all of it, so the workers start warm.
+PRELOAD = ("newscrawl.extraction.worker", "newscrawl.extraction.article",
+           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "scrapy.cmdline",
+           "newscrawl.extraction.warmup")
+
+
+def new_executor(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from a forkserver: a clean process that imported ``PRELOAD`` once, not the
+    crawl process with its reactor, threads and sockets."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=set_up_worker)
+
+
+def _fork_all(executor: ProcessPoolExecutor, workers: int) -> None:
+    """Fork the executor's workers (forked on demand, one a submitted call). A worker that dies
+    now breaks the executor, which the first call submitted to it replaces."""
+    wait([executor.submit(started) for _ in range(workers)])
+
+
+class ExtractorPool:
+    """Runs calls in ``workers`` processes (the extraction of one page each).
+
+    Started on the first call, not before: a run that skips everything (an incremental run with
+    nothing new) never forks a worker. A call still running after ``timeout`` seconds (0: never)
+    raises ``NotExtractable("extraction-timeout")``, its executor's workers killed; the other
+    calls they were running start again in a new executor. A call whose worker dies (OOM killer,
+    a crash in a parser) runs again in a process of its own, one call at a time; if that one
+    dies too, it raises ``NotExtractable("extraction-crashed")``. ``count`` is told each of
+    these events: ``pool-killed``, ``pool-broken``, ``retried``.
+
+    ``queued`` calls (default: one a worker) wait in the executor's queue beside the running
+    ones, so that a worker finishing a call starts the next at once instead of idling while its
+    result travels back and the crawl process sends another.
+    """
+
+    def __init__(self, workers: int, *, timeout: float = 0, queued: int | None = None,
+                 count: Callable[[str], None] = lambda event: None) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.count = count
+        self.executor: ProcessPoolExecutor | None = None
+        self._started: asyncio.Future[None] | None = None
+        self._lone: ProcessPoolExecutor | None = None  # retries, one call at a time
+        self._lone_lock = asyncio.Lock()
+        # calls sent to the executor: running, and queued behind them
+        self._sent = asyncio.Semaphore(workers + (workers if queued is None else queued))
+        # calls running in a worker. The executor's queue is first in, first out, and a call
+        # takes its turn here in the order it was sent: it gets one when a call before it ends,
+        # which is when a worker takes it up. Its time limit starts then, so it counts the
+        # call's own time, not its wait in the queue.
+        self._running = asyncio.Semaphore(workers)
+        # executors whose workers were killed for a call over the time limit
+        self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+
+    @property
+    def started(self) -> bool:
+        return self.executor is not None
+
+    def start(self) -> None:
+        """Start forking the workers; forking blocks until the forkserver has imported
+        ``PRELOAD``, so it runs in a thread and the event loop goes on meanwhile."""
+        if self.executor is None:
+            self.executor = new_executor(self.workers)
+            self._started = asyncio.ensure_future(
+                asyncio.to_thread(_fork_all, self.executor, self.workers))
+
+    async def close(self) -> None:
+        if self._started is not None:
+            await asyncio.gather(self._started, return_exceptions=True)
+        for executor in (self.executor, self._lone):
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
+
+    async def run(self, call: Callable[[], T]) -> T:
+        """``call()``'s result, computed in a worker (``call`` must pickle)."""
+        self.start()
+        assert self._started is not None  # started just above
+        await self._started
+        while True:  # again, as long as its executor is killed for other calls over time
+            async with self._sent:
+                executor = self.executor
+                assert executor is not None  # replaced, never removed
+                try:
+                    return await self._run_in(executor, call, self._running)
+                except BrokenProcessPool:
+                    if executor not in self._killed:
+                        break
+        self._replace(executor)
+        return await self._run_alone(call)
+
+    async def _run_in(self, executor: ProcessPoolExecutor, call: Callable[[], T],
+                      turn: asyncio.Semaphore | None = None) -> T:
+        """``call`` in ``executor``; past the time limit, counted from its ``turn`` (from now
+        without one), the executor's workers are killed."""
+        running = asyncio.wrap_future(executor.submit(call))
+        try:  # asyncio.wait, not wait_for: a TimeoutError raised by the call is not ours
+            async with turn or contextlib.nullcontext():
+                done, _ = await asyncio.wait([running], timeout=self.timeout or None)
+        finally:  # over time or shut down: what it ends with (BrokenProcessPool) is nobody's
+            running.cancel()  # a no-op once done
+        if done:
+            return running.result()
+        self._kill(executor)
+        raise NotExtractable("extraction-timeout", f"still running after {self.timeout:g} s")
+
+    def _kill(self, executor: ProcessPoolExecutor) -> None:
+        """Kill ``executor``'s workers, replacing it: a call running in a worker cannot be
+        cancelled. The executor breaks, failing its other running calls with
+        ``BrokenProcessPool``."""
+        self.count("pool-killed")
+        self._killed.add(executor)
+        # Python 3.14 has ProcessPoolExecutor.kill_workers(); until then, its process table.
+        for process in list((executor._processes or {}).values()):
+            process.kill()
+        executor.shutdown(wait=False)
+        if self.executor is executor:
+            self.executor = new_executor(self.workers)
+        if self._lone is executor:
+            self._lone = None
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self.executor is broken:  # the first of its failed calls replaces it for all
+            self.count("pool-broken")
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.executor = new_executor(self.workers)
+
+    async def _run_alone(self, call: Callable[[], T]) -> T:
+        """Alone in its process, a call that kills it is the one to blame, not its
+        neighbours."""
+        self.count("retried")
+        async with self._lone_lock:
+            executor = self._lone = self._lone or new_executor(1)
+            try:
+                return await self._run_in(executor, call)
+            except BrokenProcessPool as exc:
+                self.count("pool-broken")
+                executor.shutdown(wait=False)
+                self._lone = None
+                raise NotExtractable("extraction-crashed",
+                                     "its worker process died, then its retry's") from exc
