@@ -99,9 +99,9 @@ STRIPPED = "newscrawl/stripped/"  # + kind of lines the cleaning removed (furnit
 REPAIRED_BODY = "newscrawl/repaired/body"
 REPAIRED_TITLE = "newscrawl/repaired/spam-title"
 JSON_DROPPED = "newscrawl/extract/json-dropped"  # JSON-LD blocks over the size/depth bounds
-POOL_KILLED = "newscrawl/extract/pool-killed"  # a timed-out extraction's pool ended
-POOL_BROKEN = "newscrawl/extract/pool-broken"
-EXTRACT_RETRIED = "newscrawl/extract/retried"  # a page sent again, alone, after a broken pool
+# + the extraction pool's events: pool-killed (a timed-out extraction's workers ended),
+# pool-broken, retried (a page sent again, alone, after a broken pool)
+EXTRACT_EVENT = "newscrawl/extract/"
 REDIS_UNAVAILABLE = "newscrawl/redis/unavailable"
 REDIS_RECOVERED = "newscrawl/redis/recovered"  # requests of dead workers queued again
 RESIDUE = "newscrawl/residue/"  # + site + "/" + kept | footer-stripped (the run history's)

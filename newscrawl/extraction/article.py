@@ -31,6 +31,7 @@ from trafilatura import load_html
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
 from trafilatura.settings import Document, set_date_params
 
+from newscrawl.accounting import Reason
 from newscrawl.dates import to_iso, visible_vietnamese_date
 from newscrawl.dom import credit_hints, prepare_for_extraction
 from newscrawl.extraction import Extraction, NotExtractable
@@ -353,10 +354,10 @@ def _parse(html: str) -> HtmlElement:
     XHTML with an XML encoding declaration, which lxml refuses in a str. A fragment (no <html>,
     no <head>) loads as its element, not the document."""
     if not html.strip():
-        raise NotExtractable("empty-page")
+        raise NotExtractable(Reason.EMPTY_PAGE)
     tree = load_html(html)
     if tree is None:
-        raise NotExtractable("unparsable-html", "no HTML tree could be built")
+        raise NotExtractable(Reason.UNPARSABLE_HTML, "no HTML tree could be built")
     return tree
 
 
@@ -367,7 +368,7 @@ def _main_text(tree: HtmlElement, url: str) -> str:
         include_images=False, deduplicate=False,
     )
     if not text or not text.strip():
-        raise NotExtractable("empty-extraction", "trafilatura found no main text")
+        raise NotExtractable(Reason.EMPTY_EXTRACTION, "trafilatura found no main text")
     return text
 
 
@@ -441,7 +442,7 @@ def extract_article(html: str, url: str, *, timezone: str | None = None,
     structured = _read_json_ld(tree)
     meta = _meta_index(tree)
     if reason := _non_article_reason(tree, structured, meta):
-        raise NotExtractable("not-article", reason)
+        raise NotExtractable(Reason.NOT_ARTICLE, reason)
     hints_of_credit = credit_hints(tree)  # before pruning
     prepare_for_extraction(tree, prune_xpath)
     body = _main_text(loaded, url)  # before the metadata fallbacks: a page without text ends here

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from newscrawl.accounting import Reason
 from newscrawl.extraction import NotExtractable
 from newscrawl.extraction.worker import set_up_worker, started
 
@@ -51,10 +52,10 @@ class ExtractorPool:
 
     Started on the first call, not before: a run that skips everything (an incremental run with
     nothing new) never forks a worker. A call still running after ``timeout`` seconds (0: never)
-    raises ``NotExtractable("extraction-timeout")``, its executor's workers killed; the other
+    raises ``NotExtractable`` (``extraction-timeout``), its executor's workers killed; the other
     calls they were running start again in a new executor. A call whose worker dies (OOM killer,
     a crash in a parser) runs again in a process of its own, one call at a time; if that one
-    dies too, it raises ``NotExtractable("extraction-crashed")``. ``count`` is told each of
+    dies too, it raises ``NotExtractable`` (``extraction-crashed``). ``count`` is told each of
     these events: ``pool-killed``, ``pool-broken``, ``retried``.
 
     ``queued`` calls (default: one a worker) wait in the executor's queue beside the running
@@ -130,7 +131,7 @@ class ExtractorPool:
         if done:
             return running.result()
         self._kill(executor)
-        raise NotExtractable("extraction-timeout", f"still running after {self.timeout:g} s")
+        raise NotExtractable(Reason.EXTRACTION_TIMEOUT, f"still running after {self.timeout:g} s")
 
     def _kill(self, executor: ProcessPoolExecutor) -> None:
         """Kill ``executor``'s workers, replacing it: a call running in a worker cannot be
@@ -165,5 +166,5 @@ class ExtractorPool:
                 self.count("pool-broken")
                 executor.shutdown(wait=False)
                 self._lone = None
-                raise NotExtractable("extraction-crashed",
+                raise NotExtractable(Reason.EXTRACTION_CRASHED,
                                      "its worker process died, then its retry's") from exc

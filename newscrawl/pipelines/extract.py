@@ -14,6 +14,14 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.accounting import (
+    EXTRACT_EVENT,
+    JSON_DROPPED,
+    REPAIRED_BODY,
+    REPAIRED_TITLE,
+    STRIPPED,
+    Reason,
+)
 from newscrawl.bodysketch import BodySignature, attach
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.conformance import utc_seconds
@@ -104,7 +112,7 @@ class ExtractPipeline:
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
         if found.dropped_json:
-            self.stats.inc_value("newscrawl/extract/json-dropped", len(found.dropped_json))
+            self.stats.inc_value(JSON_DROPPED, len(found.dropped_json))
             logger.info("JSON scripts of %s dropped unread: %s", item.url,
                         "; ".join(found.dropped_json))
         article = _article(item, found, cleaned)
@@ -114,23 +122,22 @@ class ExtractPipeline:
             raise Rejected(*cleaned.rejection, article)
         if self.since and (published := to_moment(article.datePublished, None)) and (
                 published.date() < self.since):  # sources that gave no date: the page's own
-            raise Rejected("older-than-since", f"published {article.datePublished}", article)
+            raise Rejected(Reason.OLDER_THAN_SINCE, f"published {article.datePublished}", article)
         return article
 
     def _count(self, cleaned: Cleaned, site: str) -> None:
         for kind, _text in cleaned.removed:
-            self.stats.inc_value("newscrawl/repaired/body" if kind == REPAIR
-                                 else f"newscrawl/stripped/{kind}")
+            self.stats.inc_value(REPAIRED_BODY if kind == REPAIR else f"{STRIPPED}{kind}")
         if cleaned.rejection is None:  # per site, for the run history's residue signals
             self.stats.inc_value(residue_key(site, KEPT))
             if lost_layout_lines(k for k, _text in cleaned.removed if k != REPAIR):
                 self.stats.inc_value(residue_key(site, FOOTER_STRIPPED))
         if cleaned.title_injection and cleaned.rejection is None:
-            self.stats.inc_value("newscrawl/repaired/spam-title")
+            self.stats.inc_value(REPAIRED_TITLE)
 
     def _count_pool_event(self, event: str) -> None:
         """``pool-killed``, ``pool-broken``, ``retried``"""
-        self.stats.inc_value(f"newscrawl/extract/{event}")
+        self.stats.inc_value(f"{EXTRACT_EVENT}{event}")
 
 
 def cleaning_options(settings: BaseSettings) -> CleaningOptions:
