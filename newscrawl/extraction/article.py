@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from html import unescape
@@ -304,7 +304,7 @@ def _dates(tree: HtmlElement, url: str, structured: _Structured, meta: _MetaInde
            hints: Mapping[str, str], timezone: str | None
            ) -> tuple[str | None, str | None, str | None]:
     """(published, modified, where published came from): JSON-LD/meta, sitemap/feed, page."""
-    candidates = (
+    candidates: tuple[tuple[str, Callable[[], object]], ...] = (
         ("json-ld", lambda: _text(structured.article.get("datePublished"))),
         ("meta", lambda: _meta(meta, _PUBLISHED_META)),
         ("sitemap-or-feed", lambda: hints.get("published")),
