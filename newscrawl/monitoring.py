@@ -91,6 +91,8 @@ def _require(module: str, why: str) -> None:
 
 
 def _enable_spidermon(settings: BaseSettings) -> None:
+    if problem := _actions_problem(settings):  # a crawl started without the settings check
+        raise ValueError(problem)
     from spidermon.contrib.scrapy.extensions import Spidermon
 
     from newscrawl.monitors import ReportSpidermon

@@ -28,7 +28,6 @@ from newscrawl.health import (
     finish_problem,
     reject_problem,
 )
-from newscrawl.monitoring import ACTION_STEPS
 from newscrawl.signals import report_written
 
 
@@ -155,8 +154,7 @@ class RunMonitorSuite(MonitorSuite):
 
     def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
         configured = crawler.settings.getdict("NEWSCRAWL_SPIDERMON_ACTIONS") if crawler else {}
-        for step in ACTION_STEPS:
+        for step, paths in configured.items():  # steps checked by the add-on
             given = kwargs.get(f"monitors_{step}_actions") or []
-            kwargs[f"monitors_{step}_actions"] = [
-                *given, *(load_object(path) for path in configured.get(step, []))]
+            kwargs[f"monitors_{step}_actions"] = [*given, *map(load_object, paths)]
         super().__init__(*args, crawler=crawler, **kwargs)
