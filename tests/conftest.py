@@ -25,6 +25,7 @@ from warcio.warcwriter import WARCWriter
 from newscrawl.demosite import DemoSite, generated_article
 
 PROJECT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"  # fixtures, origins in their READMEs
 XML = "application/xml"
 # Loopback needs no politeness delay, and the address guard must let it through; the rest is
 # the project's real configuration.
@@ -55,6 +56,18 @@ class CrawlRun:
 
 def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
     return [json.loads(line) for path in paths for line in path.read_text("utf-8").splitlines()]
+
+
+def rejected(run: CrawlRun, reason: str) -> set[str]:
+    return {r["url"] for r in run.rejects_for(reason)}
+
+
+def rejected_all(run: CrawlRun, reason: str) -> list[str]:
+    return [r["url"] for r in run.rejects_for(reason)]
+
+
+def emitted(run: CrawlRun) -> set[str]:
+    return {item["url"] for item in run.items}
 
 
 def crawl_command(output_dir: Path, *args: str, data_dir: Path | None = None) -> list[str]:

@@ -6,11 +6,11 @@ Needs nothing outside the checkout (no ../shared).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import PROJECT
 
-sys.path.append(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.append(str(PROJECT / "benchmarks"))
 
 from _eval_metric import PageScore, score_page, shingles, summarize
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CrawlRun, crawl
-from test_cleaning_spam import SEED_004_BODY
+from texts import SEED_004_BODY
 
 from newscrawl.demosite import DemoSite
 

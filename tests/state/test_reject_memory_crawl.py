@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CrawlRun, Server, collect, crawl, start_crawl, urlset
-from test_hostile import rejected
+from conftest import CrawlRun, Server, collect, crawl, rejected, start_crawl, urlset
 
 from newscrawl.health import EXIT_UNHEALTHY
 from newscrawl.state import open_state_store

@@ -14,9 +14,8 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CrawlRun, Server, crawl, sitemap_index, urlset
+from conftest import CrawlRun, Server, crawl, emitted, sitemap_index, urlset
 from scrapy.settings import Settings
-from test_hostile import emitted
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 

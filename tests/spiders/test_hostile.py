@@ -8,21 +8,20 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from conftest import CrawlRun, Server, collect, crawl, rss, sitemap_index, start_crawl, urlset
+from conftest import (
+    Server,
+    collect,
+    crawl,
+    emitted,
+    rejected,
+    rejected_all,
+    rss,
+    sitemap_index,
+    start_crawl,
+    urlset,
+)
 
 pytestmark = pytest.mark.e2e  # runs scrapy crawl as subprocesses
-
-def rejected(run: CrawlRun, reason: str) -> set[str]:
-    return {r["url"] for r in run.rejects_for(reason)}
-
-
-def rejected_all(run: CrawlRun, reason: str) -> list[str]:
-    return [r["url"] for r in run.rejects_for(reason)]
-
-
-def emitted(run: CrawlRun) -> set[str]:
-    return {item["url"] for item in run.items}
-
 
 def test_file_and_ftp_entries_are_rejected_and_nothing_is_read(tmp_path: Path,
                                                                server: Server) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 from importlib import resources
-from pathlib import Path
 
 import pytest
+from conftest import DATA
+from texts import FOOTBALL, GOLD, SEED_004_BODY, SUMMIT
 
 from newscrawl.cleaning import (
     Lexicon,
@@ -17,17 +18,8 @@ from newscrawl.cleaning import (
 )
 from newscrawl.cleaning.lexicon import has_word
 
-SEEDS = Path(__file__).parent / "data" / "seeds"
+SEEDS = DATA / "seeds"
 
-SUMMIT = (
-    "Tổng thống Mỹ Joe Biden và người đồng cấp Nga Vladimir Putin đã gặp nhau tại Geneva.\n"
-    "Cuộc gặp thượng đỉnh kéo dài gần bốn tiếng, hai bên thảo luận về ổn định chiến lược, an "
-    "ninh mạng và nhân quyền."
-)
-GOLD = (
-    "Sáng nay, giá vàng miếng SJC được niêm yết ở mức 82 triệu đồng mỗi lượng, tăng 500.000 đồng.\n"
-    "Theo các chuyên gia, giá vàng thế giới tăng do đồng USD suy yếu."
-)
 FLOOD = (
     "Mưa lớn kéo dài khiến nhiều tuyến đường ở Quảng Bình ngập sâu, giao thông bị chia cắt.\n"
     "Chính quyền địa phương đã di dời hơn 2.000 hộ dân đến nơi an toàn."
@@ -35,10 +27,6 @@ FLOOD = (
 FUEL = (
     "Liên Bộ Công Thương - Tài chính vừa điều chỉnh giá xăng dầu trong nước.\n"
     "Xăng RON95 giảm 300 đồng mỗi lít, đây là lần giảm thứ ba liên tiếp."
-)
-FOOTBALL = (
-    "Đội tuyển Việt Nam hội quân tại Hà Nội để chuẩn bị cho AFF Cup.\n"
-    "HLV Kim Sang-sik triệu tập 30 cầu thủ, trong đó có nhiều gương mặt trẻ."
 )
 
 # (headline, body, where, phrase, cleaned)
@@ -264,46 +252,6 @@ def test_extra_terms_are_strong(lexicon: Lexicon) -> None:
 
 # -- seed 004 --------------------------------------------------------------------------------
 
-SEED_004_BODY = (
-    "Cuộc gặp thượng đỉnh trực tiếp đầu tiên giữa Tổng thống Mỹ Joe Biden và người đồng cấp Nga "
-    "Vladimir V. Putin tại Geneva, Thụy Sĩ sau gần bốn tiếng thảo luận. Chưa có bước đột phá nào "
-    "được công bố để cải thiện mối quan hệ mà cả hai bên thừa nhận hiện ở mức thấp nhất kể từ "
-    "Chiến tranh Lạnh, song tạo nền tảng cho hai bên thảo luận sâu hơn thời gian tới.",
-    "Cuộc gặp trực tiếp giữa nguyên thủ Mỹ-Nga kéo dài gần bốn tiếng, thay vì kéo dài khoảng năm "
-    "tiếng như dự đoán trước đó của các quan chức và chuyên gia. Cuộc gặp này cũng được tiến thành "
-    "theo mô thức hẹp và rộng. Trong đó, cuộc gặp đầu tiên chỉ có sự tham dự của hai tổng thống, "
-    "hai ngoại trưởng, hai thông dịch viên và kéo dài hơn so với kế hoạch ban đầu.",
-    "Tổng thống Mỹ Joe Biden và người đồng cấp Nga Vladimir V. Putin.",
-    "Sau 45 phút nghỉ giải lao, hai nhà lãnh đạo bước vào phiên thảo luận mở rộng với sự tham gia "
-    "của các cố vấn hàng đầu. Hai bên đã thẳng thắn thảo luận những bất đồng trong quan hệ song "
-    "phương, nhiều vấn đề quốc tế và khu vực cùng quan tâm, đồng thời tìm kiếm cơ hội hợp tác "
-    "trong các vấn đề mà hai nước có sự giao thao về lợi ích. Hai nhà lãnh đạo cũng đã thông qua "
-    "Tuyên bố chung Mỹ-Nga về ổn định chiến lược nhằm ngăn chặn chiến tranh hạt nhân.",
-    "Phát biểu tại cuộc họp báo sau khi kết thúc hội nghị, Tổng thống Joe Biden cho biết: “Tổng "
-    "thống Putin và tôi có chung trách nhiệm quản lý mối quan hệ giữa hai quốc gia hùng mạnh và "
-    "đáng tự hào này. Mối quan hệ đó phải ổn định và có thể dự đoán được. Chúng tôi sẽ có thể hợp "
-    "tác ở những lĩnh vực có lợi ích chung. Đối với những vấn đề có có sự khác biệt, tôi muốn "
-    "Tổng thống Putin hiểu tại sao tôi nói những gì tôi cần nói, làm những gì tôi nên làm và cách "
-    "chúng tôi sẽ phản ứng với những kiểu hành động gây tổn hại đến lợi ích của nước Mỹ.”",
-    "Phát biểu trong cuộc họp báo riêng rẽ trước đó, Tổng thống Vladimir V. Putin mô tả cuộc gặp "
-    "thượng đỉnh với người đồng cấp Mỹ mang tính xây dựng, trong đó hai bên đều thể hiện thiện "
-    "chí, mong muốn hiểu biết lẫn nhau. Ông Chủ Điện Kremlin đánh giá cuộc thảo luận là thực chất, "
-    "cụ thể và diễn ra trong bầu không khí nhằm đạt được kết quả.",
-    "Tổng thống Vladimir V. Putin thông báo hai nước đồng ý tiếp nhận lại đại sứ của nhau để họ "
-    "đảm đương các trọng trách được giao và khi nào điều đó xảy ra chỉ là vấn đề mang tính kỹ "
-    "thuật. Ông Putin cho biết hai nước sẽ bắt đầu tham vấn về an ninh mạng và cho rằng cả hai bên "
-    "đều phải thực hiện một số nghĩa vụ nhất định trong lĩnh vực này.",
-    "Tổng thống Vladimir V. Putin cũng cho rằng ổn định hạt nhân chiến lược là trách nhiệm chung "
-    "của cả Nga và Mỹ. Hai nước sẽ nghiên cứu để điều chỉnh Hiệp ước cắt giảm vũ khí tấn công "
-    "chiến lược mới (NEW START), vốn được gia hạn hôm 05/02 vừa qua. Tổng thống Putin đồng thời "
-    "xác nhận đã thảo luận với người đồng cấp Mỹ về các vấn đề liên quan tới Ukraine, song khẳng "
-    "định không có gì cần thảo luận về khả năng nước láng giềng gia nhập Tổ chức Hiệp ước Bắc Đại "
-    "Tây Dương (NATO). Tổng thống Putin còn cho biết đã không nhận được lời mời từ Tổng thống "
-    "Bai-đừn để tới thăm Nhà Trắng thời gian tới.",
-    "Theo giới quan sát, dù cả hai nhà lãnh đạo trong cuộc họp báo riêng đều viện dẫn kết quả tích "
-    "cực từ cuộc gặp trực tiếp đầu tiên này, nhưng trong các vấn đề liên quan tới tấn công mạng và "
-    "nhân quyền vẫn cho thấy sự chia rẽ sâu sắc giữa hai nước.",
-)
 
 GLUED_LEAD = "mang tính xây dựng,ộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay trong đó"
 

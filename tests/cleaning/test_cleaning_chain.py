@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_cleaning_footer import END, LEAD, LONG
+from texts import END, LEAD, LONG
 
 from newscrawl.cleaning import CleaningOptions, SiteContext, clean_article
 

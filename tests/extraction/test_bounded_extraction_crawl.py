@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Server, crawl, urlset
+from conftest import Server, crawl, emitted, rejected, urlset
 from scrapy.utils.test import get_crawler
-from test_hostile import emitted, rejected
 
 from newscrawl.extraction.article import MAX_JSON_CHARS
 from newscrawl.pipelines.extract import ExtractPipeline

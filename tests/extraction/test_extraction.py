@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import trafilatura
+from conftest import DATA, PROJECT
 
 from newscrawl.cleaning import strip_boilerplate
 from newscrawl.demosite import DemoSite
@@ -23,8 +23,8 @@ from newscrawl.items import Page
 from newscrawl.logformatter import ConciseLogFormatter
 from newscrawl.registry import parse_registry, sites_from_arguments
 
-PAGES = Path(__file__).parent / "data" / "pages"
-SCHEMA = json.loads((Path(__file__).parents[1] / "newscrawl/article.schema.json").read_text())
+PAGES = DATA / "pages"
+SCHEMA = json.loads((PROJECT / "newscrawl/article.schema.json").read_text())
 # newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
 OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True,
                            "include_images": False, "deduplicate": False}

@@ -10,7 +10,7 @@ import unicodedata
 from importlib import resources
 
 import pytest
-from test_cleaning_spam import FOOTBALL, GOLD, SEED_004_BODY, SUMMIT
+from texts import FOOTBALL, GOLD, SEED_004_BODY, SUMMIT
 
 from newscrawl.cleaning import Lexicon, find_title_injection, load_lexicon
 from newscrawl.cleaning.lexicon import fold_confusables

@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
+from conftest import DATA
+from texts import END, LEAD, LONG, MORE, SEED_000_BODY
 
 from newscrawl.cleaning import strip_boilerplate
 
-SEEDS = Path(__file__).parent / "data" / "seeds"
+SEEDS = DATA / "seeds"
 
-SEED_000_BODY = (
-    "Tổng thống Mỹ Joe Biden và người đồng cấp Nga Vladimir Putin sẽ gặp nhau tại Geneva vào ngày "
-    "16/6, cuộc gặp mặt diễn ra trong bối cảnh hai nước đang có tranh chấp gay gắt về vấn đề can "
-    "thiệp bầu cử, tấn công mạng, nhân quyền và Ukraine.",
-    "Trước đó, cả hai quốc gia đã hạ thấp kỳ vọng về những đột phá tại hội nghị thượng đỉnh và "
-    "không có tâm trạng nhượng bộ về nhiều bất đồng của họ.",
-    '"Tổng thống Mỹ không ngại đứng về phía đối thủ của chúng ta và sử dụng một khoảnh khắc ngoại '
-    "giao cá nhân để truyền đạt các lĩnh vực mà ông quan tâm cũng như tìm kiếm các lĩnh vực có cơ "
-    'hội để hợp tác", phát ngôn viên Nhà Trắng Jen Psaki tuyên bố.',
-    'Trước đó, bà Psaki cho biết cả hai nước sẽ thảo luận về "toàn bộ các vấn đề cấp bách, khi '
-    'chúng tôi tìm cách khôi phục khả năng dự đoán và sự ổn định cho mối quan hệ Mỹ-Nga".',
-    "Điện Kremlin cho biết trong một tuyên bố rằng hai nhà lãnh đạo sẽ thảo luận về quan hệ song "
-    "phương, các vấn đề liên quan đến ổn định hạt nhân chiến lược và các vấn đề khác bao gồm hợp "
-    "tác trong cuộc chiến chống COVID-19 và các xung đột khu vực.",
-    "Tổng thống Biden trước đây đã nói rằng ông muốn Nga không cố gắng gây ảnh hưởng đến các cuộc "
-    "bầu cử của Mỹ, chấm dứt các cuộc tấn công mạng, ngừng đe dọa chủ quyền của Ukraine và trả tự "
-    "do cho nhà đối lập Alexei Navalny.",
-    'Nhà Trắng đã tránh mô tả ông Biden đang tìm cách "thiết lập lại" quan hệ với Tổng thốn '
-    "Putin, một thuật ngữ thường được các cựu Tổng thống Mỹ sử dụng khi họ tìm cách cải thiện "
-    "quan hệ với Nga.",
-    "Thay vào đó, các quan chức Nhà Trắng coi cuộc gặp mặt trực tiếp là cơ hội để xoay chuyển mối "
-    "quan hệ khỏi những gì họ cho là sự ngông cuồng của cựu Tổng thống Donald Trump đối với "
-    "Putin.",
-    "Phía Nga cho biết coi hội nghị thượng đỉnh là cơ hội để trực tiếp lắng nghe ông Biden kể từ "
-    "khi nhậm chức hồi tháng 1. Tổng thống Putin coi áp lực của Mỹ đối với trường hợp của nhà đối "
-    "lập Navalny tương đương với việc can thiệp vào các vấn đề nội bộ của Nga.",
-    "Nga cũng không hài lòng về các lệnh trừng phạt của Mỹ, bao gồm các lệnh trừng phạt tài chính "
-    "được công bố vào ngày 15/4.",
-    "Chính phủ Mỹ đã đưa các công ty Nga vào danh sách đen, trục xuất các nhà ngoại giao Nga và "
-    "cấm các ngân hàng Mỹ mua trái phiếu có chủ quyền từ ngân hàng trung ương, quỹ tài sản quốc "
-    "gia và Bộ Tài chính của Nga.",
-    "Nga phủ nhận việc can thiệp vào các cuộc bầu cử ở Mỹ, cũng như dàn dựng một vụ tấn công mạng "
-    "sử dụng công ty công nghệ SolarWinds Corp để thâm nhập vào hệ thống mạng của chính phủ Mỹ và "
-    "sử dụng chất độc thần kinh để đầu độc ông Navalny.",
-)
-LEAD = "Sáng 12/3, Quốc hội thảo luận về dự án Luật Đất đai sửa đổi với nhiều ý kiến trái chiều."
-MORE = (
-    "Nhiều đại biểu đề nghị làm rõ cơ chế định giá đất và quyền lợi của người dân bị thu hồi đất"
-)
-END = MORE + "."
-LONG = (
-    "Theo dự thảo, bảng giá đất sẽ được xây dựng hằng năm thay vì 5 năm một lần như hiện nay, "
-    "giúp giá đất Nhà nước công bố sát hơn với giá thị trường và hạn chế thất thu ngân sách."
-)
 
 # (paper / layout, body lines, headline, expected body lines, expected credit)
 FOOTERS = [

@@ -18,13 +18,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT
 from datasketch import MinHash, MinHashLSH
 from redis_server import redis_server_url  # noqa: F401  (fixture, requested by name below)
 
 from newscrawl.state import Emitted, StateConfigError, StateStore, open_state_store
 from newscrawl.state.minhash import SCHEME, SEED, NearDuplicateHasher, band_hash, shingles
-
-PROJECT = Path(__file__).resolve().parents[1]
 
 ARTICLE = """\
 Chiều 28/10, mưa lớn kéo dài nhiều ngày khiến mực nước trên các sông Thu Bồn và Vu Gia dâng \

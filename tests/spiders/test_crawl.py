@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, CrawlRun, crawl
-from test_cleaning_footer import SEED_000_BODY
+from texts import SEED_000_BODY
 
 from newscrawl.conformance import validator
 from newscrawl.demosite import Article, DemoSite

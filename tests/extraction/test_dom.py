@@ -10,17 +10,17 @@ pruned, the article's own container kept whatever its name, layout tables unwrap
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
 import trafilatura
+from conftest import DATA
 from lxml.html import HtmlElement, document_fromstring
 
 from newscrawl.dom import _link_blocks, prepare_for_extraction
 from newscrawl.extraction.article import extract_article
 from newscrawl.registry import RegistryError, parse_registry, site_from_table
 
-DATA = Path(__file__).parent / "data" / "dom"
+DOM = DATA / "dom"
 URL = "https://example.vn/thoi-su/mot-bai-bao-that-dai-123456.html"
 # newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
 OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
@@ -29,7 +29,7 @@ OPTIONS = {"include_comments": False, "include_tables": True, "include_images": 
 
 @cache
 def _html(name: str) -> str:
-    return (DATA / name).read_text("utf-8")
+    return (DOM / name).read_text("utf-8")
 
 
 def _tree(name: str) -> HtmlElement:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext, clean_article
 from newscrawl.encoding import decode_html
 from newscrawl.extraction import extract
 from newscrawl.extraction.article import extract_article
 
-DOM = Path(__file__).parent / "data" / "dom"
-PAGES = Path(__file__).parent / "data" / "pages"
+DOM = DATA / "dom"
+PAGES = DATA / "pages"
 URL = "https://example.vn/thoi-su/mot-bai-bao-that-dai-123456.html"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
