@@ -15,9 +15,9 @@ def x(text: str) -> str:
     return escape(text, quote=True)
 
 
-def robots_txt(base: str, disallow: Iterable[str] = ()) -> str:
+def robots_txt(base: str, disallow: Iterable[str] = (), sitemap: str = "/sitemap.xml") -> str:
     rules = "".join(f"Disallow: {path}\n" for path in disallow) or "Allow: /\n"
-    return f"User-agent: *\n{rules}\nSitemap: {base}/sitemap.xml\n"
+    return f"User-agent: *\n{rules}\nSitemap: {base}{sitemap}\n"
 
 
 def sitemap_index(entries: Iterable[tuple[str, str | None]]) -> str:

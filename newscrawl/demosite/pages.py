@@ -119,11 +119,13 @@ def paragraph(text: str, css_class: str = "", style: str = "") -> str:
 class PaperPages:
     """Renders every HTML page of the paper; `base` is the running site's base URL."""
 
-    feed_path = "/rss/tin-moi-nhat.rss"
+    feed_path: str | None = "/rss/tin-moi-nhat.rss"
 
-    def __init__(self, info: SiteInfo, base: str) -> None:
+    def __init__(self, info: SiteInfo, base: str, *, feeds: bool = True) -> None:
         self.info = info
         self.base = base
+        if not feeds:  # the feedless variant: no feed link anywhere
+            self.feed_path = None
 
     # -- page skeleton ----------------------------------------------------------------------
 
@@ -135,8 +137,7 @@ class PaperPages:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title>
 {head}
-<link rel="alternate" type="application/rss+xml" title="{e(self.info.name)}" \
-href="{self.base}{self.feed_path}">
+{self.feed_link()}
 </head>
 <body>
 {self.header()}
@@ -145,6 +146,12 @@ href="{self.base}{self.feed_path}">
 </body>
 </html>
 """
+
+    def feed_link(self) -> str:
+        if self.feed_path is None:
+            return ""
+        return (f'<link rel="alternate" type="application/rss+xml" title="{e(self.info.name)}" '
+                f'href="{self.base}{self.feed_path}">')
 
     def header(self) -> str:
         menu = "".join(
@@ -167,10 +174,11 @@ href="{self.base}{self.feed_path}">
         menu = "".join(
             f'<li><a href="/{slug}">{e(name)}</a></li>' for slug, name in self.info.sections.items()
         )
+        rss = f'<li><a href="{self.feed_path}">RSS</a></li>' if self.feed_path else ""
         lines = "\n".join(paragraph(line) for line in self.info.footer)
         return f"""<footer class="footer" id="footer">
 <div class="container">
-<ul class="footer-menu">{menu}<li><a href="/rss/tin-moi-nhat.rss">RSS</a></li></ul>
+<ul class="footer-menu">{menu}{rss}</ul>
 <div class="copyright">
 {lines}
 </div>

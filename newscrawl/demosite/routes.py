@@ -33,6 +33,8 @@ NEWS_SITEMAP_SIZE = 12
 FEED_SIZE = 20
 UTM = "utm_source=rss&utm_medium=feed&utm_campaign=tin-moi-nhat"
 PDF_BODY = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# The feedless variant's sitemap index: at no common path, so only its robots.txt names it.
+FEEDLESS_SITEMAP = "/so-do-trang/chi-muc.xml"
 GEN_SITEMAP = re.compile(r"/sitemap-gen-(\d+)\.xml")
 GEN_PAGE = re.compile(r"/gen/(\d+)\.html")
 LISTING = re.compile(r"/(?P<section>[a-z-]+?)(?:-p(?P<page>\d+))?")
@@ -82,12 +84,15 @@ class SiteRoutes:
 
     pages_class: type[PaperPages] = PaperPages
 
-    def __init__(self, data: SiteData, catalog: Catalog, base: str, generated: int) -> None:
+    def __init__(
+        self, data: SiteData, catalog: Catalog, base: str, generated: int, feeds: bool = True
+    ) -> None:
         self.data = data
         self.catalog = catalog
         self.base = base
         self.generated = generated
-        self.pages = self.pages_class(data.info, base)
+        self.feeds = feeds
+        self.pages = self.pages_class(data.info, base, feeds=feeds)
         self._lock = threading.Lock()
         self._request_counts: dict[str, int] = {}
         self._static = self.static_routes()
@@ -125,13 +130,17 @@ class SiteRoutes:
         return count == 0
 
     def robots(self) -> Response:
-        text = feeds.robots_txt(self.base, self.disallow())
+        text = feeds.robots_txt(self.base, self.disallow(), self.sitemap_path)
         if self.generated:
             text += f"Sitemap: {self.base}/sitemap-gen-index.xml\n"
         return Response(200, text.encode(), "text/plain; charset=utf-8")
 
     def disallow(self) -> Sequence[str]:
         return ()
+
+    @property
+    def sitemap_path(self) -> str:
+        return "/sitemap.xml" if self.feeds else FEEDLESS_SITEMAP
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -190,8 +199,10 @@ class SiteRoutes:
 class PaperRoutes(SiteRoutes):
     """The paper "Tin Nhanh": sections, tags, sitemaps, feeds and the broken/special URLs."""
 
-    def __init__(self, data: SiteData, catalog: Catalog, base: str, generated: int) -> None:
-        super().__init__(data, catalog, base, generated)
+    def __init__(
+        self, data: SiteData, catalog: Catalog, base: str, generated: int, feeds: bool = True
+    ) -> None:
+        super().__init__(data, catalog, base, generated, feeds)
         articles = catalog.articles(visible_only=False)
         self.specials = {s.path: s for s in data.specials}
         self.redirects = {
@@ -200,18 +211,21 @@ class PaperRoutes(SiteRoutes):
         self.aliases = {a.page.alias_path: a.url_path for a in articles if a.page.alias_path}
 
     def static_routes(self) -> dict[str, Callable[[], Response | None]]:
+        feed_routes = {
+            "/rss/tin-moi-nhat.rss": self.rss,
+            "/rss/the-gioi.atom": self.atom,
+            "/rss/broken.rss": self.broken_rss,
+        }
         return {
             **super().static_routes(),
             "/": self.home,
             "/anh": self.gallery_index,
-            "/sitemap.xml": self.sitemap_index,
+            self.sitemap_path: self.sitemap_index,
             "/sitemap-news.xml": self.news_sitemap,
             "/sitemap-articles.xml": self.articles_sitemap,
             "/sitemap-archive.xml.gz": self.archive_sitemap,
             "/sitemap-broken.xml": self.broken_sitemap,
-            "/rss/tin-moi-nhat.rss": self.rss,
-            "/rss/the-gioi.atom": self.atom,
-            "/rss/broken.rss": self.broken_rss,
+            **(feed_routes if self.feeds else {}),
         }
 
     def disallow(self) -> Sequence[str]:
@@ -462,7 +476,7 @@ def latest_modified(articles: Sequence[Article]) -> str | None:
 
 
 def make_routes(
-    kind: str, data: SiteData, catalog: Catalog, base: str, generated: int
+    kind: str, data: SiteData, catalog: Catalog, base: str, generated: int, feeds: bool = True
 ) -> SiteRoutes:
     routes_class = PaperRoutes if kind == "paper" else FarmRoutes
-    return routes_class(data, catalog, base, generated)
+    return routes_class(data, catalog, base, generated, feeds)

@@ -33,9 +33,14 @@ class DemoSite:
         port: int = 0,
         latency: float = 0.0,
         generated: int = 0,
+        feeds: bool = True,
     ) -> None:
         if not ipaddress.IPv4Address(host).is_loopback:
             raise ValueError(f"the demo site binds only loopback addresses, not {host!r}")
+        if not feeds and kind != "paper":
+            raise ValueError("only the paper has a feedless variant")
+        # False: no feed, no feed link, and the sitemap index only where robots.txt says
+        self.feeds = feeds
         self.kind = kind
         self.host = host
         self.port = port
@@ -60,7 +65,7 @@ class DemoSite:
         server.site = self
         self.base_url = f"http://{self.host}:{server.server_address[1]}"
         self._routes = make_routes(
-            self.kind, self._data, self._catalog, self.base_url, self.generated
+            self.kind, self._data, self._catalog, self.base_url, self.generated, self.feeds
         )
         self._server = server
         self._thread = threading.Thread(
@@ -120,12 +125,14 @@ class DemoSite:
             raise RuntimeError("start() the demo site first")
         base = self.base_url
         paper = self.kind == "paper"
-        sitemaps = [f"{base}/sitemap.xml"]
+        sitemaps = [base + (self._routes.sitemap_path if self._routes else "/sitemap.xml")]
         allow = [ARTICLE_ALLOW]
         if self.generated:
             sitemaps.append(f"{base}/sitemap-gen-index.xml")
             allow.append(GENERATED_ALLOW)
         feeds = [f"{base}/rss/tin-moi-nhat.rss"] if paper else [f"{base}/feed.rss"]
+        if not self.feeds:
+            feeds = []
         listings = [f"{base}/thoi-su"] if paper else [f"{base}/"]
         lines = [
             f"[{name}]",
@@ -211,8 +218,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="default: any free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each response")
     parser.add_argument("--generated", type=int, default=0, help="synthetic /gen/<i>.html pages")
+    parser.add_argument("--no-feeds", action="store_true",
+                        help="the paper without feeds, its sitemap named only in robots.txt")
     args = parser.parse_args(argv)
-    site = DemoSite(args.kind, port=args.port, latency=args.latency, generated=args.generated)
+    site = DemoSite(args.kind, port=args.port, latency=args.latency, generated=args.generated,
+                    feeds=not args.no_feeds)
     with site:
         print(f"Demo {args.kind} site at {site.base_url}/ (Ctrl-C to stop)", flush=True)
         print(f"\nSite registry entry:\n\n{site.registry_toml()}", flush=True)
