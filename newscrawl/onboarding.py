@@ -178,7 +178,7 @@ def _id_pattern(prefix: str, ext: str, digits: int) -> str:
 
 def _date_pattern(paths: Sequence[str]) -> str | None:
     dated = [p for p in paths if _DATE_PATH.search(p)]
-    return r"/(?:19|20)\d\d/[01]\d/" if len(dated) >= _MIN_SHARE * len(paths) else None
+    return r"/(?:19|20)\d\d/[01]\d/" if len(dated) >= max(2, len(paths) / 2) else None
 
 
 def _directory_pattern(paths: Sequence[str]) -> str | None:
@@ -235,17 +235,15 @@ class Proposal:
     feeds: list[str] = field(default_factory=list)
     listings: list[str] = field(default_factory=list)
     rules: Rules = Rules((), (), 0, 0)
-    offsets: set[str] = field(default_factory=set)  # UTC offsets of the sampled dates
+    offsets: list[str] = field(default_factory=list)  # of the sampled dates ("": none)
 
     def toml(self) -> str:
         lines = [f"[{self.key}]", f"name = {toml_string(self.name)}",
                  f"domains = {toml_list(self.domains)}"]
         if self.language:
             lines.append(f"language = {toml_string(self.language)}")
-        offsets = f" (sampled dates carry {', '.join(sorted(self.offsets))})" if (
-            self.offsets) else ""
         lines.append(f"# timezone = \"Area/City\"  # for dates published without an offset"
-                     f"{offsets}")
+                     f"{self._sampled_offsets()}")
         for key, values in (("sitemaps", self.sitemaps), ("feeds", self.feeds),
                             ("listings", self.listings)):
             if values:
@@ -257,6 +255,13 @@ class Proposal:
         if self.rules.deny:
             lines.append(f"article_deny = {toml_list(self.rules.deny, literal=True)}")
         return "\n".join(lines) + "\n"
+
+    def _sampled_offsets(self) -> str:
+        given = sorted({offset for offset in self.offsets if offset})
+        naive = self.offsets.count("")
+        parts = ([f"sampled dates carry {', '.join(given)}"] if given else []) + (
+            [f"{naive} sampled date(s) without an offset"] if naive else [])
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def site(self) -> Site:
         """The entry as the registry loads it (``RegistryError`` if it would not load)."""
@@ -345,8 +350,8 @@ async def onboard(url: str, fetch: Fetch, options: CleaningOptions, *, key: str 
         proposal.language = language  # now known: judged again with the language check
         site = proposal.site()
         samples = await _sample(kept, site, options, fetch)
-    proposal.offsets = {s.published[19:] for s in samples if s.published and len(
-        s.published) > 19}
+    # an ISO 8601 moment: its offset follows the seconds (Z, +07:00), or it has none
+    proposal.offsets = [s.published[19:] for s in samples if s.published and "T" in s.published]
     return Onboarding(url, found, proposal, kept, left_out, samples)
 
 

@@ -57,8 +57,11 @@ class Command(ProbeCommand):
         entry = done.proposal.toml()
         healthy = bool(done.reads) and any(sample.emitted for sample in done.samples)
         self.exitcode = EXIT_OK if healthy else EXIT_UNHEALTHY
-        if opts.append is None:
+        if opts.append is None or not healthy:
             print(entry, end="")
+            if opts.append is not None:  # a cron run of it would fail: for the user to judge
+                print(f"newscrawl: not appended to {opts.append}: no source with an article "
+                      "that would be emitted", file=sys.stderr)
             return
         try:
             _append(Path(opts.append), existing, entry, done.proposal.key)
@@ -106,6 +109,8 @@ def _report(done: Onboarding) -> None:
     found, proposal = done.discovery, done.proposal
     say = _stderr
     say(f"Site {done.url} ({proposal.name})")
+    if not found.home.ok:
+        say(f"  home page: {found.home.error}")
     say(f"  robots.txt sitemaps: {_listed(found.robots_sitemaps)}")
     say(f"  home page feeds:     {_listed(found.home_feeds)}")
     say(f"  common paths found:  {_listed(list(found.guessed))}")
