@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
@@ -42,6 +42,7 @@ from newscrawl.probing import (
     pick_samples,
     read_source,
     remembering,
+    site_of,
 )
 from newscrawl.registry import RegistryError, Site, parse_registry
 
@@ -59,6 +60,8 @@ _ID_LEAF = re.compile(r"^(?P<head>.*?)(?P<digits>\d+)(?P<ext>\.[a-z][a-z0-9]{1,4
 _ID_PREFIX = re.compile(r"[-_]([a-z]{1,5})?$")
 _DATE_PATH = re.compile(r"/(?:19|20)\d\d/[01]\d/")
 _KEY_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
+_HOST_LIKE = re.compile(r"[\w.-]+\.[\w.-]+(?::\d+)?")
+_TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014]\s+")  # hyphen, bar, colon, en and em dash
 
 
 # -- discovery -------------------------------------------------------------------------------
@@ -82,13 +85,8 @@ class Discovery:
                         *(url for url, kind in self.guessed.items() if kind == "feed")])
 
 
-def site_root(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 async def discover(url: str, fetch: Fetch) -> Discovery:
-    root = site_root(url)
+    root = site_of(url)
     guesses = [root + path for path in (*COMMON_SITEMAP_PATHS, *COMMON_FEED_PATHS)]
     robots, home, *guessed = await asyncio.gather(
         fetch(root + "/robots.txt", source=True), fetch(url),
@@ -176,6 +174,13 @@ def _id_pattern(prefix: str, ext: str, digits: int) -> str:
     return f"{_escape(prefix)}{count}{_escape(ext)}$"
 
 
+def _id_digits(lengths: list[int]) -> int:
+    """The fewest digits an article id has: the ids' usual length, less two for older, shorter
+    ids; far shorter numbers (``/thoi-su/trang-2.htm``, a listing's page) are no ids."""
+    usual = Counter(lengths).most_common(1)[0][0]
+    return min(length for length in lengths if length >= usual - 2)
+
+
 def _date_pattern(paths: Sequence[str]) -> str | None:
     dated = [p for p in paths if _DATE_PATH.search(p)]
     return r"/(?:19|20)\d\d/[01]\d/" if len(dated) >= max(2, len(paths) / 2) else None
@@ -194,15 +199,13 @@ def propose_rules(urls: Sequence[str], seen: Iterable[str] = ()) -> Rules:
     """``article_allow``/``article_deny`` from the URLs a site's sources list (mostly articles)
     and the other URLs ``seen`` on it (its home page's links: sections, tags, media)."""
     paths = [_path(url) for url in urls]
-    shapes: Counter[tuple[str, str]] = Counter()
-    digits: dict[tuple[str, str], int] = {}
+    lengths: dict[tuple[str, str], list[int]] = defaultdict(list)  # of the ids, by shape
     for path in paths:
         if (rule := _id_rule(path)) is not None:
-            key = rule[:2]
-            shapes[key] += 1
-            digits[key] = min(digits.get(key, rule[2]), rule[2])
-    allow = [_id_pattern(*key, digits[key]) for key, count in shapes.most_common()
-             if count >= max(2, _MIN_SHARE * len(paths))]
+            lengths[rule[:2]].append(rule[2])
+    shapes = sorted(lengths.items(), key=lambda shape: -len(shape[1]))
+    allow = [_id_pattern(*key, _id_digits(found)) for key, found in shapes
+             if len(found) >= max(2, _MIN_SHARE * len(paths))]
     if not allow:
         allow = [p for p in (_date_pattern(paths) or _directory_pattern(paths),) if p]
     compiled = [re.compile(p) for p in allow]
@@ -293,10 +296,18 @@ def _domain(url: str) -> str:
 
 
 def site_name(home: Fetched, fallback: str) -> str:
+    """The home page's site name (og:site_name and the like, read by trafilatura), else the
+    last part of its title ("Trang chủ - Báo Sông Hồng"), else ``fallback``."""
     if not home.ok:
         return fallback
-    document = extract_metadata(home.text(), default_url=home.url)
-    return (document.sitename or "").strip() or fallback
+    declared = (extract_metadata(home.text(), default_url=home.url).sitename or "").strip()
+    if declared and not _HOST_LIKE.fullmatch(declared):  # trafilatura's fallback is the host
+        return declared
+    try:
+        title = lxml.html.fromstring(home.text()).findtext(".//title") or ""
+    except (ParserError, ValueError):
+        title = ""
+    return _TITLE_PARTS.split(title.strip())[-1].strip() or fallback
 
 
 def declared_language(home: Fetched) -> str | None:
@@ -304,7 +315,7 @@ def declared_language(home: Fetched) -> str | None:
     if not home.ok:
         return None
     try:
-        lang = lxml.html.fromstring(home.body).get("lang") or ""
+        lang = lxml.html.fromstring(home.text()).get("lang") or ""
     except (ParserError, ValueError):
         return None
     primary = re.split(r"[-_]", lang.strip().lower())[0]

@@ -15,11 +15,13 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.html
 from courlan import normalize_url
 from lxml.etree import ParserError
+from trafilatura.sitemaps import extract_robots_sitemaps
 
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
@@ -56,7 +58,11 @@ class Fetched:
         return reason, evidence
 
     def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        """The body decoded as the crawl decodes a page (header, BOM, meta, then guesses)."""
+        try:
+            return decode_html(self.body, self.content_type or None).text
+        except UndecodableError:
+            return self.body.decode("utf-8", "replace")
 
 
 class Fetch(Protocol):
@@ -117,6 +123,10 @@ async def read_source(url: str, kind: str, site: Site, fetch: Fetch) -> SourceRe
 async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
                         depth: int) -> None:
     fetched = await fetch(url, source=True)
+    if fetched.ok and fetched.url.endswith("/robots.txt"):  # a sitemap source, as the spider
+        await _read_index(read, [{"loc": u} for u in extract_robots_sitemaps(
+            fetched.text(), site_of(fetched.url))], site, fetch, depth)
+        return
     sitemap = open_sitemap(fetched.body) if fetched.ok else None
     failure = fetched.error or (None if sitemap else "malformed-sitemap: not a sitemap or "
                                 "sitemap index")
@@ -133,6 +143,12 @@ async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
     if sitemap.type != "sitemapindex":
         read.entries.extend(entries)
         return
+    await _read_index(read, entries, site, fetch, depth)
+
+
+async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Site, fetch: Fetch,
+                      depth: int) -> None:
+    """The newest few of the child sitemaps an index (or a robots.txt) lists."""
     children = [e for e in entries if site.link_verdict(e["loc"]) is None]
     read.children.extend(e["loc"] for e in entries)
     if depth >= MAX_SITEMAP_NESTING:
@@ -156,10 +172,16 @@ def _read_feed(read: SourceRead, fetched: Fetched) -> None:
                     for entry in feed.entries if entry.get("link")]
 
 
+def site_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def listing_links(fetched: Fetched, site: Site) -> list[str]:
     """The links of an HTML page to the site's own hosts, absolute, each once."""
     try:
-        tree = lxml.html.fromstring(fetched.body, base_url=fetched.url)
+        tree = lxml.html.fromstring(fetched.text(), base_url=fetched.url)
     except (ParserError, ValueError):
         return []
     tree.make_links_absolute(fetched.url, handle_failures="discard")

@@ -17,6 +17,7 @@ from newscrawl.onboarding import (
     onboard,
     propose_rules,
     site_key,
+    site_name,
     toml_string,
 )
 from newscrawl.probing import EMITTED, Fetched, check_site, judge_page
@@ -241,3 +242,35 @@ def test_a_source_whose_sampled_articles_are_all_rejected_yields_no_article() ->
     checked = asyncio.run(check_site(entry, site, CleaningOptions()))
     assert checked.problems() == [f"sitemap {BASE}/sitemap.xml: none of its 1 sampled "
                                   "article(s) would be emitted (fetch-failed)"]
+
+
+def test_a_listing_page_number_is_no_article_id() -> None:
+    paths = [f"/thoi-su/tin-so-{i}-{589000 + i}.htm" for i in range(10)] + [
+        "/thoi-su/trang-2.htm", "/thoi-su/trang-3.htm", "/cu/tin-cu-9999.htm"]
+    rules = propose_rules([BASE + p for p in paths])
+    assert rules.allow == (r"-\d{4,}\.htm$",)  # older, shorter ids kept; page numbers not
+    assert (rules.covered, rules.total) == (11, 13)
+
+
+def test_the_site_name_is_the_declared_one_else_the_titles_last_part() -> None:
+    declared = Fetched(BASE + "/", 200, HTML, _home().encode())
+    titled = Fetched(BASE + "/", 200, HTML, "<html><head><title>Trang chủ - Báo Sông Hồng"
+                     "</title></head><body><p>x</p></body></html>".encode())
+    assert site_name(declared, "news.example") == "Tin Thử"
+    assert site_name(titled, "news.example") == "Báo Sông Hồng"
+    assert site_name(Fetched(BASE + "/", error="fetch-failed: HTTP 500"), "x") == "x"
+
+
+def test_a_robots_txt_given_as_a_sitemap_is_read_as_the_spider_reads_it() -> None:
+    articles = _articles(1, 2)
+    site = FakeSite({
+        "/robots.txt": ("text/plain", f"Sitemap: {BASE}/a.xml\nSitemap: {BASE}/b.xml\n"),
+        "/a.xml": ("application/xml", urlset(*(BASE + p for p in articles))), **articles})
+    entry = parse_registry(f'[s]\ndomains = ["news.example"]\nsitemaps = ["{BASE}/robots.txt"]',
+                           "test")["s"]
+    checked = asyncio.run(check_site(entry, site, CleaningOptions()))
+    (read,) = checked.reads
+    assert (read.children, read.children_read, len(read.entries)) == (
+        [BASE + "/a.xml", BASE + "/b.xml"], 2, 2)
+    assert read.notes == [f"{BASE}/b.xml: fetch-failed: HTTP 404"]
+    assert checked.problems() == []
