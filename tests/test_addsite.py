@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,3 +140,18 @@ def test_checksite_refuses_an_unknown_site(sites_file: Path) -> None:
     done = scrapy("checksite", "nosuch", "--sites-file", str(sites_file))
     assert done.returncode == EXIT_USAGE
     assert "unknown site nosuch; known: demo, farm" in done.stderr
+
+
+def test_the_feedless_paper_names_its_sitemap_only_in_robots_txt(feedless: DemoSite) -> None:
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(feedless.base_url + path, timeout=10) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+
+    assert f"Sitemap: {feedless.base_url}/so-do-trang/chi-muc.xml" in get("/robots.txt")[1]
+    assert get("/so-do-trang/chi-muc.xml")[0] == 200
+    assert get("/sitemap.xml")[0] == get("/rss/tin-moi-nhat.rss")[0] == 404
+    status, home = get("/")
+    assert status == 200 and "rss" not in home.lower()

@@ -13,6 +13,8 @@ Paper ("Tin Nhanh", ``DemoSite("paper")``):
   /, /<section>, /<section>-p<N>   listings ("Trang sau" pagination) for thoi-su, the-gioi,
                                    kinh-te, the-thao; /tag/<slug>; /anh (gallery index)
   /<section>/<slug>-<id>.html      article pages (see data/paper.json and Article.expected)
+``DemoSite("paper", feeds=False)`` (``--no-feeds``): no feed and no feed link; the sitemap
+index at /so-do-trang/chi-muc.xml, named only in robots.txt (/sitemap.xml answers 404).
 Farm ("Tin Hot 24h", ``DemoSite("farm")``): /robots.txt, /sitemap.xml, /feed.rss, / and copied
 articles under /tin-tuc/. ``generated=N`` adds /gen/<i>.html and /sitemap-gen-index.xml on both.
 """
