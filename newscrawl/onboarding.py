@@ -118,8 +118,10 @@ def document_kind(body: bytes) -> str | None:
 
 
 def _same_site(url: str, root: str) -> bool:
-    return (urlsplit(url).hostname or "").removeprefix("www.") == (
-        urlsplit(root).hostname or "").removeprefix("www.")
+    """Whether ``url`` is on the site's host or a subdomain (feeds.example.vn), as the
+    registry's ``domains`` own hosts."""
+    host, domain = _domain(url), _domain(root)
+    return host == domain or host.endswith("." + domain)
 
 
 def _unique(urls: Iterable[str]) -> list[str]:
@@ -346,8 +348,9 @@ async def onboard(url: str, fetch: Fetch, options: CleaningOptions, *, key: str 
     scope = Site(key=proposal.key, name=proposal.name, domains=(domain,),
                  sitemaps=tuple(found.sitemaps), feeds=tuple(found.feeds), listings=(url,))
     reads = await _read_all(scope, found, fetch)
-    if not reads:  # neither sitemap nor feed: the home page as a listing
-        reads = [await read_source(url, "listing", scope, fetch)]
+    if not any(read.failure is None and read.found for read in reads):
+        # no sitemap or feed that lists anything: the home page as a listing
+        reads.append(await read_source(url, "listing", scope, fetch))
     usable = [read for read in reads if read.failure is None and read.found]
     listed = [entry["loc"] for read in usable for entry in read.entries]
     home_links = [e["loc"] for r in reads if r.kind == "listing" for e in r.entries]

@@ -1,7 +1,8 @@
 """A site's sources read, and a few of its articles judged, as a crawl would: the common ground
 of ``scrapy addsite`` and ``scrapy checksite``.
 
-No Scrapy crawler here: pages come from a ``Fetch`` function. The commands pass one that goes
+No Scrapy crawler here (only its sitemap utilities, which the spider reads sitemaps with):
+pages come from a ``Fetch`` function. The commands pass one that goes
 through Scrapy's downloader with the crawl's own middlewares (address guard, robots.txt,
 politeness, Retry-After), so a probe is as polite and as guarded as a crawl. Sitemaps are read
 by the crawl's own parser (``newscrawl.parsing``) and feeds by feedparser, as in the news spider,
@@ -21,7 +22,7 @@ import feedparser
 import lxml.html
 from courlan import normalize_url
 from lxml.etree import ParserError
-from trafilatura.sitemaps import extract_robots_sitemaps
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
@@ -124,8 +125,8 @@ async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
                         depth: int) -> None:
     fetched = await fetch(url, source=True)
     if fetched.ok and fetched.url.endswith("/robots.txt"):  # a sitemap source, as the spider
-        await _read_index(read, [{"loc": u} for u in extract_robots_sitemaps(
-            fetched.text(), site_of(fetched.url))], site, fetch, depth)
+        await _read_index(read, [{"loc": u} for u in sitemap_urls_from_robots(
+            fetched.body, base_url=fetched.url)], site, fetch, depth)
         return
     sitemap = open_sitemap(fetched.body) if fetched.ok else None
     failure = fetched.error or (None if sitemap else "malformed-sitemap: not a sitemap or "

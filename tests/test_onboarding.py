@@ -274,3 +274,16 @@ def test_a_robots_txt_given_as_a_sitemap_is_read_as_the_spider_reads_it() -> Non
         [BASE + "/a.xml", BASE + "/b.xml"], 2, 2)
     assert read.notes == [f"{BASE}/b.xml: fetch-failed: HTTP 404"]
     assert checked.problems() == []
+
+
+def test_a_dead_sitemap_leaves_the_home_page_as_the_listing() -> None:
+    articles = _articles(1, 2, 3)
+    site = FakeSite({
+        "/robots.txt": ("text/plain", f"Sitemap: {BASE}/gone.xml\n"),
+        "/": (HTML, _home(*articles, feed="http://feeds.news.example/tin.rss")), **articles})
+    done = asyncio.run(onboard(BASE + "/", site, CleaningOptions()))
+    assert done.discovery.home_feeds == ["http://feeds.news.example/tin.rss"]  # a subdomain's
+    assert done.proposal.sitemaps == done.proposal.feeds == []
+    assert done.proposal.listings == [BASE + "/"]
+    assert (BASE + "/gone.xml", "fetch-failed: HTTP 404") in [
+        (read.url, why) for read, why in done.left_out]

@@ -10,15 +10,18 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import UsageError
 
 from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE
-from newscrawl.onboarding import Onboarding, onboard
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.probe import ProbeCommand
 from newscrawl.probing import describe_sample, describe_source
 from newscrawl.registry import RegistryError, check_url, parse_registry
+
+if TYPE_CHECKING:
+    from newscrawl.onboarding import Onboarding
 
 _KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -50,6 +53,10 @@ class Command(ProbeCommand):
             print(f"newscrawl: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
+        # here, not with the module: Scrapy imports every command to list them, and every
+        # `scrapy crawl` would pay for trafilatura (~1 s) in the crawl process
+        from newscrawl.onboarding import onboard
+
         options = cleaning_options(self.settings)
         done: Onboarding = self.run_plan(lambda fetch: onboard(url, fetch, options,
                                                                key=opts.name))
