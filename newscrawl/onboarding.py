@@ -28,6 +28,7 @@ from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.metadata import extract_metadata
 from trafilatura.sitemaps import extract_robots_sitemaps
 
+from newscrawl.accounting import Skip
 from newscrawl.cleaning.chain import CleaningOptions
 from newscrawl.cleaning.quality import detect_language
 from newscrawl.parsing import open_sitemap
@@ -222,7 +223,7 @@ def _deny_rules(urls: Iterable[str]) -> tuple[str, ...]:
     segments = {_path(url).split("/")[1] for url in urls if _path(url).count("/") >= 1}
     return tuple(sorted(
         f"/{segment}/" for segment in segments if segment and generic.article_verdict(
-            f"http://example.invalid/{segment}/") == "url-non-article-section"))
+            f"http://example.invalid/{segment}/") == Skip.URL_NON_ARTICLE_SECTION))
 
 
 # -- the entry ---------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
-from newscrawl.addressguard import AddressRefused
+from newscrawl.accounting import Reason
+from newscrawl.downloadermiddlewares.addressguard import AddressRefused
 from newscrawl.downloadermiddlewares.retry_after import GivenUp
 from newscrawl.probing import Fetch, Fetched
 
@@ -66,23 +67,23 @@ class ProbeSpider(Spider):
             request = Request(url, dont_filter=True, meta=meta)
             response = await self.crawler.engine.download_async(request)
         except AddressRefused as exc:
-            return Fetched(url, error=f"address-refused: {exc.evidence}")
+            return Fetched(url, error=f"{Reason.ADDRESS_REFUSED}: {exc.evidence}")
         except GivenUp as exc:
             return Fetched(url, error=f"{exc.reason}: {exc.evidence}")
         except IgnoreRequest as exc:
-            why = "robots-disallowed" if "robots.txt" in str(exc) else "ignored"
+            why = Reason.ROBOTS_DISALLOWED if "robots.txt" in str(exc) else Reason.IGNORED
             return Fetched(url, error=f"{why}: {exc}")
         except ValueError as exc:  # Request() refusing the URL
-            return Fetched(url, error=f"url-malformed: {exc}")
+            return Fetched(url, error=f"{Reason.URL_MALFORMED}: {exc}")
         except Exception as exc:  # DNS, connection, timeout: after the retries, as a crawl
-            return Fetched(url, error=f"fetch-failed: {type(exc).__name__}: {exc}")
+            return Fetched(url, error=f"{Reason.FETCH_FAILED}: {type(exc).__name__}: {exc}")
         return self._fetched(response, source)
 
     def _fetched(self, response: Response, source: bool) -> Fetched:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if not 200 <= response.status < 300:
             return Fetched(response.url, response.status, content_type,
-                           error=f"fetch-failed: HTTP {response.status}")
+                           error=f"{Reason.FETCH_FAILED}: HTTP {response.status}")
         body = response.body
         if source and body.startswith(_GZIP_MAGIC):  # a .xml.gz sitemap, as the spider opens it
             limit = self.settings.getint("NEWSCRAWL_SITEMAP_MAXSIZE")
@@ -90,7 +91,7 @@ class ProbeSpider(Spider):
                 body = gunzip(body, max_size=limit)
             except (OSError, ValueError) as exc:
                 return Fetched(response.url, response.status, content_type,
-                               error=f"fetch-failed: gzip: {exc}")
+                               error=f"{Reason.FETCH_FAILED}: gzip: {exc}")
         return Fetched(response.url, response.status, content_type, body)
 
 

@@ -24,6 +24,7 @@ from courlan import normalize_url
 from lxml.etree import ParserError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from newscrawl.accounting import Reason
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
 from newscrawl.extracted import NotExtractable, extract
@@ -129,8 +130,8 @@ async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
             fetched.body, base_url=fetched.url)], site, fetch, depth)
         return
     sitemap = open_sitemap(fetched.body) if fetched.ok else None
-    failure = fetched.error or (None if sitemap else "malformed-sitemap: not a sitemap or "
-                                "sitemap index")
+    failure = fetched.error or (None if sitemap else f"{Reason.MALFORMED_SITEMAP}: not a "
+                                "sitemap or sitemap index")
     if failure or sitemap is None:
         if depth == 0:
             read.failure = failure
@@ -164,7 +165,7 @@ async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Sit
 def _read_feed(read: SourceRead, fetched: Fetched) -> None:
     feed = feedparser.parse(fetched.body)
     if feed.bozo and not feed.entries:
-        read.failure = f"malformed-feed: {feed.get('bozo_exception', '')}"
+        read.failure = f"{Reason.MALFORMED_FEED}: {feed.get('bozo_exception', '')}"
         return
     if feed.bozo:
         read.notes.append(f"malformed, {len(feed.entries)} entries recovered")
@@ -232,14 +233,14 @@ def judge_page(fetched: Fetched, site: Site, options: CleaningOptions,
     if not fetched.ok:
         return Sample(fetched.url, *fetched.reason)
     if not fetched.body.strip():
-        return Sample(fetched.url, "empty-page", f"HTTP {fetched.status}, no body")
+        return Sample(fetched.url, Reason.EMPTY_PAGE, f"HTTP {fetched.status}, no body")
     content_type = fetched.content_type
     if content_type and not content_type.lower().encode("latin-1").startswith(HTML_TYPES):
-        return Sample(fetched.url, "not-html", content_type)
+        return Sample(fetched.url, Reason.NOT_HTML, content_type)
     try:
         decoded = decode_html(fetched.body, content_type or None)
     except UndecodableError as exc:
-        return Sample(fetched.url, "undecodable", str(exc))
+        return Sample(fetched.url, Reason.UNDECODABLE, str(exc))
     context = SiteContext(language=site.language, footer_patterns=site.footer_patterns)
     try:
         found, cleaned = extract(decoded.text, fetched.url, timezone=site.timezone, site=context,
@@ -247,7 +248,7 @@ def judge_page(fetched: Fetched, site: Site, options: CleaningOptions,
     except NotExtractable as exc:
         return Sample(fetched.url, exc.reason, exc.evidence)
     except Exception as exc:  # the crawl's pipeline counts it as a reject too, never a crash
-        return Sample(fetched.url, "extraction-crashed", f"{type(exc).__name__}: {exc}")
+        return Sample(fetched.url, Reason.EXTRACTION_CRASHED, f"{type(exc).__name__}: {exc}")
     reason, evidence = cleaned.rejection or (EMITTED, "")
     return Sample(fetched.url, reason, evidence, headline=cleaned.headline or found.headline,
                   published=found.date_published,
