@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from scrapy.utils.gz import gunzip
 from newscrawl.accounting import Reason
 from newscrawl.downloadermiddlewares.addressguard import AddressRefused
 from newscrawl.downloadermiddlewares.retry_after import GivenUp
+from newscrawl.health import EXIT_CRASHED
 from newscrawl.probing import Fetch, Fetched
 
 logger = logging.getLogger(__name__)
@@ -108,12 +110,16 @@ class ProbeCommand(ScrapyCommand):
         self.settings.setdict(PROBE_SETTINGS, priority="spider")
 
     def run_plan(self, plan: Plan) -> Any:
-        """``plan``'s result; ``RuntimeError`` if it failed."""
+        """``plan``'s result; None, with one line on stderr and exit status 1, if it failed."""
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(ProbeSpider)
         self.crawler_process.crawl(crawler, plan=plan)
         self.crawler_process.start()
         spider = crawler.spider
-        if not isinstance(spider, ProbeSpider) or spider.failure is not None:
-            raise RuntimeError(f"the probe failed: {getattr(spider, 'failure', None)!r}")
-        return spider.result
+        if isinstance(spider, ProbeSpider) and spider.failure is None:
+            return spider.result
+        why = spider.failure if isinstance(spider, ProbeSpider) else "it did not start"
+        print(f"newscrawl: the probe failed: {why!r} (the log has its traceback)",
+              file=sys.stderr)
+        self.exitcode = EXIT_CRASHED
+        return None

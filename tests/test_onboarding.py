@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable
+from pathlib import Path
 
 import pytest
 from conftest import article_page, rss, sitemap_index, urlset
@@ -21,7 +22,8 @@ from newscrawl.onboarding import (
     toml_string,
 )
 from newscrawl.probing import EMITTED, Fetched, check_site, judge_page
-from newscrawl.registry import Site, parse_registry
+from newscrawl.registry import RegistryError, Site, parse_registry
+from newscrawl.sitesfile import append_entry, read_sites_file
 
 BASE = "http://news.example"
 HTML = "text/html; charset=utf-8"
@@ -287,3 +289,31 @@ def test_a_dead_sitemap_leaves_the_home_page_as_the_listing() -> None:
     assert done.proposal.listings == [BASE + "/"]
     assert (BASE + "/gone.xml", "fetch-failed: HTTP 404") in [
         (read.url, why) for read, why in done.left_out]
+
+
+# -- the sites file ----------------------------------------------------------------------------
+
+
+def test_an_entry_is_appended_to_a_sites_file_it_loads_with(tmp_path: Path) -> None:
+    path = tmp_path / "sites.toml"
+    append_entry(path, '[a]\ndomains = ["a.example"]\n', "a")  # created
+    path.chmod(0o644)
+    append_entry(path, '[b]\ndomains = ["b.example"]\n', "b")
+    assert path.read_text("utf-8") == ('[a]\ndomains = ["a.example"]\n\n'
+                                       '[b]\ndomains = ["b.example"]\n')
+    assert path.stat().st_mode & 0o777 == 0o644
+    with pytest.raises(RegistryError, match="already has a site 'a'"):
+        append_entry(path, '[a]\ndomains = ["c.example"]\n', "a")
+    with pytest.raises(RegistryError, match="not valid TOML"):
+        append_entry(path, "[c\n", "c")
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+    assert list(parse_registry(path.read_text("utf-8"), "t")) == ["a", "b"]
+
+
+def test_a_sites_file_that_does_not_load_is_refused_before_anything_is_fetched(
+        tmp_path: Path) -> None:
+    path = tmp_path / "sites.toml"
+    path.write_text('[a]\nsitemap = ["x"]\n', "utf-8")
+    with pytest.raises(RegistryError, match="did you mean 'sitemaps'"):
+        read_sites_file(path)
+    assert read_sites_file(tmp_path / "new.toml") == ""

@@ -5,10 +5,8 @@ them. The entry goes to stdout (or is appended to FILE); the report to stderr.""
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +16,8 @@ from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE
 from newscrawl.pipelines.extract import cleaning_options
 from newscrawl.probe import ProbeCommand
 from newscrawl.probing import describe_sample, describe_source
-from newscrawl.registry import RegistryError, check_url, parse_registry
+from newscrawl.registry import RegistryError, check_url
+from newscrawl.sitesfile import append_entry, check_new_key, read_sites_file
 
 if TYPE_CHECKING:
     from newscrawl.onboarding import Onboarding
@@ -48,7 +47,10 @@ class Command(ProbeCommand):
             url = check_url(args[0], "addsite")
             if opts.name is not None and not _KEY.fullmatch(opts.name):
                 raise RegistryError(f"--name {opts.name!r}: use letters, digits, - and _")
-            existing = _existing(opts.append)
+            if opts.append is not None and opts.name is not None:
+                check_new_key(Path(opts.append), opts.name)
+            elif opts.append is not None:
+                read_sites_file(Path(opts.append))
         except RegistryError as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
@@ -58,8 +60,10 @@ class Command(ProbeCommand):
         from newscrawl.onboarding import onboard
 
         options = cleaning_options(self.settings)
-        done: Onboarding = self.run_plan(lambda fetch: onboard(url, fetch, options,
-                                                               key=opts.name))
+        done: Onboarding | None = self.run_plan(lambda fetch: onboard(url, fetch, options,
+                                                                      key=opts.name))
+        if done is None:
+            return
         _report(done)
         entry = done.proposal.toml()
         healthy = bool(done.reads) and any(sample.emitted for sample in done.samples)
@@ -71,45 +75,12 @@ class Command(ProbeCommand):
                       "that would be emitted", file=sys.stderr)
             return
         try:
-            _append(Path(opts.append), existing, entry, done.proposal.key)
+            append_entry(Path(opts.append), entry, done.proposal.key)
         except (RegistryError, OSError) as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
         print(f"Appended [{done.proposal.key}] to {opts.append}", file=sys.stderr)
-
-
-def _existing(path: str | None) -> str:
-    """The sites file to append to, checked before anything is fetched."""
-    if path is None or not Path(path).exists():
-        return ""
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"cannot read sites file {path!r}: {exc}") from exc
-    parse_registry(text, path)
-    return text
-
-
-def _append(path: Path, existing: str, entry: str, key: str) -> None:
-    """``entry`` added to the sites file, written whole (temporary file, rename) once the
-    result loads with the registry's loader: a cron run never reads half an entry."""
-    if key in parse_registry(existing, str(path)):
-        raise RegistryError(f"{path} already has a site {key!r}; choose another --name")
-    separator = "" if not existing or existing.endswith("\n\n") else (
-        "\n" if existing.endswith("\n") else "\n\n")
-    text = existing + separator + entry
-    parse_registry(text, str(path))
-    fd, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _report(done: Onboarding) -> None:

@@ -51,8 +51,10 @@ class Command(ProbeCommand):
             self.exitcode = EXIT_USAGE
             return
         site, options = registry[args[0]], cleaning_options(self.settings)
-        checked: Checked = self.run_plan(
+        checked: Checked | None = self.run_plan(
             lambda fetch: check_site(site, fetch, options, max(opts.samples, 0)))
+        if checked is None:
+            return
         _report(checked)
         self.exitcode = EXIT_UNHEALTHY if checked.problems() or not checked.reads else EXIT_OK
 
