@@ -37,6 +37,9 @@ DOWNLOADER_MIDDLEWARES = {
     # the address guard's DNS lookup) goes to the network
     "newscrawl.downloadermiddlewares.warc.WarcReplayMiddleware": 40,
     "newscrawl.downloadermiddlewares.archivefile.ArchiveFileMiddleware": 41,  # shared WARC files
+    # Scrapy's, fixed: requests waiting for a host's robots.txt are all checked against it
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
     "newscrawl.downloadermiddlewares.addressguard.AddressGuardMiddleware": 760,
 }

@@ -126,6 +126,17 @@ def test_checksite_fails_on_a_dead_source(paper: DemoSite, tmp_path: Path) -> No
     assert f"feed {paper.base_url}/rss/gone.rss failed: fetch-failed: HTTP 404" in done.stdout
 
 
+def test_checksite_obeys_robots_txt(paper: DemoSite, tmp_path: Path) -> None:
+    entry = paper.registry_toml("demo").replace(f'"{paper.base_url}/thoi-su"',
+                                                f'"{paper.base_url}/tim-kiem?q=x"')
+    (tmp_path / "sites.toml").write_text(entry, "utf-8")
+    before = len(paper.requests)
+    done = scrapy("checksite", "demo", "--sites-file", str(tmp_path / "sites.toml"))
+    assert done.returncode == EXIT_UNHEALTHY, done.stdout
+    assert f"listing {paper.base_url}/tim-kiem?q=x failed: robots-disallowed" in done.stdout
+    assert "/tim-kiem?q=x" not in paper.requests[before:]
+
+
 def test_checksite_fails_when_article_allow_matches_nothing(paper: DemoSite,
                                                              tmp_path: Path) -> None:
     entry = paper.registry_toml("demo").replace(r"-\d{6,}\.html?$", r"/bai-bao/\d+$")
