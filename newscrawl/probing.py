@@ -345,6 +345,8 @@ class Checked:
     samples: dict[str, list[Sample]]  # by source URL
 
     def problems(self) -> list[str]:
+        if not self.reads:
+            return ["the entry has no sitemap, feed or listing"]
         return [problem for read in self.reads
                 if (problem := source_problem(read, self.site, self.samples[read.url]))]
 

@@ -93,8 +93,9 @@ def _report(done: Onboarding) -> None:
     say(f"  home page feeds:     {_listed(found.home_feeds)}")
     say(f"  common paths found:  {_listed(list(found.guessed))}")
     say("Sources of the entry:")
+    site = proposal.site()
     for read in done.reads:
-        say("  " + describe_source(read, proposal.site()).replace("\n", "\n  "))
+        say("  " + describe_source(read, site).replace("\n", "\n  "))
     for read, why in done.left_out:
         say(f"  left out {read.kind} {read.url}: {why}")
     if not done.reads:

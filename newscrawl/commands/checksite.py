@@ -25,7 +25,7 @@ from newscrawl.registry import RegistryError, load_registry
 
 class Command(ProbeCommand):
     def syntax(self) -> str:
-        return "NAME [--sites-file FILE]"
+        return "NAME [--sites-file FILE] [--samples N]"
 
     def short_desc(self) -> str:
         return "Fetch a registry entry's sources and a few of its articles, and report"
@@ -56,7 +56,7 @@ class Command(ProbeCommand):
         if checked is None:
             return
         _report(checked)
-        self.exitcode = EXIT_UNHEALTHY if checked.problems() or not checked.reads else EXIT_OK
+        self.exitcode = EXIT_UNHEALTHY if checked.problems() else EXIT_OK
 
 
 def _report(checked: Checked) -> None:
@@ -66,10 +66,7 @@ def _report(checked: Checked) -> None:
         print(describe_source(read, site))
         for sample in checked.samples[read.url]:
             print(describe_sample(sample, indent=10))
-    problems = checked.problems()
-    if not checked.reads:
-        problems.append("the entry has no sitemap, feed or listing")
-    if problems:
+    if problems := checked.problems():
         print(f"UNHEALTHY: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
