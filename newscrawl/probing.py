@@ -28,7 +28,7 @@ from newscrawl.accounting import Reason
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
 from newscrawl.extracted import NotExtractable, extract
-from newscrawl.parsing import open_sitemap
+from newscrawl.parsing import off_loop, open_sitemap
 from newscrawl.registry import Site
 
 # Child sitemaps read below an index (the newest first, by lastmod): a paper's index lists
@@ -116,7 +116,7 @@ async def read_source(url: str, kind: str, site: Site, fetch: Fetch) -> SourceRe
         if not fetched.ok:
             read.failure = fetched.error
         elif kind == "feed":
-            _read_feed(read, fetched)
+            await _read_feed(read, fetched)
         else:
             read.entries = [{"loc": link} for link in listing_links(fetched, site)]
     return read
@@ -129,23 +129,33 @@ async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
         await _read_index(read, [{"loc": u} for u in sitemap_urls_from_robots(
             fetched.body, base_url=fetched.url)], site, fetch, depth)
         return
-    sitemap = open_sitemap(fetched.body) if fetched.ok else None
-    failure = fetched.error or (None if sitemap else f"{Reason.MALFORMED_SITEMAP}: not a "
+    # in the parsing thread, as the spider does: a 50k-URL sitemap takes seconds
+    parsed = await off_loop(_sitemap_entries, fetched.body) if fetched.ok else None
+    failure = fetched.error or (None if parsed else f"{Reason.MALFORMED_SITEMAP}: not a "
                                 "sitemap or sitemap index")
-    if failure or sitemap is None:
+    if failure or parsed is None:
         if depth == 0:
             read.failure = failure
         else:
             read.notes.append(f"{url}: {failure}")
         return
-    entries = [{key: str(value) for key, value in entry.items() if isinstance(value, str)}
-               for entry in sitemap if entry.get("loc")]
-    if sitemap.malformed:
+    kind, entries, malformed = parsed
+    if malformed:
         read.notes.append(f"{url}: XML errors, {len(entries)} entries recovered")
-    if sitemap.type != "sitemapindex":
+    if kind != "sitemapindex":
         read.entries.extend(entries)
         return
     await _read_index(read, entries, site, fetch, depth)
+
+
+def _sitemap_entries(body: bytes) -> tuple[str, list[dict[str, str]], bool] | None:
+    """(type, entries, whether the XML had errors) of a sitemap or index; None if neither."""
+    sitemap = open_sitemap(body)
+    if sitemap is None:
+        return None
+    entries = [{key: str(value) for key, value in entry.items() if isinstance(value, str)}
+               for entry in sitemap if entry.get("loc")]
+    return sitemap.type, entries, sitemap.malformed
 
 
 async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Site, fetch: Fetch,
@@ -162,8 +172,8 @@ async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Sit
                            for child in chosen))
 
 
-def _read_feed(read: SourceRead, fetched: Fetched) -> None:
-    feed = feedparser.parse(fetched.body)
+async def _read_feed(read: SourceRead, fetched: Fetched) -> None:
+    feed = await off_loop(feedparser.parse, fetched.body)
     if feed.bozo and not feed.entries:
         read.failure = f"{Reason.MALFORMED_FEED}: {feed.get('bozo_exception', '')}"
         return
