@@ -7,7 +7,7 @@ through Scrapy's downloader with the crawl's own middlewares (address guard, rob
 politeness, Retry-After), so a probe is as polite and as guarded as a crawl. Sitemaps are read
 by the crawl's own parser (``newscrawl.parsing``) and feeds by feedparser, as in the news spider,
 so that the counts shown are the ones a crawl would get; articles go through the crawl's
-decoding, extraction and cleaning chain (``newscrawl.extracted.extract``).
+decoding, extraction and cleaning chain (``newscrawl.extraction.extract``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from newscrawl.accounting import Reason
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.encoding import HTML_TYPES, UndecodableError, decode_html
-from newscrawl.extracted import NotExtractable, extract
+from newscrawl.extraction import NotExtractable, extract
 from newscrawl.parsing import off_loop, open_sitemap
 from newscrawl.registry import Site
 
