@@ -32,9 +32,18 @@ SITE_KEY = "bench"
 # Loopback needs no politeness delay (and the address guard must let it through); 32 concurrent
 # requests let the crawl run at full speed. ROBOTSTXT_OBEY stays on (the project default).
 FAST_LOOPBACK = (
-    "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1",
-    "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-    "-s", "LOG_LEVEL=INFO",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "NEWSCRAWL_ALLOW_LOOPBACK=1",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "LOG_LEVEL=INFO",
 )
 MiB = 2**20
 
@@ -77,25 +86,42 @@ def generated_registry(site: DemoSite, key: str = SITE_KEY) -> str:
     """A registry table with only the generated sitemap index (no feeds, listings or the
     hand-written demo sitemaps), so a crawl sees exactly the ``generated`` pages."""
     base = site.base_url
-    return "\n".join([
-        f"[{key}]",
-        'name = "newscrawl benchmark (generated pages)"',
-        f"domains = {json.dumps([site.host])}",
-        'language = "vi"',
-        'timezone = "Asia/Ho_Chi_Minh"',
-        f"sitemaps = {json.dumps([f'{base}/sitemap-gen-index.xml'])}",
-        f"article_allow = ['{GENERATED_ALLOW}']",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"[{key}]",
+                'name = "newscrawl benchmark (generated pages)"',
+                f"domains = {json.dumps([site.host])}",
+                'language = "vi"',
+                'timezone = "Asia/Ho_Chi_Minh"',
+                f"sitemaps = {json.dumps([f'{base}/sitemap-gen-index.xml'])}",
+                f"article_allow = ['{GENERATED_ALLOW}']",
+            ]
+        )
+        + "\n"
+    )
 
 
-def crawl_command(sites_file: Path, output_dir: Path, data_dir: Path,
-                  *settings: str) -> list[str]:
+def crawl_command(sites_file: Path, output_dir: Path, data_dir: Path, *settings: str) -> list[str]:
     """``scrapy crawl news`` of the benchmark site, with the loopback speed settings."""
     extra = [arg for setting in settings for arg in ("-s", setting)]
-    return [sys.executable, "-m", "scrapy", "crawl", "news",
-            "-a", f"site={SITE_KEY}", "-a", f"sites_file={sites_file}", *FAST_LOOPBACK,
-            "-s", f"NEWSCRAWL_OUTPUT_DIR={output_dir}", "-s", f"NEWSCRAWL_DATA_DIR={data_dir}",
-            *extra]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "news",
+        "-a",
+        f"site={SITE_KEY}",
+        "-a",
+        f"sites_file={sites_file}",
+        *FAST_LOOPBACK,
+        "-s",
+        f"NEWSCRAWL_OUTPUT_DIR={output_dir}",
+        "-s",
+        f"NEWSCRAWL_DATA_DIR={data_dir}",
+        *extra,
+    ]
 
 
 # -- sampling the crawl's process tree -------------------------------------------------------
@@ -147,8 +173,11 @@ class TreeSampler(threading.Thread):
             if process.pid == self.root.pid:
                 root_rss = process_rss
         if alive:
-            self.samples.append(Sample(time.monotonic() - self.launched, rss, pss,
-                                       self.cpu_seconds, alive, root_rss))
+            self.samples.append(
+                Sample(
+                    time.monotonic() - self.launched, rss, pss, self.cpu_seconds, alive, root_rss
+                )
+            )
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -254,30 +283,44 @@ def _machine_cpu() -> float:
     return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
-def run_crawl(command: Sequence[str], output_dir: Path, *, timeout: float,
-              interval: float = 0.2) -> CrawlResult:
+def run_crawl(
+    command: Sequence[str], output_dir: Path, *, timeout: float, interval: float = 0.2
+) -> CrawlResult:
     """Run ``command`` (cwd: the project), sampling its process tree, and read its report."""
     log_path = output_dir / "crawl.log"
     output_dir.mkdir(parents=True, exist_ok=True)
     children_before, own_before, machine_before = children_cpu(), _own_cpu(), _machine_cpu()
     with log_path.open("w", encoding="utf-8") as log:
         launched_wall, launched = time.time(), time.monotonic()
-        process = subprocess.Popen(list(command), cwd=PROJECT, stdout=log, stderr=log,
-                                   start_new_session=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = subprocess.Popen(
+            list(command),
+            cwd=PROJECT,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         sampler = TreeSampler(process.pid, launched, interval)
         sampler.start()
         returncode = _wait(process, timeout)
         wall = time.monotonic() - launched
         sampler.stop()
     return CrawlResult(
-        command=list(command), returncode=returncode, launched=launched_wall, wall=wall,
-        cpu_seconds=sampler.cpu_seconds, root_cpu=sampler.root_cpu_seconds,
+        command=list(command),
+        returncode=returncode,
+        launched=launched_wall,
+        wall=wall,
+        cpu_seconds=sampler.cpu_seconds,
+        root_cpu=sampler.root_cpu_seconds,
         rusage_cpu=children_cpu() - children_before,
-        benchmark_cpu=_own_cpu() - own_before, machine_cpu=_machine_cpu() - machine_before,
+        benchmark_cpu=_own_cpu() - own_before,
+        machine_cpu=_machine_cpu() - machine_before,
         samples=sampler.samples,
-        peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, peak_processes=sampler.peak_processes,
-        report=read_report(output_dir), log_tail=_tail(log_path),
+        peak_rss=sampler.peak_rss,
+        peak_pss=sampler.peak_pss,
+        peak_processes=sampler.peak_processes,
+        report=read_report(output_dir),
+        log_tail=_tail(log_path),
     )
 
 
@@ -326,16 +369,20 @@ def print_command(command: Sequence[str]) -> None:
 def contention_row(result: CrawlResult) -> tuple[str, str]:
     """How busy the rest of the machine was: figures are only comparable on a quiet machine."""
     cores = result.other_cpu / result.wall if result.wall else 0.0
-    return ("CPU of other processes on the machine",
-            f"{result.other_cpu:.1f} s ({cores:.2f} of {os.cpu_count()} cores busy on average)")
+    return (
+        "CPU of other processes on the machine",
+        f"{result.other_cpu:.1f} s ({cores:.2f} of {os.cpu_count()} cores busy on average)",
+    )
 
 
 def check_exit(result: CrawlResult) -> list[str]:
     """FAIL lines for a crawl that did not exit cleanly or wrote no report."""
     failures = []
     if result.returncode != 0:
-        failures.append(f"crawl exited with status {result.returncode} "
-                        f"(problems: {result.report.get('problems')})")
+        failures.append(
+            f"crawl exited with status {result.returncode} "
+            f"(problems: {result.report.get('problems')})"
+        )
     if not result.report:
         failures.append("crawl wrote no run report")
     return failures

@@ -31,7 +31,7 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN.findall(text or "")
     if not tokens:
         return Counter()
-    return Counter(tuple(tokens[i:i + size]) for i in range(max(1, len(tokens) - size + 1)))
+    return Counter(tuple(tokens[i : i + size]) for i in range(max(1, len(tokens) - size + 1)))
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,24 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEVSET = ROOT.parent / "shared" / "vn-devset"
 # Loopback needs no politeness delay (and the address guard must let it through); everything
 # else is the real crawl's configuration.
-FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
-        "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1")
+FAST = (
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "LOG_LEVEL=WARNING",
+    "-s",
+    "NEWSCRAWL_ALLOW_LOOPBACK=1",
+)
 
 
 def _serve(devset: Path) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen([sys.executable, str(devset / "serve.py"), "--port", "0",
-                               "--max-seconds", "900"], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(devset / "serve.py"), "--port", "0", "--max-seconds", "900"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout is not None
     first = server.stdout.readline().split()
     if not first or not first[-1].startswith("http://127.0.0.1:"):
@@ -40,10 +51,23 @@ def _serve(devset: Path) -> tuple[subprocess.Popen[str], str]:
 
 def _crawl(base_url: str, out: Path, extra: list[str]) -> tuple[Path, Path]:
     items, rejects = out / "items.jsonl", out / "rejects.jsonl"
-    command = [sys.executable, "-m", "scrapy", "crawl", "news",
-               "-a", f"sitemap={base_url}/sitemap.xml", *FAST, "-O", str(items),
-               "-s", f"NEWSCRAWL_REJECTS_URI={rejects}",
-               "-s", f"NEWSCRAWL_DATA_DIR={out / 'data'}", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "news",
+        "-a",
+        f"sitemap={base_url}/sitemap.xml",
+        *FAST,
+        "-O",
+        str(items),
+        "-s",
+        f"NEWSCRAWL_REJECTS_URI={rejects}",
+        "-s",
+        f"NEWSCRAWL_DATA_DIR={out / 'data'}",
+        *extra,
+    ]
     print("$", " ".join(command), flush=True)
     done = subprocess.run(command, cwd=ROOT, text=True, capture_output=True)
     print(f"crawl exit status {done.returncode}")
@@ -54,8 +78,9 @@ def _crawl(base_url: str, out: Path, extra: list[str]) -> tuple[Path, Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
     parser.add_argument("--keep", type=Path, help="write the crawl's output here and keep it")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -67,10 +92,17 @@ def main() -> None:
             out = args.keep or Path(tmp)
             out.mkdir(parents=True, exist_ok=True)
             items, rejects = _crawl(base_url, out, args.extra)
-            score = [sys.executable, str(args.devset / "score.py"),
-                     "--labels", str(args.devset / "labels.jsonl"),
-                     "--out", str(items), "--rejects", str(rejects),
-                     *(["-v"] if args.verbose else [])]
+            score = [
+                sys.executable,
+                str(args.devset / "score.py"),
+                "--labels",
+                str(args.devset / "labels.jsonl"),
+                "--out",
+                str(items),
+                "--rejects",
+                str(rejects),
+                *(["-v"] if args.verbose else []),
+            ]
             subprocess.run(score, check=True)
     finally:
         server.kill()

@@ -33,8 +33,9 @@ from redis_server import running_redis_server
 NOWHERE = "http://127.0.0.1:9"  # the articles' own host: never fetched
 
 
-def serve_month(server: Server, directory: Path, files: int, articles: int, seconds: float
-                ) -> list[str]:
+def serve_month(
+    server: Server, directory: Path, files: int, articles: int, seconds: float
+) -> list[str]:
     """The month 2024/06 of ``files`` WARC files; the URLs of all their articles."""
     urls, paths = [], []
     for n in range(files):
@@ -47,9 +48,11 @@ def serve_month(server: Server, directory: Path, files: int, articles: int, seco
         paths.append(f"/crawl-data/CC-NEWS/2024/06/{warc.name}")
         server.serve(paths[-1], warc.read_bytes(), "application/octet-stream")
         server.trickles[paths[-1]] = seconds
-    server.serve("/crawl-data/CC-NEWS/2024/06/warc.paths.gz",
-                 gzip.compress("".join(f"{p.lstrip('/')}\n" for p in paths).encode()),
-                 "application/gzip")
+    server.serve(
+        "/crawl-data/CC-NEWS/2024/06/warc.paths.gz",
+        gzip.compress("".join(f"{p.lstrip('/')}\n" for p in paths).encode()),
+        "application/gzip",
+    )
     return urls
 
 
@@ -58,30 +61,59 @@ def run_workers(count: int, server: Server, urls: list[str], redis_url: str) -> 
     redis.Redis.from_url(redis_url).flushall()
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp)
-        args = ["-a", "ccnews=2024-06", *(arg for key, value in {
-            "REDIS_URL": redis_url, "NEWSCRAWL_CCNEWS_BASE_URL": f"{server.base_url}/",
-            "NEWSCRAWL_ALLOW_LOOPBACK": 1, "NEWSCRAWL_REDIS_IDLE_SECONDS": 3,
-            "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS": 1, "NEWSCRAWL_OUTPUT_DIR": output,
-            "NEWSCRAWL_DATA_DIR": output / "data", "LOG_LEVEL": "WARNING",
-        }.items() for arg in ("-s", f"{key}={value}"))]
+        args = [
+            "-a",
+            "ccnews=2024-06",
+            *(
+                arg
+                for key, value in {
+                    "REDIS_URL": redis_url,
+                    "NEWSCRAWL_CCNEWS_BASE_URL": f"{server.base_url}/",
+                    "NEWSCRAWL_ALLOW_LOOPBACK": 1,
+                    "NEWSCRAWL_REDIS_IDLE_SECONDS": 3,
+                    "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS": 1,
+                    "NEWSCRAWL_OUTPUT_DIR": output,
+                    "NEWSCRAWL_DATA_DIR": output / "data",
+                    "LOG_LEVEL": "WARNING",
+                }.items()
+                for arg in ("-s", f"{key}={value}")
+            ),
+        ]
         scrapy = [sys.executable, "-m", "scrapy"]
-        subprocess.run([*scrapy, "seed", "news", *args], cwd=PROJECT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*scrapy, "seed", "news", *args], cwd=PROJECT, check=True, capture_output=True
+        )
         launched = time.monotonic()
         extract_workers = max(1, (os.cpu_count() or 1) // count)
-        workers = [subprocess.Popen([*scrapy, "crawl", "news", *args,
-                                     "-s", f"NEWSCRAWL_EXTRACT_WORKERS={extract_workers}"],
-                                    cwd=PROJECT, stderr=subprocess.DEVNULL)
-                   for _ in range(count)]
+        workers = [
+            subprocess.Popen(
+                [
+                    *scrapy,
+                    "crawl",
+                    "news",
+                    *args,
+                    "-s",
+                    f"NEWSCRAWL_EXTRACT_WORKERS={extract_workers}",
+                ],
+                cwd=PROJECT,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(count)
+        ]
         for worker in workers:
             worker.wait(timeout=3600)
         elapsed = time.monotonic() - launched
-        emitted = Counter(json.loads(line)["url"] for path in output.glob("news-*.jsonl")
-                          if ".rejects." not in path.name
-                          for line in path.read_text("utf-8").splitlines())
+        emitted = Counter(
+            json.loads(line)["url"]
+            for path in output.glob("news-*.jsonl")
+            if ".rejects." not in path.name
+            for line in path.read_text("utf-8").splitlines()
+        )
         if emitted != Counter(urls):
-            raise SystemExit(f"FAIL: {sum(emitted.values())} articles emitted, "
-                             f"{len(emitted)} distinct, of {len(urls)}")
+            raise SystemExit(
+                f"FAIL: {sum(emitted.values())} articles emitted, "
+                f"{len(emitted)} distinct, of {len(urls)}"
+            )
     return elapsed
 
 
@@ -92,17 +124,29 @@ def main() -> None:
     parser.add_argument("--seconds-per-file", type=float, default=3.0)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     options = parser.parse_args()
-    with (running_redis_server() as redis_url, Server() as server,
-          tempfile.TemporaryDirectory() as tmp):
-        urls = serve_month(server, Path(tmp), options.files, options.articles,
-                           options.seconds_per_file)
+    with (
+        running_redis_server() as redis_url,
+        Server() as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        urls = serve_month(
+            server, Path(tmp), options.files, options.articles, options.seconds_per_file
+        )
         rows = []
         for count in options.workers:
             elapsed = run_workers(count, server, urls, redis_url)
-            rows.append((f"{count} worker(s)", f"{len(urls) / elapsed:6.1f} articles/s  "
-                                               f"({elapsed:.1f} s, worker start-up included)"))
-    print_table(f"{options.files} files of {options.articles} articles, "
-                f"{options.seconds_per_file} s to stream each file, each article once:", rows)
+            rows.append(
+                (
+                    f"{count} worker(s)",
+                    f"{len(urls) / elapsed:6.1f} articles/s  "
+                    f"({elapsed:.1f} s, worker start-up included)",
+                )
+            )
+    print_table(
+        f"{options.files} files of {options.articles} articles, "
+        f"{options.seconds_per_file} s to stream each file, each article once:",
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -60,15 +60,22 @@ class Cleaned:
 def clean(headline: str, body: str, *, expected_language: str) -> Cleaned:
     """``newscrawl.cleaning.clean_article`` with the default settings, for a site whose articles
     are in ``expected_language`` (the quality gate checks it)."""
-    cleaned = clean_article(headline, body, site=SiteContext(language=expected_language),
-                            options=OPTIONS)
-    return Cleaned(cleaned.headline, cleaned.body, cleaned.source_credit,
-                   cleaned.title_injection, cleaned.rejection, cleaned.removed)
+    cleaned = clean_article(
+        headline, body, site=SiteContext(language=expected_language), options=OPTIONS
+    )
+    return Cleaned(
+        cleaned.headline,
+        cleaned.body,
+        cleaned.source_credit,
+        cleaned.title_injection,
+        cleaned.rejection,
+        cleaned.removed,
+    )
 
 
 def excerpt(text: str, size: int = EXCERPT) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= size else flat[:size - 1] + "…"
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
 def ratio(part: int, whole: int) -> float:
@@ -111,22 +118,26 @@ _CREDIT_LINE = re.compile(
     re.VERBOSE,
 )
 # An outlet dateline opening the lead: "(Ngày Nay) - ", "HÀ NỘI (Reuters) - ", "TPO - ".
-_DATELINE = re.compile(r"(?:[^\W\d_][\w ]{0,30} )?\([^()]{2,30}\) *[-\u2013\u2014] *"
-                       r"|(?:TPO|TTO|NDO|PLO|SGGPO|NLĐO|VOV\.VN|VTV\.vn) *[-\u2013\u2014] *")
+_DATELINE = re.compile(
+    r"(?:[^\W\d_][\w ]{0,30} )?\([^()]{2,30}\) *[-\u2013\u2014] *"
+    r"|(?:TPO|TTO|NDO|PLO|SGGPO|NLĐO|VOV\.VN|VTV\.vn) *[-\u2013\u2014] *"
+)
 _MAX_NAME_WORDS = 4
 
 
 def _is_dateline(line: str) -> bool:
     match = _DATELINE.match(line)
-    return bool(match) and match.end() < len(line) and (line[match.end()].isupper()
-                                                       or line[match.end()] in "\"“")
+    return (
+        bool(match)
+        and match.end() < len(line)
+        and (line[match.end()].isupper() or line[match.end()] in '"“')
+    )
 
 
 def _is_capitals_byline(line: str) -> bool:
     """A reporter's name in capitals closing the body: 'LÂM NGUYÊN'."""
     words = line.split()
-    return line.isupper() and 2 <= len(words) <= _MAX_NAME_WORDS and all(
-        w.isalpha() for w in words)
+    return line.isupper() and 2 <= len(words) <= _MAX_NAME_WORDS and all(w.isalpha() for w in words)
 
 
 def _marker_kind(line: str, *, first: bool, last: bool) -> str | None:
@@ -144,8 +155,9 @@ def _marker_kind(line: str, *, first: bool, last: bool) -> str | None:
 def footer_markers(body: str) -> list[tuple[str, str]]:
     """(kind, line) of every line of ``body`` that is a known footer marker."""
     lines = body.split("\n")
-    kinds = [_marker_kind(line, first=i == 0, last=i == len(lines) - 1)
-             for i, line in enumerate(lines)]
+    kinds = [
+        _marker_kind(line, first=i == 0, last=i == len(lines) - 1) for i, line in enumerate(lines)
+    ]
     return [(kind, line) for kind, line in zip(kinds, lines, strict=True) if kind]
 
 
@@ -167,9 +179,16 @@ def load_labelled(path: Path) -> list[Labelled]:
         row = json.loads(line)
         if row["label"] not in (SPAM, "clean"):
             raise ValueError(f"{path}:{number}: label must be {SPAM!r} or 'clean'")
-        items.append(Labelled(row["headline"], row["articleBody"], row["label"] == SPAM,
-                              row.get("sourceCredit"), row.get("source") or f"line {number}",
-                              row.get("inLanguage") or "vi"))
+        items.append(
+            Labelled(
+                row["headline"],
+                row["articleBody"],
+                row["label"] == SPAM,
+                row.get("sourceCredit"),
+                row.get("source") or f"line {number}",
+                row.get("inLanguage") or "vi",
+            )
+        )
     return items
 
 
@@ -186,25 +205,46 @@ def report_spam(items: Sequence[Labelled], results: Sequence[Cleaned], show: int
     flagged = [r.injection is not None for r in results]
     tp = sum(i.spam and f for i, f in zip(items, flagged, strict=True))
     predicted, actual = sum(flagged), sum(i.spam for i in items)
-    print(f"spam-title   precision {ratio(tp, predicted):.3f} ({tp}/{predicted})   "
-          f"recall {ratio(tp, actual):.3f} ({tp}/{actual})")
-    _print_cases("missed: labelled spam-title, headline kept",
-                 [f"{i.headline!r}  [{i.source}]" for i, f in zip(items, flagged, strict=True)
-                  if i.spam and not f], show)
-    _print_cases("false alarms: labelled clean, flagged",
-                 [f"{i.headline!r} -> {r.injection}  [{i.source}]"
-                  for i, r in zip(items, results, strict=True) if r.injection and not i.spam],
-                 show)
+    print(
+        f"spam-title   precision {ratio(tp, predicted):.3f} ({tp}/{predicted})   "
+        f"recall {ratio(tp, actual):.3f} ({tp}/{actual})"
+    )
+    _print_cases(
+        "missed: labelled spam-title, headline kept",
+        [
+            f"{i.headline!r}  [{i.source}]"
+            for i, f in zip(items, flagged, strict=True)
+            if i.spam and not f
+        ],
+        show,
+    )
+    _print_cases(
+        "false alarms: labelled clean, flagged",
+        [
+            f"{i.headline!r} -> {r.injection}  [{i.source}]"
+            for i, r in zip(items, results, strict=True)
+            if r.injection and not i.spam
+        ],
+        show,
+    )
 
 
 def report_footers(items: Sequence[Labelled], results: Sequence[Cleaned], show: int) -> None:
     residue = [(i, footer_markers(r.body)) for i, r in zip(items, results, strict=True)]
     left = [(i, marks) for i, marks in residue if marks]
-    print(f"footer residue  {ratio(len(left), len(items)):.3f} "
-          f"({len(left)}/{len(items)} items keep a footer marker line after cleaning)")
-    _print_cases("items with residue",
-                 [f"{kind}: {excerpt(line, 80)!r}  [{i.source}]"
-                  for i, marks in left for kind, line in marks], show)
+    print(
+        f"footer residue  {ratio(len(left), len(items)):.3f} "
+        f"({len(left)}/{len(items)} items keep a footer marker line after cleaning)"
+    )
+    _print_cases(
+        "items with residue",
+        [
+            f"{kind}: {excerpt(line, 80)!r}  [{i.source}]"
+            for i, marks in left
+            for kind, line in marks
+        ],
+        show,
+    )
 
 
 def report_credits(items: Sequence[Labelled], results: Sequence[Cleaned], show: int) -> None:
@@ -213,18 +253,28 @@ def report_credits(items: Sequence[Labelled], results: Sequence[Cleaned], show: 
     labelled = [(i, r) for i, r in pairs if i.credit is not None]
     found = sum(i.credit == r.credit for i, r in labelled)
     spurious = sum(i.credit is None and r.credit is not None for i, r in pairs)
-    print(f"source credit   accuracy {ratio(right, len(pairs)):.3f} ({right}/{len(pairs)} exact)"
-          f"   labelled credits found {found}/{len(labelled)}   spurious credits {spurious}")
-    _print_cases("credit mismatches",
-                 [f"expected {i.credit!r}, got {r.credit!r}  [{i.source}]"
-                  for i, r in pairs if i.credit != r.credit], show)
+    print(
+        f"source credit   accuracy {ratio(right, len(pairs)):.3f} ({right}/{len(pairs)} exact)"
+        f"   labelled credits found {found}/{len(labelled)}   spurious credits {spurious}"
+    )
+    _print_cases(
+        "credit mismatches",
+        [
+            f"expected {i.credit!r}, got {r.credit!r}  [{i.source}]"
+            for i, r in pairs
+            if i.credit != r.credit
+        ],
+        show,
+    )
 
 
 def run_labelled(path: Path, show: int) -> None:
     items = load_labelled(path)
     spam = sum(i.spam for i in items)
-    print(f"== Part 1: labelled set {path} ({len(items)} items: {spam} {SPAM}, "
-          f"{len(items) - spam} clean)")
+    print(
+        f"== Part 1: labelled set {path} ({len(items)} items: {spam} {SPAM}, "
+        f"{len(items) - spam} clean)"
+    )
     results = [clean(i.headline, i.body, expected_language=i.language) for i in items]
     report_spam(items, results, show)
     report_footers(items, results, show)
@@ -272,8 +322,13 @@ def _newscrawl(html: str, url: str, site_language: str) -> tuple[Prediction, Pre
     """(extraction alone, extraction + cleaning) for one page of a site in ``site_language``:
     the call the crawl's extraction workers make."""
     try:
-        found, cleaned = extract(html, url, timezone=None,  # an ad-hoc site
-                                 site=SiteContext(language=site_language), options=OPTIONS)
+        found, cleaned = extract(
+            html,
+            url,
+            timezone=None,  # an ad-hoc site
+            site=SiteContext(language=site_language),
+            options=OPTIONS,
+        )
     except NotExtractable as exc:
         empty = Prediction("", f"not extractable: {exc}")
         return empty, empty
@@ -288,9 +343,12 @@ def predict(page: Page) -> dict[str, Prediction]:
     html = decode_html(page.raw).text
     # The registry would give the site's language; here it is that of the ground-truth text.
     extracted, cleaned = _newscrawl(html, page.url, detect_language(page.truth))
-    return {"a": _trafilatura(html, page.url),
-            "b": _trafilatura(html, page.url, favor_precision=True),
-            "c": extracted, "d": cleaned}
+    return {
+        "a": _trafilatura(html, page.url),
+        "b": _trafilatura(html, page.url, favor_precision=True),
+        "c": extracted,
+        "d": cleaned,
+    }
 
 
 @dataclass(frozen=True)
@@ -326,26 +384,34 @@ def print_table(results: Sequence[Result]) -> dict[str, Summary]:
 def print_accepted(results: Sequence[Result]) -> None:
     """The same table on the pages ``extract_article`` accepts: its not-article gate set apart."""
     accepted = [r for r in results if not r.predictions["c"].note]
-    print(f"on the {len(accepted)} pages extract_article accepts "
-          f"({len(results) - len(accepted)} rejected as not extractable):")
+    print(
+        f"on the {len(accepted)} pages extract_article accepts "
+        f"({len(results) - len(accepted)} rejected as not extractable):"
+    )
     print_table(accepted)
 
 
 def print_wins(results: Sequence[Result], new: str, old: str) -> None:
     wins = sum(r.scores[new].f1 > r.scores[old].f1 + 1e-9 for r in results)
     losses = sum(r.scores[new].f1 < r.scores[old].f1 - 1e-9 for r in results)
-    print(f"per-page F1, ({new}) vs ({old}): {wins} wins, {losses} losses, "
-          f"{len(results) - wins - losses} ties")
+    print(
+        f"per-page F1, ({new}) vs ({old}): {wins} wins, {losses} losses, "
+        f"{len(results) - wins - losses} ties"
+    )
 
 
 def print_drops(results: Sequence[Result]) -> None:
     dropped = [r for r in results if r.predictions["d"].note]
     reasons = Counter((r.predictions["d"].note or "").split(":")[0] for r in dropped)
-    print(f"(d) empty predictions: {len(dropped)} of {len(results)} "
-          f"({', '.join(f'{n} {reason}' for reason, n in reasons.most_common()) or 'none'})")
+    print(
+        f"(d) empty predictions: {len(dropped)} of {len(results)} "
+        f"({', '.join(f'{n} {reason}' for reason, n in reasons.most_common()) or 'none'})"
+    )
     for r in dropped:
-        print(f"    {r.page.id[:12]}  (a) page F1 {r.scores['a'].f1:.3f}  {r.page.url}\n"
-              f"        {r.predictions['d'].note}")
+        print(
+            f"    {r.page.id[:12]}  (a) page F1 {r.scores['a'].f1:.3f}  {r.page.url}\n"
+            f"        {r.predictions['d'].note}"
+        )
 
 
 def _is_article_text(text: str, truth: Counter[tuple[str, ...]]) -> bool:
@@ -363,21 +429,27 @@ def print_rules(results: Sequence[Result]) -> None:
         for rule, text in r.predictions["d"].removed:
             removed[rule] += 1
             harmful[rule] += _is_article_text(text, truth)
-    print("cleaning rules on the benchmark (removed: lines/fragments; article text: of those, "
-          "mostly ground-truth text):")
+    print(
+        "cleaning rules on the benchmark (removed: lines/fragments; article text: of those, "
+        "mostly ground-truth text):"
+    )
     for rule, count in removed.most_common():
         print(f"    {rule:34}removed {count:4d}   article text {harmful[rule]:4d}")
 
 
 def print_losers(results: Sequence[Result], show: int) -> None:
     """Pages where cleaning lowers the page F1 most, with what the cleaning removed."""
-    losers = sorted((r for r in results if r.scores["d"].f1 < r.scores["c"].f1 - 1e-9),
-                    key=lambda r: r.scores["d"].f1 - r.scores["c"].f1)
+    losers = sorted(
+        (r for r in results if r.scores["d"].f1 < r.scores["c"].f1 - 1e-9),
+        key=lambda r: r.scores["d"].f1 - r.scores["c"].f1,
+    )
     print(f"pages where the cleaning lowers F1 ((d) below (c)): {len(losers)}; worst {show}:")
     for r in losers[:show]:
         d = r.predictions["d"]
-        print(f"    {r.page.id[:12]}  F1 {r.scores['c'].f1:.3f} -> {r.scores['d'].f1:.3f}  "
-              f"{r.page.url}")
+        print(
+            f"    {r.page.id[:12]}  F1 {r.scores['c'].f1:.3f} -> {r.scores['d'].f1:.3f}  "
+            f"{r.page.url}"
+        )
         if d.note:
             print(f"        {d.note}")
         truth = shingles(r.page.truth)
@@ -389,13 +461,19 @@ def print_losers(results: Sequence[Result], show: int) -> None:
 
 def print_verdict(summaries: dict[str, Summary]) -> None:
     a, c, d = summaries["a"], summaries["c"], summaries["d"]
-    print(f"cleaning vs extraction alone ((d) - (c)): P {d.precision - c.precision:+.3f}  "
-          f"R {d.recall - c.recall:+.3f}  F1 {d.f1 - c.f1:+.3f}")
-    print(f"newscrawl vs plain trafilatura ((d) - (a)): P {d.precision - a.precision:+.3f}  "
-          f"R {d.recall - a.recall:+.3f}  F1 {d.f1 - a.f1:+.3f}")
+    print(
+        f"cleaning vs extraction alone ((d) - (c)): P {d.precision - c.precision:+.3f}  "
+        f"R {d.recall - c.recall:+.3f}  F1 {d.f1 - c.f1:+.3f}"
+    )
+    print(
+        f"newscrawl vs plain trafilatura ((d) - (a)): P {d.precision - a.precision:+.3f}  "
+        f"R {d.recall - a.recall:+.3f}  F1 {d.f1 - a.f1:+.3f}"
+    )
     keeps_f1 = d.f1 >= c.f1 - 1e-9
-    print(f"requirement 'cleaning must not lower F1': {'met' if keeps_f1 else 'NOT met'}; "
-          f"'should raise precision': {'met' if d.precision > c.precision else 'NOT met'}")
+    print(
+        f"requirement 'cleaning must not lower F1': {'met' if keeps_f1 else 'NOT met'}; "
+        f"'should raise precision': {'met' if d.precision > c.precision else 'NOT met'}"
+    )
 
 
 def run_benchmark(aeb: Path, show: int) -> None:
@@ -403,8 +481,10 @@ def run_benchmark(aeb: Path, show: int) -> None:
     results = evaluate(load_pages(aeb))
     print(f"{len(results)} pages; metric: 4-token shingles of \\w+ tokens, per-page normalised")
     summaries = print_table(results)
-    print("    (an empty prediction scores recall 0 and, as in the benchmark's evaluate.py, is left"
-          " out of the precision mean)")
+    print(
+        "    (an empty prediction scores recall 0 and, as in the benchmark's evaluate.py, is left"
+        " out of the precision mean)"
+    )
     print_accepted(results)
     for new, old in (("d", "a"), ("d", "c"), ("c", "a")):
         print_wins(results, new, old)
@@ -421,10 +501,18 @@ def run_benchmark(aeb: Path, show: int) -> None:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labelled", type=Path, default=DEFAULT_LABELLED,
-                        help="labelled JSONL set (default: %(default)s)")
-    parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB,
-                        help="article-extraction benchmark directory (default: %(default)s)")
+    parser.add_argument(
+        "--labelled",
+        type=Path,
+        default=DEFAULT_LABELLED,
+        help="labelled JSONL set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--aeb",
+        type=Path,
+        default=DEFAULT_AEB,
+        help="article-extraction benchmark directory (default: %(default)s)",
+    )
     parser.add_argument("--show", type=int, default=15, help="cases listed per finding")
     return parser.parse_args(argv)
 
@@ -436,8 +524,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.aeb / "ground-truth.json").is_file():
         run_benchmark(args.aeb, args.show)
     else:
-        print(f"== Part 2 skipped: no article-extraction benchmark at {args.aeb} "
-            "(pass --aeb DIR; it lives in ../shared/aeb beside the checkout)")
+        print(
+            f"== Part 2 skipped: no article-extraction benchmark at {args.aeb} "
+            "(pass --aeb DIR; it lives in ../shared/aeb beside the checkout)"
+        )
     return 0
 
 

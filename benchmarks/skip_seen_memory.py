@@ -47,15 +47,25 @@ CURVE_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=100_000, help="generated pages, all seen")
-    parser.add_argument("--baseline-pages", type=int, default=1000,
-                        help="pages of the comparison crawl with an empty store (0: none)")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="NEWSCRAWL_EXTRACT_WORKERS of both crawls (default 0: no pool; the "
-                        "project default -1 starts one worker a core even when nothing is "
-                        "fetched)")
-    parser.add_argument("--refetch-window-days", type=float,
-                        help="NEWSCRAWL_REFETCH_WINDOW_DAYS of the skip crawl (default: the "
-                        "project's)")
+    parser.add_argument(
+        "--baseline-pages",
+        type=int,
+        default=1000,
+        help="pages of the comparison crawl with an empty store (0: none)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="NEWSCRAWL_EXTRACT_WORKERS of both crawls (default 0: no pool; the "
+        "project default -1 starts one worker a core even when nothing is "
+        "fetched)",
+    )
+    parser.add_argument(
+        "--refetch-window-days",
+        type=float,
+        help="NEWSCRAWL_REFETCH_WINDOW_DAYS of the skip crawl (default: the project's)",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
     parser.add_argument("--interval", type=float, default=0.2, help="psutil sampling period")
     return parser.parse_args(argv)
@@ -66,8 +76,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def seen_record(url: str, text: str, emitted_at: str) -> Emitted:
     """A record as DuplicatePipeline stages it for a page without rel=canonical."""
-    return Emitted(url=url, canonical_url=None, fingerprint=body_fingerprint(text),
-                   emitted_at=emitted_at, modified=None)
+    return Emitted(
+        url=url,
+        canonical_url=None,
+        fingerprint=body_fingerprint(text),
+        emitted_at=emitted_at,
+        modified=None,
+    )
 
 
 def fill_state(path: Path, site: DemoSite, count: int) -> tuple[float, int]:
@@ -94,8 +109,9 @@ def future_lastmods(count: int) -> int:
 # -- the crawls ------------------------------------------------------------------------------
 
 
-def crawl_with_state(site: TimedDemoSite, root: Path, timeout: float, interval: float,
-                     *settings: str) -> CrawlResult:
+def crawl_with_state(
+    site: TimedDemoSite, root: Path, timeout: float, interval: float, *settings: str
+) -> CrawlResult:
     """Crawl ``site``'s generated sitemaps with the state store in ``root / "data"``."""
     sites_file = root / "sites.toml"
     sites_file.write_text(generated_registry(site), "utf-8")
@@ -103,10 +119,10 @@ def crawl_with_state(site: TimedDemoSite, root: Path, timeout: float, interval: 
     return run_crawl(command, root / "output", timeout=timeout, interval=interval)
 
 
-def skip_run(count: int, workers: int, refetch_window_days: float | None, timeout: float,
-             interval: float) -> tuple[TimedDemoSite, CrawlResult, tuple[float, int]]:
-    with TimedDemoSite(count) as site, tempfile.TemporaryDirectory(
-            prefix="newscrawl-skip-") as tmp:
+def skip_run(
+    count: int, workers: int, refetch_window_days: float | None, timeout: float, interval: float
+) -> tuple[TimedDemoSite, CrawlResult, tuple[float, int]]:
+    with TimedDemoSite(count) as site, tempfile.TemporaryDirectory(prefix="newscrawl-skip-") as tmp:
         root = Path(tmp)
         print(f"Filling the state store with {count:,} records ...", flush=True)
         filled = fill_state(root / "data" / "state.sqlite", site, count)
@@ -117,13 +133,17 @@ def skip_run(count: int, workers: int, refetch_window_days: float | None, timeou
         return site, crawl_with_state(site, root, timeout, interval, *settings), filled
 
 
-def baseline_run(pages: int, workers: int, timeout: float, interval: float
-                 ) -> tuple[TimedDemoSite, CrawlResult]:
-    with TimedDemoSite(pages) as site, tempfile.TemporaryDirectory(
-            prefix="newscrawl-skip-baseline-") as tmp:
+def baseline_run(
+    pages: int, workers: int, timeout: float, interval: float
+) -> tuple[TimedDemoSite, CrawlResult]:
+    with (
+        TimedDemoSite(pages) as site,
+        tempfile.TemporaryDirectory(prefix="newscrawl-skip-baseline-") as tmp,
+    ):
         print(f"Baseline: crawling {pages:,} pages with an empty state store ...", flush=True)
-        return site, crawl_with_state(site, Path(tmp), timeout, interval,
-                                      f"NEWSCRAWL_EXTRACT_WORKERS={workers}")
+        return site, crawl_with_state(
+            site, Path(tmp), timeout, interval, f"NEWSCRAWL_EXTRACT_WORKERS={workers}"
+        )
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -141,8 +161,12 @@ def rss_curve(site: TimedDemoSite, result: CrawlResult) -> list[tuple[str, str]]
     for fraction in CURVE_POINTS:
         sample = result.sample_after_launch(start + fraction * span)
         if sample is not None:
-            rows.append((f"  RSS at {fraction:4.0%} ({sample.seconds:6.1f} s after launch)",
-                         mib(sample.rss)))
+            rows.append(
+                (
+                    f"  RSS at {fraction:4.0%} ({sample.seconds:6.1f} s after launch)",
+                    mib(sample.rss),
+                )
+            )
     return rows
 
 
@@ -158,25 +182,35 @@ def growth_rows(site: TimedDemoSite, result: CrawlResult, urls: int) -> list[tup
     for label, seconds in (("first request", start), ("25 %", quarter)):
         if (sample := result.sample_after_launch(seconds)) is not None:
             grown = end - sample.rss
-            rows.append((f"RSS growth, {label} to end",
-                         f"{mib(grown)} ({grown / max(urls, 1):,.1f} B per URL of {urls:,})"))
+            rows.append(
+                (
+                    f"RSS growth, {label} to end",
+                    f"{mib(grown)} ({grown / max(urls, 1):,.1f} B per URL of {urls:,})",
+                )
+            )
     return rows
 
 
 def crawl_rows(site: TimedDemoSite, result: CrawlResult) -> list[tuple[str, str]]:
     skipped = result.report.get("skipped") or {}
-    rows = [("sitemaps served", f"{site.served['sitemap']:,}"),
-            ("article pages served", f"{site.served['article']:,}"),
-            ("articles emitted", f"{result.emitted:,}")]
+    rows = [
+        ("sitemaps served", f"{site.served['sitemap']:,}"),
+        ("article pages served", f"{site.served['article']:,}"),
+        ("articles emitted", f"{result.emitted:,}"),
+    ]
     rows += [(f"skipped: {reason}", f"{count:,}") for reason, count in sorted(skipped.items())]
-    rows += [("crawl exit status", str(result.returncode)),
-             ("wall, launch to exit", f"{result.wall:.2f} s"),
-             ("spider open to close (durationSeconds)",
-              f"{result.report.get('durationSeconds') or 0:.2f} s"),
-             ("CPU, crawl process tree", f"{result.cpu_seconds:.1f} s"),
-             contention_row(result),
-             ("peak RSS, crawl process tree", mib(result.peak_rss)),
-             ("peak PSS, crawl process tree", mib(result.peak_pss))]
+    rows += [
+        ("crawl exit status", str(result.returncode)),
+        ("wall, launch to exit", f"{result.wall:.2f} s"),
+        (
+            "spider open to close (durationSeconds)",
+            f"{result.report.get('durationSeconds') or 0:.2f} s",
+        ),
+        ("CPU, crawl process tree", f"{result.cpu_seconds:.1f} s"),
+        contention_row(result),
+        ("peak RSS, crawl process tree", mib(result.peak_rss)),
+        ("peak PSS, crawl process tree", mib(result.peak_pss)),
+    ]
     return rows + rss_curve(site, result)
 
 
@@ -193,20 +227,35 @@ def skip_failures(urls: int, site: TimedDemoSite, result: CrawlResult) -> list[s
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     site, result, (fill_seconds, store_bytes) = skip_run(
-        args.urls, args.workers, args.refetch_window_days, args.timeout, args.interval)
-    print(f"\nnewscrawl skip-seen memory: {args.urls:,} generated URLs, all in the state store "
-          f"(SQLite), NEWSCRAWL_EXTRACT_WORKERS={args.workers}, {os.cpu_count()} cores")
-    print("Loopback speed settings: AUTOTHROTTLE_ENABLED=0 DOWNLOAD_DELAY=0 "
-          "CONCURRENT_REQUESTS=32 CONCURRENT_REQUESTS_PER_DOMAIN=32 (ROBOTSTXT_OBEY on)")
-    print(f"{future_lastmods(args.urls):,} of the generated pages carry a sitemap lastmod later "
-          "than now: not an update, they must be skipped too")
+        args.urls, args.workers, args.refetch_window_days, args.timeout, args.interval
+    )
+    print(
+        f"\nnewscrawl skip-seen memory: {args.urls:,} generated URLs, all in the state store "
+        f"(SQLite), NEWSCRAWL_EXTRACT_WORKERS={args.workers}, {os.cpu_count()} cores"
+    )
+    print(
+        "Loopback speed settings: AUTOTHROTTLE_ENABLED=0 DOWNLOAD_DELAY=0 "
+        "CONCURRENT_REQUESTS=32 CONCURRENT_REQUESTS_PER_DOMAIN=32 (ROBOTSTXT_OBEY on)"
+    )
+    print(
+        f"{future_lastmods(args.urls):,} of the generated pages carry a sitemap lastmod later "
+        "than now: not an update, they must be skipped too"
+    )
     print_command(result.command)
-    print_table("State store", [
-        (f"fill {args.urls:,} records (stage+commit, {BATCH:,} a batch)",
-         f"{fill_seconds:.1f} s ({args.urls / fill_seconds:,.0f} /s)"),
-        ("store size", mib(store_bytes))])
-    print_table("Crawl, every URL already emitted",
-                [*crawl_rows(site, result), *growth_rows(site, result, args.urls)])
+    print_table(
+        "State store",
+        [
+            (
+                f"fill {args.urls:,} records (stage+commit, {BATCH:,} a batch)",
+                f"{fill_seconds:.1f} s ({args.urls / fill_seconds:,.0f} /s)",
+            ),
+            ("store size", mib(store_bytes)),
+        ],
+    )
+    print_table(
+        "Crawl, every URL already emitted",
+        [*crawl_rows(site, result), *growth_rows(site, result, args.urls)],
+    )
     failures = skip_failures(args.urls, site, result)
     print_failures(failures, result)
     if args.baseline_pages:
@@ -216,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def baseline(pages: int, workers: int, timeout: float, interval: float) -> list[str]:
     site, result = baseline_run(pages, workers, timeout, interval)
-    print_table(f"Baseline: {pages:,}-page site, empty state store (nothing skipped)",
-                crawl_rows(site, result))
+    print_table(
+        f"Baseline: {pages:,}-page site, empty state store (nothing skipped)",
+        crawl_rows(site, result),
+    )
     failures = check_exit(result)
     if result.emitted != pages:
         failures.append(f"baseline emitted {result.emitted:,} articles, expected {pages:,}")

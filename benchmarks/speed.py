@@ -70,14 +70,24 @@ from newscrawl.state import open_state_store  # noqa: E402
 
 AEB_PAGES = ROOT.parent / "shared" / "aeb" / "html"
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))  # the console script, as users run it
-CRAWL_SETTINGS = ("AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "NEWSCRAWL_ALLOW_LOOPBACK=1",
-                  "CONCURRENT_REQUESTS_PER_DOMAIN=32", "NEWSCRAWL_CHECK_LANGUAGE=0")
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True,
-                       "include_images": False, "deduplicate": False}
+CRAWL_SETTINGS = (
+    "AUTOTHROTTLE_ENABLED=0",
+    "DOWNLOAD_DELAY=0",
+    "NEWSCRAWL_ALLOW_LOOPBACK=1",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "NEWSCRAWL_CHECK_LANGUAGE=0",
+)
+TRAFILATURA_OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "deduplicate": False,
+}
 PR_SET_CHILD_SUBREAPER = 36
 
 
 # -- the pages on loopback -----------------------------------------------------------------
+
 
 class AebSite:
     """The aeb pages, each under ``copies`` URLs ``/c<k>/<name>.html``, with robots.txt and a
@@ -92,22 +102,30 @@ class AebSite:
         self.base_url = ""
 
     def urls(self) -> list[str]:
-        return [f"{self.base_url}/c{k}/{name}.html" for k in range(self.copies)
-                for name in self.files]
+        return [
+            f"{self.base_url}/c{k}/{name}.html" for k in range(self.copies) for name in self.files
+        ]
 
     def html(self) -> list[tuple[str, bytes]]:
         """(url, body) of each distinct page, as read from disk."""
-        return [(f"{self.base_url}/c0/{name}.html", gzip.decompress(path.read_bytes()))
-                for name, path in self.files.items()]
+        return [
+            (f"{self.base_url}/c0/{name}.html", gzip.decompress(path.read_bytes()))
+            for name, path in self.files.items()
+        ]
 
     def body(self, path: str) -> tuple[int, str, bytes]:
         if path == "/robots.txt":
             return 200, "text/plain", f"Sitemap: {self.base_url}/sitemap.xml\n".encode()
         if path == "/sitemap.xml":
             locs = "".join(f"<url><loc>{url}</loc></url>" for url in self.urls())
-            return 200, "application/xml", (
-                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
-                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>').encode()
+            return (
+                200,
+                "application/xml",
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+                    f'"http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
+                ).encode(),
+            )
         copy, _, name = path.removeprefix("/c").partition("/")
         file = self.files.get(name.removesuffix(".html"))
         if not copy.isdigit() or file is None:
@@ -123,9 +141,11 @@ class AebSite:
             yield url, self.body(url.removeprefix(self.base_url))[2]
 
     def registry_toml(self, name: str) -> str:
-        return (f'[{name}]\nname = "aeb"\ndomains = ["127.0.0.1"]\nlanguage = "en"\n'
-                f'sitemaps = ["{self.base_url}/sitemap.xml"]\n'
-                f"article_allow = ['{self.article_allow}']\n")
+        return (
+            f'[{name}]\nname = "aeb"\ndomains = ["127.0.0.1"]\nlanguage = "en"\n'
+            f'sitemaps = ["{self.base_url}/sitemap.xml"]\n'
+            f"article_allow = ['{self.article_allow}']\n"
+        )
 
     @contextmanager
     def serving(self) -> Iterator[AebSite]:
@@ -172,19 +192,30 @@ class Corpus:
 @contextmanager
 def aeb_corpus(copies: int) -> Iterator[Corpus]:
     with AebSite(AEB_PAGES, copies).serving() as site:
-        yield Corpus(site.registry_toml("aeb"), site.html(), len(site.urls()),
-                     f"{len(site.files)} aeb pages x {copies} copies", site.served)
+        yield Corpus(
+            site.registry_toml("aeb"),
+            site.html(),
+            len(site.urls()),
+            f"{len(site.files)} aeb pages x {copies} copies",
+            site.served,
+        )
 
 
 @contextmanager
 def generated_corpus(count: int, sample: int = 200) -> Iterator[Corpus]:
     with DemoSite("paper", generated=count).start() as site:
-        pages = [(url, _fetch(url)) for url in
-                 (f"{site.base_url}/gen/{i}.html" for i in range(min(sample, count)))]
+        pages = [
+            (url, _fetch(url))
+            for url in (f"{site.base_url}/gen/{i}.html" for i in range(min(sample, count)))
+        ]
         urls = [f"{site.base_url}/gen/{i}.html" for i in range(count)]
-        yield Corpus(site.registry_toml("gen"), pages, count,
-                     f"DemoSite(generated={count}) (+ the paper's own pages)",
-                     lambda: ((url, _fetch(url)) for url in urls))
+        yield Corpus(
+            site.registry_toml("gen"),
+            pages,
+            count,
+            f"DemoSite(generated={count}) (+ the paper's own pages)",
+            lambda: ((url, _fetch(url)) for url in urls),
+        )
 
 
 def _fetch(url: str) -> bytes:
@@ -194,12 +225,14 @@ def _fetch(url: str) -> bytes:
 
 # -- in-process measurements ---------------------------------------------------------------
 
+
 def trafilatura_alone(pages: Sequence[tuple[str, bytes]], *, with_metadata: bool) -> float:
     """Pages/s of trafilatura alone, one process, on the HTML as read from disk."""
     started = time.perf_counter()
     for url, body in pages:
-        trafilatura.bare_extraction(body, url=url, with_metadata=with_metadata,
-                                    **TRAFILATURA_OPTIONS)
+        trafilatura.bare_extraction(
+            body, url=url, with_metadata=with_metadata, **TRAFILATURA_OPTIONS
+        )
     return len(pages) / (time.perf_counter() - started)
 
 
@@ -221,18 +254,23 @@ def measure_split(pages: Sequence[tuple[str, bytes]], state_dir: Path) -> dict[s
                 return work(*args, **kwargs)
             finally:
                 seconds[stage] += time.process_time() - started
+
         return run
 
     extract, publish = in_process_extraction(), publication(state_dir)
-    with (patch.object(extraction, "_parse", timed("parse", extraction._parse)),
-          patch.object(extraction, "prepare_for_extraction",
-                       timed("dom", extraction.prepare_for_extraction)),
-          patch.object(extraction, "_main_text", timed("trafilatura", extraction._main_text)),
-          patch.object(chain, "clean_article", timed("cleaning", chain.clean_article))):
+    with (
+        patch.object(extraction, "_parse", timed("parse", extraction._parse)),
+        patch.object(
+            extraction, "prepare_for_extraction", timed("dom", extraction.prepare_for_extraction)
+        ),
+        patch.object(extraction, "_main_text", timed("trafilatura", extraction._main_text)),
+        patch.object(chain, "clean_article", timed("cleaning", chain.clean_article)),
+    ):
         for url, body in pages:
             text = timed("decode", decode_html)(body, "text/html").text
-            article = timed("extraction", extract)(Page(url=url, html=text, site="bench",
-                                                        encoding="utf-8"))
+            article = timed("extraction", extract)(
+                Page(url=url, html=text, site="bench", encoding="utf-8")
+            )
             if article is not None:
                 timed("duplicates", publish)(article)
     return {stage: total / len(pages) for stage, total in seconds.items()}
@@ -254,18 +292,22 @@ def publication(state_dir: Path) -> Callable[[Any], None]:
                 pipeline._publishable(site, held, furniture.get(site, set()))
         pipeline.held.close()
         pipeline.held = HeldArticles()
+
     return publish
 
 
 def _project_settings() -> dict[str, Any]:
-    return {name: getattr(project_settings, name) for name in dir(project_settings)
-            if name.isupper()}
+    return {
+        name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()
+    }
 
 
 def in_process_extraction() -> Callable[[Page], Any]:
     """``ExtractPipeline`` in its one-process mode: an ``Article``, or None if rejected."""
-    options = replace(cleaning_options(get_crawler(settings_dict=_project_settings()).settings),
-                      check_language=False)
+    options = replace(
+        cleaning_options(get_crawler(settings_dict=_project_settings()).settings),
+        check_language=False,
+    )
     pipeline = ExtractPipeline(0, get_crawler().stats, options)
     return _passes(lambda page: asyncio.run(pipeline.process_item(page)))
 
@@ -276,10 +318,12 @@ def _passes(stage: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return stage(item)
         except Rejected:
             return None
+
     return run
 
 
 # -- crawls --------------------------------------------------------------------------------
+
 
 @dataclass
 class Crawl:
@@ -302,27 +346,42 @@ class Crawl:
         return max((getattr(sample, measure) for sample in self.samples), default=0)
 
 
-def crawl(corpus: Corpus, workers: int, *, extra: Sequence[str] = (),
-          sample_every: float = 0.5) -> Crawl:
+def crawl(
+    corpus: Corpus, workers: int, *, extra: Sequence[str] = (), sample_every: float = 0.5
+) -> Crawl:
     with tempfile.TemporaryDirectory(prefix="newscrawl-speed-") as tmp:
         out = Path(tmp)
         sites = out / "sites.toml"
         sites.write_text(corpus.registry_toml, "utf-8")
-        command = [SCRAPY, "crawl", "news", "-a", f"sites_file={sites}",
-                   *_settings(*CRAWL_SETTINGS, f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
-                              f"NEWSCRAWL_OUTPUT_DIR={out}", f"NEWSCRAWL_DATA_DIR={out}/data",
-                              *extra)]
+        command = [
+            SCRAPY,
+            "crawl",
+            "news",
+            "-a",
+            f"sites_file={sites}",
+            *_settings(
+                *CRAWL_SETTINGS,
+                f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
+                f"NEWSCRAWL_OUTPUT_DIR={out}",
+                f"NEWSCRAWL_DATA_DIR={out}/data",
+                *extra,
+            ),
+        ]
         run = measured_run(command, out / "stderr.log", sample_every)
         if run.exit_code not in (0, 3):  # 3: finished, but the health check complained
-            sys.exit(f"crawl failed ({run.exit_code}):\n"
-                     f"{(out / 'stderr.log').read_text()[-3000:]}")
+            sys.exit(f"crawl failed ({run.exit_code}):\n{(out / 'stderr.log').read_text()[-3000:]}")
         stats = read_report(out).get("stats", {})
     return Crawl(
         workers=workers,
         pages=stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0),
-        emitted=stats.get("item_scraped_count", 0), wall=run.wall,
-        elapsed=stats.get("elapsed_time_seconds", 0.0), cpu=run.cpu,
-        root_cpu=run.root_cpu, samples=run.samples, exit_code=run.exit_code, run=run,
+        emitted=stats.get("item_scraped_count", 0),
+        wall=run.wall,
+        elapsed=stats.get("elapsed_time_seconds", 0.0),
+        cpu=run.cpu,
+        root_cpu=run.root_cpu,
+        samples=run.samples,
+        exit_code=run.exit_code,
+        run=run,
     )
 
 
@@ -358,8 +417,10 @@ class Run:
 
 def _core_busy() -> list[float]:
     """Busy seconds of each core since boot (/proc/stat: all but idle and iowait)."""
-    return [sum(times) - times.idle - getattr(times, "iowait", 0.0)
-            for times in psutil.cpu_times(percpu=True)]
+    return [
+        sum(times) - times.idle - getattr(times, "iowait", 0.0)
+        for times in psutil.cpu_times(percpu=True)
+    ]
 
 
 def _own_cpu() -> float:
@@ -380,8 +441,16 @@ def measured_run(command: Sequence[str], log_path: Path, sample_every: float = 0
     _reap_orphans()  # the forkserver and its workers, orphaned when the crawl process exits
     wall = time.monotonic() - started
     cores = [after - before for after, before in zip(_core_busy(), cores_before, strict=True)]
-    return Run(exit_code, wall, children_cpu() - cpu_before, sampler.cpu_seconds,
-               sampler.root_cpu_seconds, _own_cpu() - own_before, cores, sampler.samples)
+    return Run(
+        exit_code,
+        wall,
+        children_cpu() - cpu_before,
+        sampler.cpu_seconds,
+        sampler.root_cpu_seconds,
+        _own_cpu() - own_before,
+        cores,
+        sampler.samples,
+    )
 
 
 def _settings(*pairs: str) -> list[str]:
@@ -419,16 +488,20 @@ def write_pages(corpus: Corpus, directory: Path) -> int:
 
 
 def alone_run(pages_dir: Path, out: Path) -> Run:
-    run = measured_run([sys.executable, ALONE, str(pages_dir), str(out / "alone.jsonl")],
-                       out / "alone.log")
+    run = measured_run(
+        [sys.executable, ALONE, str(pages_dir), str(out / "alone.jsonl")], out / "alone.log"
+    )
     if run.exit_code != 0:
-        sys.exit(f"trafilatura alone failed ({run.exit_code}):\n"
-                 f"{(out / 'alone.log').read_text()[-3000:]}")
+        sys.exit(
+            f"trafilatura alone failed ({run.exit_code}):\n"
+            f"{(out / 'alone.log').read_text()[-3000:]}"
+        )
     return run
 
 
-def compare(corpus: Corpus, rounds: int, workers: int, extra: Sequence[str]
-            ) -> tuple[int, list[Run], list[Crawl]]:
+def compare(
+    corpus: Corpus, rounds: int, workers: int, extra: Sequence[str]
+) -> tuple[int, list[Run], list[Crawl]]:
     """``rounds`` x (trafilatura alone, then the crawl), alternating, so that a busy spell of
     the machine falls on both sides rather than on one."""
     alone: list[Run] = []
@@ -438,11 +511,13 @@ def compare(corpus: Corpus, rounds: int, workers: int, extra: Sequence[str]
         for number in range(rounds):
             alone.append(alone_run(Path(tmp), Path(tmp)))
             crawls.append(crawl(corpus, workers, extra=extra))
-            print(f"round {number + 1}/{rounds}: alone {alone[-1].wall:.1f} s wall, "
-                  f"{alone[-1].cpu:.1f} s CPU; crawl {crawls[-1].wall:.1f} s wall, "
-                  f"{crawls[-1].cpu:.1f} s CPU; others busy "
-                  f"{_others_cores(alone[-1]):.2f} / {_others_cores(_run(crawls[-1])):.2f} cores",
-                  flush=True)
+            print(
+                f"round {number + 1}/{rounds}: alone {alone[-1].wall:.1f} s wall, "
+                f"{alone[-1].cpu:.1f} s CPU; crawl {crawls[-1].wall:.1f} s wall, "
+                f"{crawls[-1].cpu:.1f} s CPU; others busy "
+                f"{_others_cores(alone[-1]):.2f} / {_others_cores(_run(crawls[-1])):.2f} cores",
+                flush=True,
+            )
     return pages, alone, crawls
 
 
@@ -457,22 +532,30 @@ def _others_cores(run: Run) -> float:
 
 def _spread(values: Sequence[float], unit: str = "", digits: int = 1) -> str:
     """median (min-max)"""
-    return (f"{statistics.median(values):.{digits}f}{unit} "
-            f"({min(values):.{digits}f}-{max(values):.{digits}f})")
+    return (
+        f"{statistics.median(values):.{digits}f}{unit} "
+        f"({min(values):.{digits}f}-{max(values):.{digits}f})"
+    )
 
 
 def print_comparison(corpus: Corpus, pages: int, alone: list[Run], crawls: list[Crawl]) -> None:
-    runs = {"trafilatura alone": alone, f"crawl, {_workers_label(crawls[0].workers)}":
-            [_run(c) for c in crawls]}
-    print(f"\n{corpus.description}: {pages} pages each side, {len(alone)} runs each, "
-          f"alternating; {os.cpu_count()} cores. median (min-max)\n")
+    runs = {
+        "trafilatura alone": alone,
+        f"crawl, {_workers_label(crawls[0].workers)}": [_run(c) for c in crawls],
+    }
+    print(
+        f"\n{corpus.description}: {pages} pages each side, {len(alone)} runs each, "
+        f"alternating; {os.cpu_count()} cores. median (min-max)\n"
+    )
     for label, measured in runs.items():
         shares = list(zip(*(run.core_shares for run in measured), strict=True))
         print(f"{label}:")
         print(f"  wall                  {_spread([r.wall for r in measured], ' s')}")
-        print(f"  tree CPU / page       "
-              f"{_spread([r.cpu / pages * 1000 for r in measured], ' ms')}   "
-              f"(/proc sampler: {_spread([r.sampled_cpu / pages * 1000 for r in measured])})")
+        print(
+            f"  tree CPU / page       "
+            f"{_spread([r.cpu / pages * 1000 for r in measured], ' ms')}   "
+            f"(/proc sampler: {_spread([r.sampled_cpu / pages * 1000 for r in measured])})"
+        )
         if label.startswith("crawl"):
             own = _spread([r.root_cpu / pages * 1000 for r in measured], " ms")
             print(f"  crawl process / page  {own}   (the rest: forkserver, workers)")
@@ -480,57 +563,82 @@ def print_comparison(corpus: Corpus, pages: int, alone: list[Run], crawls: list[
         print(f"  tree CPU / wall       {in_use}")
         others = _spread([_others_cores(r) for r in measured], " cores", 2)
         print(f"  others busy           {others}")
-        print("  cores busy (share of wall, every process) " + ", ".join(
-            f"cpu{n} {_spread(list(share), '', 2)}" for n, share in enumerate(shares)))
+        print(
+            "  cores busy (share of wall, every process) "
+            + ", ".join(f"cpu{n} {_spread(list(share), '', 2)}" for n, share in enumerate(shares))
+        )
     cpu_ratio = [_run(c).cpu / a.cpu for a, c in zip(alone, crawls, strict=True)]
     wall_ratio = [a.wall / c.wall for a, c in zip(alone, crawls, strict=True)]
     print(f"\ncrawl CPU / trafilatura alone CPU (round by round): {_spread(cpu_ratio, 'x', 2)}")
     print(f"wall ratio, trafilatura alone / crawl:             {_spread(wall_ratio, 'x', 2)}")
     emitted = {c.emitted for c in crawls}
-    print(f"crawl: {crawls[0].pages} pages through the pipelines, emitted {sorted(emitted)}; "
-          f"peak tree RSS {mib(max(c.peak('rss') for c in crawls))}")
+    print(
+        f"crawl: {crawls[0].pages} pages through the pipelines, emitted {sorted(emitted)}; "
+        f"peak tree RSS {mib(max(c.peak('rss') for c in crawls))}"
+    )
 
 
 # -- report --------------------------------------------------------------------------------
 
-def print_speed(corpus: Corpus, alone: dict[str, float], split: dict[str, float],
-                crawls: list[Crawl]) -> None:
-    print(f"\n{corpus.description}: {corpus.urls} article URLs crawled; "
-          f"{len(corpus.pages)} distinct pages timed in-process; {os.cpu_count()} cores\n")
-    print(f"{'':44}{'pages/s':>9}{'x alone':>9}{'x text':>8}{'CPU ms/page':>13}{'peak RSS':>12}"
-          f"{'peak PSS':>12}")
+
+def print_speed(
+    corpus: Corpus, alone: dict[str, float], split: dict[str, float], crawls: list[Crawl]
+) -> None:
+    print(
+        f"\n{corpus.description}: {corpus.urls} article URLs crawled; "
+        f"{len(corpus.pages)} distinct pages timed in-process; {os.cpu_count()} cores\n"
+    )
+    print(
+        f"{'':44}{'pages/s':>9}{'x alone':>9}{'x text':>8}{'CPU ms/page':>13}{'peak RSS':>12}"
+        f"{'peak PSS':>12}"
+    )
     full, text = alone["metadata"], alone["text"]
-    for label, rate in (("trafilatura alone, text + metadata", full),
-                        ("trafilatura alone, text only", text)):
+    for label, rate in (
+        ("trafilatura alone, text + metadata", full),
+        ("trafilatura alone, text only", text),
+    ):
         print(f"{label:44}{rate:9.1f}{rate / full:9.2f}{rate / text:8.2f}{1000 / rate:13.1f}")
     for run in crawls:
         rate = run.pages_per_second
-        print(f"{'crawl, ' + _workers_label(run.workers):44}{rate:9.1f}{rate / full:9.2f}"
-              f"{rate / text:8.2f}{run.cpu / run.pages * 1000:13.1f}"
-              f"{mib(run.peak('rss')):>12}{mib(run.peak('pss')):>12}")
-    print("\n(trafilatura alone: one process, from disk, wall time; x alone: against text + "
-          "metadata, newscrawl's job; x text: against text only; crawls: pages through the "
-          "pipelines / wall time of the scrapy process, start-up included; CPU and memory: the "
-          "whole process tree)")
+        print(
+            f"{'crawl, ' + _workers_label(run.workers):44}{rate:9.1f}{rate / full:9.2f}"
+            f"{rate / text:8.2f}{run.cpu / run.pages * 1000:13.1f}"
+            f"{mib(run.peak('rss')):>12}{mib(run.peak('pss')):>12}"
+        )
+    print(
+        "\n(trafilatura alone: one process, from disk, wall time; x alone: against text + "
+        "metadata, newscrawl's job; x text: against text only; crawls: pages through the "
+        "pipelines / wall time of the scrapy process, start-up included; CPU and memory: the "
+        "whole process tree)"
+    )
     for run in crawls:
         crawl_cpu = run.root_cpu
-        print(f"  {_workers_label(run.workers)}: {run.pages} pages ({run.emitted} emitted), "
-              f"{run.wall:.1f} s wall ({run.pages / run.elapsed:.1f} pages/s from spider open "
-              f"to close); CPU {run.cpu:.1f} s: crawl process {crawl_cpu:.1f} s, others "
-              f"{run.cpu - crawl_cpu:.1f} s; exit status {run.exit_code}")
+        print(
+            f"  {_workers_label(run.workers)}: {run.pages} pages ({run.emitted} emitted), "
+            f"{run.wall:.1f} s wall ({run.pages / run.elapsed:.1f} pages/s from spider open "
+            f"to close); CPU {run.cpu:.1f} s: crawl process {crawl_cpu:.1f} s, others "
+            f"{run.cpu - crawl_cpu:.1f} s; exit status {run.exit_code}"
+        )
     _print_split(split, crawls)
 
 
 def _print_split(split: dict[str, float], crawls: list[Crawl]) -> None:
-    rows = [("decode (newscrawl.encoding)", split["decode"]),
-            ("HTML parse (lxml)", split["parse"]),
-            ("DOM preparation (newscrawl.dom)", split["dom"]),
-            ("metadata (JSON-LD, meta, dates, fallbacks)",
-             split["extraction"] - split["parse"] - split["dom"] - split["trafilatura"]
-             - split["cleaning"]),
-            ("trafilatura", split["trafilatura"]),
-            ("cleaning (clean_article)", split["cleaning"]),
-            ("publication (furniture, fingerprint, MinHash)", split["duplicates"])]
+    rows = [
+        ("decode (newscrawl.encoding)", split["decode"]),
+        ("HTML parse (lxml)", split["parse"]),
+        ("DOM preparation (newscrawl.dom)", split["dom"]),
+        (
+            "metadata (JSON-LD, meta, dates, fallbacks)",
+            split["extraction"]
+            - split["parse"]
+            - split["dom"]
+            - split["trafilatura"]
+            - split["cleaning"],
+        ),
+        ("trafilatura", split["trafilatura"]),
+        ("cleaning (clean_article)", split["cleaning"]),
+        ("publication (furniture, fingerprint, MinHash)", split["duplicates"]),
+    ]
     print("\nWhere a page's CPU goes, ms/page (timed in this process on the same pages):")
     for label, seconds in rows:
         print(f"  {label:44}{seconds * 1000:7.2f}")
@@ -539,8 +647,10 @@ def _print_split(split: dict[str, float], crawls: list[Crawl]) -> None:
     measured = sum(seconds for _, seconds in rows)
     for run in crawls:
         label = f"Scrapy and the rest, {_workers_label(run.workers)}"
-        print(f"  {label:44}{(run.cpu / run.pages - measured) * 1000:7.2f}"
-              f"  (= crawl CPU {run.cpu / run.pages * 1000:.2f} - the above)")
+        print(
+            f"  {label:44}{(run.cpu / run.pages - measured) * 1000:7.2f}"
+            f"  (= crawl CPU {run.cpu / run.pages * 1000:.2f} - the above)"
+        )
 
 
 def _workers_label(workers: int) -> str:
@@ -550,43 +660,75 @@ def _workers_label(workers: int) -> str:
 
 
 def print_memory(run: Crawl, every: float) -> None:
-    print(f"\nMemory, {_workers_label(run.workers)}: {run.pages} pages in {run.wall:.0f} s "
-          f"({run.pages_per_second:.1f} pages/s), sampled every {every:g} s")
+    print(
+        f"\nMemory, {_workers_label(run.workers)}: {run.pages} pages in {run.wall:.0f} s "
+        f"({run.pages_per_second:.1f} pages/s), sampled every {every:g} s"
+    )
     print(f"  {'time':>8}{'tree RSS':>10}{'tree PSS':>10}{'crawl RSS':>11}")
     step = max(1, len(run.samples) // 25)
     for sample in [*run.samples[::step], run.samples[-1]]:
-        print(f"  {sample.seconds:7.0f}s{mib(sample.rss):>10}{mib(sample.pss):>10}"
-              f"{mib(sample.root_rss):>11}")
+        print(
+            f"  {sample.seconds:7.0f}s{mib(sample.rss):>10}{mib(sample.pss):>10}"
+            f"{mib(sample.root_rss):>11}"
+        )
     # Start: past start-up and the sitemaps' parsing; end: before the closing (pool shut down,
     # state committed).
     start, end = (run.samples[len(run.samples) * share // 100] for share in (10, 95))
     pages = run.pages * (end.seconds - start.seconds) / run.wall
-    print(f"start ({start.seconds:.0f} s): tree RSS {mib(start.rss)}, crawl process "
-          f"{mib(start.root_rss)}; end ({end.seconds:.0f} s): tree RSS {mib(end.rss)}, crawl "
-          f"process {mib(end.root_rss)}; growth {(end.rss - start.rss) / pages / 1024:.1f} KiB "
-          f"a page; peak tree RSS {mib(run.peak('rss'))}, PSS {mib(run.peak('pss'))}")
+    print(
+        f"start ({start.seconds:.0f} s): tree RSS {mib(start.rss)}, crawl process "
+        f"{mib(start.root_rss)}; end ({end.seconds:.0f} s): tree RSS {mib(end.rss)}, crawl "
+        f"process {mib(end.root_rss)}; growth {(end.rss - start.rss) / pages / 1024:.1f} KiB "
+        f"a page; peak tree RSS {mib(run.peak('rss'))}, PSS {mib(run.peak('pss'))}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=8, help="URLs per aeb page")
-    parser.add_argument("--generated", type=int, default=0, metavar="N",
-                        help="crawl DemoSite(generated=N) instead of the aeb pages")
-    parser.add_argument("--workers", type=int, nargs="+", default=[0, -1],
-                        help="NEWSCRAWL_EXTRACT_WORKERS values to crawl with")
-    parser.add_argument("--memory", type=int, default=0, metavar="N",
-                        help="only crawl DemoSite(generated=N), pool on; print the RSS curve")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="one more Scrapy setting for the crawls (repeatable)")
-    parser.add_argument("--rounds", type=int, default=0, metavar="N",
-                        help="only compare: N x (trafilatura alone, crawl with the pool of the "
-                             "first --workers), alternating")
+    parser.add_argument(
+        "--generated",
+        type=int,
+        default=0,
+        metavar="N",
+        help="crawl DemoSite(generated=N) instead of the aeb pages",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[0, -1],
+        help="NEWSCRAWL_EXTRACT_WORKERS values to crawl with",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only crawl DemoSite(generated=N), pool on; print the RSS curve",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one more Scrapy setting for the crawls (repeatable)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only compare: N x (trafilatura alone, crawl with the pool of the "
+        "first --workers), alternating",
+    )
     args = parser.parse_args(argv)
     _become_subreaper()
     if args.rounds:
         use_aeb = not args.generated and AEB_PAGES.is_dir()
-        with (aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000)
-              ) as corpus:
+        with (
+            aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000)
+        ) as corpus:
             pages, alone, crawls = compare(corpus, args.rounds, args.workers[0], args.set)
         print_comparison(corpus, pages, alone, crawls)
         return
@@ -595,10 +737,14 @@ def main(argv: list[str] | None = None) -> None:
             print_memory(crawl(corpus, -1, extra=args.set, sample_every=2.0), 2.0)
         return
     use_aeb = not args.generated and AEB_PAGES.is_dir()
-    with (aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000)
-          ) as corpus, tempfile.TemporaryDirectory() as state_dir:
-        alone = {"metadata": trafilatura_alone(corpus.pages, with_metadata=True),
-                 "text": trafilatura_alone(corpus.pages, with_metadata=False)}
+    with (
+        aeb_corpus(args.copies) if use_aeb else generated_corpus(args.generated or 2000) as corpus,
+        tempfile.TemporaryDirectory() as state_dir,
+    ):
+        alone = {
+            "metadata": trafilatura_alone(corpus.pages, with_metadata=True),
+            "text": trafilatura_alone(corpus.pages, with_metadata=False),
+        }
         split = measure_split(corpus.pages, Path(state_dir))
         crawls = [crawl(corpus, workers, extra=args.set) for workers in args.workers]
     print_speed(corpus, alone, split, crawls)

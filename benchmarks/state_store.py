@@ -31,11 +31,63 @@ A = TypeVar("A")
 T = TypeVar("T")
 BATCH = 10_000
 BODY_WORDS = 300
-_ONSETS = ("b", "c", "ch", "d", "đ", "g", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph",
-           "qu", "r", "s", "t", "th", "tr", "v", "x")
+_ONSETS = (
+    "b",
+    "c",
+    "ch",
+    "d",
+    "đ",
+    "g",
+    "gi",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "ph",
+    "qu",
+    "r",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+)
 _RHYMES = (
-    "a", "ai", "am", "an", "ang", "anh", "ao", "au", "ay", "e", "em", "en", "eo", "i", "ia", "im",
-    "in", "inh", "iu", "o", "oi", "om", "on", "ong", "u", "ui", "um", "un", "ung", "uy",
+    "a",
+    "ai",
+    "am",
+    "an",
+    "ang",
+    "anh",
+    "ao",
+    "au",
+    "ay",
+    "e",
+    "em",
+    "en",
+    "eo",
+    "i",
+    "ia",
+    "im",
+    "in",
+    "inh",
+    "iu",
+    "o",
+    "oi",
+    "om",
+    "on",
+    "ong",
+    "u",
+    "ui",
+    "um",
+    "un",
+    "ung",
+    "uy",
 )
 _TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
 
@@ -90,7 +142,7 @@ class Bodies:
         rng = random.Random(f"copy-{self.seed}-{i}")
         words = self.body(i).split()
         start = rng.randrange(len(words) - 12)
-        words[start:start + 12] = self.words(rng, 12)
+        words[start : start + 12] = self.words(rng, 12)
         return " ".join(words + self.words(rng, 12))
 
 
@@ -116,8 +168,10 @@ def near_duplicate_rates(store: StateStore, count: int, queries: int, seed: int)
         ("sketch + near_duplicate_of, unrelated bodies", f"{fresh_rate:,.0f} /s"),
         ("  near_duplicate_of alone, edited copies", f"{sketched_rate:,.0f} /s"),
         (f"  copies found (mean true Jaccard {jaccard / len(copies):.2f})", f"{recall:.1%}"),
-        (f"  false matches among {len(fresh):,} unrelated",
-         str(sum(url is not None for url in false_hits))),
+        (
+            f"  false matches among {len(fresh):,} unrelated",
+            str(sum(url is not None for url in false_hits)),
+        ),
         ("near-dup store size", _megabytes(store.stats()["bytes"])),
     ]
 
@@ -135,11 +189,15 @@ def url_rates(store: StateStore, count: int, queries: int, seed: int) -> list[tu
     return [
         (f"fill {count:,} records (commit every {BATCH:,})", f"{fill_rate:,.0f} /s"),
         ("lookup hit by url", _per_second(store.lookup, [r.url for r in hits])),
-        ("lookup hit by canonical url",
-         _per_second(store.lookup, [r.canonical_url or "" for r in hits])),
+        (
+            "lookup hit by canonical url",
+            _per_second(store.lookup, [r.canonical_url or "" for r in hits]),
+        ),
         ("lookup miss", _per_second(store.lookup, misses)),
-        ("first_with_fingerprint hit",
-         _per_second(store.first_with_fingerprint, [r.fingerprint for r in hits])),
+        (
+            "first_with_fingerprint hit",
+            _per_second(store.first_with_fingerprint, [r.fingerprint for r in hits]),
+        ),
         ("size (SQLite file + WAL, or Redis used_memory)", _megabytes(store.stats()["bytes"])),
         *staged_lookup_rates(store, count, queries, seed),
     ]
@@ -152,8 +210,9 @@ def staged_lookup_rates(store: StateStore, count: int, queries: int, seed: int) 
         store.stage(record(i), store.sketch(""))
     stage_rate = queries / (time.perf_counter() - started)
     rng = random.Random(seed)
-    staged = [record(i).canonical_url or "" for i in rng.choices(range(count, count + queries),
-                                                                k=queries)]
+    staged = [
+        record(i).canonical_url or "" for i in rng.choices(range(count, count + queries), k=queries)
+    ]
     stored = [record(i).url for i in rng.choices(range(count), k=queries)]
     misses = [record(count + queries + i).url for i in range(queries)]
     rows = [

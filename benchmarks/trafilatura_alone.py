@@ -17,8 +17,13 @@ from pathlib import Path
 
 import trafilatura
 
-OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
-           "deduplicate": False, "with_metadata": True}
+OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "deduplicate": False,
+    "with_metadata": True,
+}
 FIELDS = ("title", "author", "date", "description", "url", "language", "image", "text")
 
 
@@ -27,8 +32,9 @@ def main(pages_dir: Path, out: Path) -> int:
     with out.open("w", encoding="utf-8") as jsonl:
         for line in (pages_dir / "urls.txt").read_text("utf-8").splitlines():
             name, url = line.split(" ", 1)
-            document = trafilatura.bare_extraction((pages_dir / name).read_bytes(), url=url,
-                                                   **OPTIONS)
+            document = trafilatura.bare_extraction(
+                (pages_dir / name).read_bytes(), url=url, **OPTIONS
+            )
             if document is None:
                 continue
             record = {key: getattr(document, key, None) for key in FIELDS}

@@ -48,8 +48,12 @@ DEFAULT_AEB = PROJECT.parent / "shared" / "aeb"
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB,
-                        help="the article-extraction benchmark (html/<id>.html.gz)")
+    parser.add_argument(
+        "--aeb",
+        type=Path,
+        default=DEFAULT_AEB,
+        help="the article-extraction benchmark (html/<id>.html.gz)",
+    )
     parser.add_argument("--copies", type=int, default=3, help="URLs serving each AEB page")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
     return parser.parse_args(argv)
@@ -89,35 +93,59 @@ def aeb_pages(aeb: Path, copies: int) -> dict[str, bytes]:
 
 
 def command(root: Path, run: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "news", *FAST_LOOPBACK,
-            "-a", "site=demo", "-a", f"sites_file={root / 'sites.toml'}",
-            "-a", f"urls_file={root / 'urls.txt'}",
-            "-s", f"NEWSCRAWL_OUTPUT_DIR={root / run}", "-s", f"NEWSCRAWL_DATA_DIR={root / run}",
-            *extra]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "news",
+        *FAST_LOOPBACK,
+        "-a",
+        "site=demo",
+        "-a",
+        f"sites_file={root / 'sites.toml'}",
+        "-a",
+        f"urls_file={root / 'urls.txt'}",
+        "-s",
+        f"NEWSCRAWL_OUTPUT_DIR={root / run}",
+        "-s",
+        f"NEWSCRAWL_DATA_DIR={root / run}",
+        *extra,
+    ]
 
 
 def emitted_bodies(output: Path) -> list[str]:
     """The bodies of the articles a crawl emitted: of copies of a page, the one that arrived
     first is kept (arrival order breaks the tie), so their URLs may differ from run to run."""
-    return sorted(json.loads(line)["articleBody"] for path in output.glob("*.jsonl")
-                  if not path.name.endswith(".rejects.jsonl")
-                  for line in path.read_text("utf-8").splitlines())
+    return sorted(
+        json.loads(line)["articleBody"]
+        for path in output.glob("*.jsonl")
+        if not path.name.endswith(".rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    )
 
 
 def crawl_rows(result: CrawlResult, pages: int, size: int | None) -> list[tuple[str, str]]:
     elapsed = float(result.stats.get("elapsed_time_seconds") or result.wall)
-    rows = [("pages (records) taken", f"{pages:,}"),
-            ("articles emitted", f"{result.emitted:,}"),
-            ("total wall, launch to exit", f"{result.wall:.2f} s"),
-            ("spider open to close", f"{elapsed:.2f} s"),
-            ("  pages/s, spider open to close", f"{pages / elapsed:,.1f}")]
+    rows = [
+        ("pages (records) taken", f"{pages:,}"),
+        ("articles emitted", f"{result.emitted:,}"),
+        ("total wall, launch to exit", f"{result.wall:.2f} s"),
+        ("spider open to close", f"{elapsed:.2f} s"),
+        ("  pages/s, spider open to close", f"{pages / elapsed:,.1f}"),
+    ]
     if size is not None:
         rows.append(("  MB/s of WARC, spider open to close", f"{size / elapsed / 1e6:,.2f}"))
-    return [*rows, ("CPU, crawl process tree", f"{result.cpu_seconds:.1f} s"),
-            ("peak PSS, crawl process tree", mib(result.peak_pss)),
-            ("peak RSS, crawl process alone", mib(max((x.root_rss for x in result.samples),
-                                                      default=0))),
-            contention_row(result)]
+    return [
+        *rows,
+        ("CPU, crawl process tree", f"{result.cpu_seconds:.1f} s"),
+        ("peak PSS, crawl process tree", mib(result.peak_pss)),
+        (
+            "peak RSS, crawl process alone",
+            mib(max((x.root_rss for x in result.samples), default=0)),
+        ),
+        contention_row(result),
+    ]
 
 
 def scan_rows(archive: list[Path]) -> list[tuple[str, str]]:
@@ -127,11 +155,13 @@ def scan_rows(archive: list[Path]) -> list[tuple[str, str]]:
     records = len(found)
     captures = sum(isinstance(item, Capture) for item in found)
     size = sum(path.stat().st_size for path in archive)
-    return [("records (HTML captures)", f"{records:,} ({captures:,})"),
-            ("WARC size", f"{size / 1e6:.2f} MB"),
-            ("seconds", f"{seconds:.3f}"),
-            ("  records/s", f"{records / seconds:,.0f}"),
-            ("  MB/s", f"{size / seconds / 1e6:,.1f}")]
+    return [
+        ("records (HTML captures)", f"{records:,} ({captures:,})"),
+        ("WARC size", f"{size / 1e6:.2f} MB"),
+        ("seconds", f"{seconds:.3f}"),
+        ("  records/s", f"{records / seconds:,.0f}"),
+        ("  MB/s", f"{size / seconds / 1e6:,.1f}"),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,23 +171,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: no pages in {arguments.aeb}/html")
         return 1
     server = PageServer(pages)
-    with tempfile.TemporaryDirectory(prefix="newscrawl-warc-") as tmp, \
-            DemoSite("paper").start() as paper:
+    with (
+        tempfile.TemporaryDirectory(prefix="newscrawl-warc-") as tmp,
+        DemoSite("paper").start() as paper,
+    ):
         root = Path(tmp)
         (root / "sites.toml").write_text(paper.registry_toml("demo"), "utf-8")
         (root / "urls.txt").write_text("".join(f"{server.base_url}{p}\n" for p in pages), "utf-8")
-        live = run_crawl(command(root, "live", "-s", f"NEWSCRAWL_WARC_DIR={root / 'warc'}"),
-                         root / "live", timeout=arguments.timeout)
+        live = run_crawl(
+            command(root, "live", "-s", f"NEWSCRAWL_WARC_DIR={root / 'warc'}"),
+            root / "live",
+            timeout=arguments.timeout,
+        )
         archive = sorted((root / "warc").glob("*.warc.gz"))
         fetched = int(live.stats.get("downloader/response_count", 0))
-        replay = run_crawl(command(root, "replay", "-a", f"warc={root / 'warc'}"),
-                           root / "replay", timeout=arguments.timeout)
+        replay = run_crawl(
+            command(root, "replay", "-a", f"warc={root / 'warc'}"),
+            root / "replay",
+            timeout=arguments.timeout,
+        )
         records = int(replay.stats.get("newscrawl/warc/records/response", 0))
         size = sum(path.stat().st_size for path in archive)
-        print_table(f"Live crawl ({len(pages)} AEB URLs + the demo paper), WARC written:",
-                    crawl_rows(live, fetched, None))
-        print_table("WARC re-extraction (-a warc=, same sites, no network):",
-                    crawl_rows(replay, records, size))
+        print_table(
+            f"Live crawl ({len(pages)} AEB URLs + the demo paper), WARC written:",
+            crawl_rows(live, fetched, None),
+        )
+        print_table(
+            "WARC re-extraction (-a warc=, same sites, no network):",
+            crawl_rows(replay, records, size),
+        )
         print_table("WARC scan alone (newscrawl.warc.scan, in this process):", scan_rows(archive))
         failures = check_exit(live) + check_exit(replay)
         if emitted_bodies(root / "live") != emitted_bodies(root / "replay"):

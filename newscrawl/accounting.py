@@ -130,6 +130,7 @@ def write_failed(what: str) -> str:
 
 # -- reading the stats back --------------------------------------------------------------------
 
+
 def count_prefixed(stats: Mapping[str, Any], prefix: str) -> int:
     """Sum of the integer stats whose key starts with ``prefix``."""
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))

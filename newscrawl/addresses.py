@@ -9,8 +9,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 # RFC 1918 and unique local IPv6 (fc00::/7). ``is_private`` alone would also call documentation
 # and benchmarking ranges private, which says less about why an address is refused.
-_PRIVATE = tuple(ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                          "fc00::/7"))
+_PRIVATE = tuple(
+    ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 
 
 def is_ip_literal(host: str) -> bool:
@@ -57,7 +58,6 @@ def refused_class(text: str, *, allow_loopback: bool = False) -> str | None:
     return None if kind == "loopback" and allow_loopback else kind
 
 
-
 def address_overrides(pairs: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """``NEWSCRAWL_RESOLVE_OVERRIDES`` as host (lower case) -> its addresses: one, or a list
     answered in turn (a name that changes address, as in DNS rebinding). ``ValueError`` naming
@@ -66,7 +66,9 @@ def address_overrides(pairs: Mapping[str, object]) -> dict[str, tuple[str, ...]]
     for host, value in pairs.items():
         addresses = tuple(str(a) for a in value) if isinstance(value, list) else (str(value),)
         if not addresses or not all(map(is_ip_literal, addresses)):
-            raise ValueError(f"setting NEWSCRAWL_RESOLVE_OVERRIDES: {host!r} maps to "
-                             f"{value!r}, not an IP address or a list of them")
+            raise ValueError(
+                f"setting NEWSCRAWL_RESOLVE_OVERRIDES: {host!r} maps to "
+                f"{value!r}, not an IP address or a list of them"
+            )
         overrides[host.lower()] = addresses
     return overrides

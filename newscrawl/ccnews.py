@@ -43,15 +43,15 @@ def ccnews_months(spec: str) -> list[str]:
 def _month(text: str) -> date:
     if (match := _MONTH.match(text.strip())) and 1 <= int(match[2]) <= 12:
         return date(int(match[1]), int(match[2]), 1)
-    raise ValueError(f"ccnews: expected a month YYYY-MM or a range YYYY-MM..YYYY-MM, "
-                     f"got {text!r}")
+    raise ValueError(f"ccnews: expected a month YYYY-MM or a range YYYY-MM..YYYY-MM, got {text!r}")
 
 
 def archive_urls(base_url: str, month: str) -> list[str]:
     """The URLs of a month's WARC files, from its published path listing."""
     base = base_url.rstrip("/")
-    with urllib.request.urlopen(f"{base}/crawl-data/CC-NEWS/{month}/warc.paths.gz",
-                                timeout=_TIMEOUT) as listing:
+    with urllib.request.urlopen(
+        f"{base}/crawl-data/CC-NEWS/{month}/warc.paths.gz", timeout=_TIMEOUT
+    ) as listing:
         lines = gzip.decompress(listing.read()).decode("utf-8").splitlines()
     return [f"{base}/{line.strip().lstrip('/')}" for line in lines if line.strip()]
 
@@ -93,5 +93,5 @@ class RemoteArchive:
         with response:
             self._stream = CountingStream(response)
             length = response.headers.get("Content-Length")
-            yield from scan_stream(self._stream, self.url,  # type: ignore[arg-type]
-                                   int(length) if length else None, keep=True)
+            size = int(length) if length else None
+            yield from scan_stream(self._stream, self.url, size, keep=True)  # type: ignore[arg-type]

@@ -19,8 +19,11 @@ from typing import Any
 
 import jsonschema
 
-SCHEMAS = {"article": "article.schema.json", "rejects": "rejects.schema.json",
-           "report": "report.schema.json"}
+SCHEMAS = {
+    "article": "article.schema.json",
+    "rejects": "rejects.schema.json",
+    "report": "report.schema.json",
+}
 # the fields of an article holding dates, as (field, key in it or None)
 DATE_FIELDS = (("datePublished", None), ("dateModified", None), ("metadata", "dateDownloaded"))
 
@@ -62,8 +65,11 @@ def _format_checker() -> jsonschema.FormatChecker:
     # Our own: jsonschema checks "date-time" only with an optional package installed, and
     # silently passes anything without it.
     checker = jsonschema.FormatChecker(formats=())
-    for name, check in (("date", is_date), ("date-time", is_date_time),
-                        ("local-date-time", is_local_date_time)):
+    for name, check in (
+        ("date", is_date),
+        ("date-time", is_date_time),
+        ("local-date-time", is_local_date_time),
+    ):
         checker.checks(name)(lambda value, check=check: not isinstance(value, str) or check(value))
     return checker
 

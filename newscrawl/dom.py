@@ -33,27 +33,91 @@ from lxml.html import HtmlElement
 
 __all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
 
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figure", "footer",
-    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
-    "pre", "section", "table", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    }
+)
 _TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 _LAYOUT_CELL_BLOCKS = frozenset({"div", "p", "h1", "h2", "h3", "h4", "ul", "ol", "table", "form"})
 # Attribute substrings (lowercased) that name boilerplate containers, in English and in the
 # unaccented Vietnamese that Vietnamese CMSs use for class and id names. Words of several
 # syllables match with or without a separator ("tincungmuc", "tin-cung-muc", "binh_luan").
 _BOILERPLATE_WORDS = (
-    "relate", "relation", "lien quan", "cung muc", "cung chuyen muc", "tin khac", "xem them",
-    "doc them", "most read", "doc nhieu", "xem nhieu", "tin noi bat", "comment(?!ary)",
-    "binh luan", "y kien", "chia se", "share", "social", "quang cao", "advert", "sponsor",
-    "tu khoa", "bread crumb", "duong dan", "side bar", "cot phai", "cot trai", "news letter",
-    "subscribe", "dang nhap", "log in", "popup", "modal", "(?:audio|video|media) player",
-    "audio", "voice", "nghe doc", "rating", "zalo", "send mail", "ban quyen", "copyright",
-    "nav bar", "menu", "footer",
+    "relate",
+    "relation",
+    "lien quan",
+    "cung muc",
+    "cung chuyen muc",
+    "tin khac",
+    "xem them",
+    "doc them",
+    "most read",
+    "doc nhieu",
+    "xem nhieu",
+    "tin noi bat",
+    "comment(?!ary)",
+    "binh luan",
+    "y kien",
+    "chia se",
+    "share",
+    "social",
+    "quang cao",
+    "advert",
+    "sponsor",
+    "tu khoa",
+    "bread crumb",
+    "duong dan",
+    "side bar",
+    "cot phai",
+    "cot trai",
+    "news letter",
+    "subscribe",
+    "dang nhap",
+    "log in",
+    "popup",
+    "modal",
+    "(?:audio|video|media) player",
+    "audio",
+    "voice",
+    "nghe doc",
+    "rating",
+    "zalo",
+    "send mail",
+    "ban quyen",
+    "copyright",
+    "nav bar",
+    "menu",
+    "footer",
 )
-_BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?")
-                                         for word in _BOILERPLATE_WORDS))
+_BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?") for word in _BOILERPLATE_WORDS))
 # Text divs that are an image's caption or credit, not paragraphs ("desc_cation" is VnExpress').
 _CAPTION_NAMES = re.compile("caption|cation|credit|chu[-_]?thich|image|photo")
 # Where papers put the credit ("Theo TTXVN", "Nguyễn Quỳnh/VOV.VN"): elements so named.
@@ -107,13 +171,17 @@ def _own_table(part: HtmlElement, table: HtmlElement) -> bool:
 
 def _has_own_text(element: HtmlElement) -> bool:
     return bool((element.text or "").strip()) or any(
-        (child.tail or "").strip() or (child.text or "").strip() for child in element)
+        (child.tail or "").strip() or (child.text or "").strip() for child in element
+    )
 
 
 def _is_text_div(element: HtmlElement) -> bool:
-    return (element.tag == "div" and _has_own_text(element)
-            and not _CAPTION_NAMES.search(_names(element))
-            and not any(e.tag in _BLOCK_TAGS for e in element.iterdescendants()))
+    return (
+        element.tag == "div"
+        and _has_own_text(element)
+        and not _CAPTION_NAMES.search(_names(element))
+        and not any(e.tag in _BLOCK_TAGS for e in element.iterdescendants())
+    )
 
 
 def _divs_to_paragraphs(tree: HtmlElement) -> None:
@@ -132,8 +200,10 @@ def _names(element: HtmlElement) -> str:
 
 def _is_boilerplate(element: HtmlElement) -> bool:
     names = _names(element)
-    return bool((_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
-                and not _CONTENT_NAMES.search(names))
+    return bool(
+        (_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
+        and not _CONTENT_NAMES.search(names)
+    )
 
 
 def _text_size(element: HtmlElement) -> int:
@@ -159,8 +229,10 @@ def _paragraph_words(element: HtmlElement) -> int:
 
 
 def _holds_the_article(element: HtmlElement, paragraph_words: int) -> bool:
-    return (element.find(".//h1") is not None
-            or _paragraph_words(element) > _MAX_PRUNED_SHARE * paragraph_words)
+    return (
+        element.find(".//h1") is not None
+        or _paragraph_words(element) > _MAX_PRUNED_SHARE * paragraph_words
+    )
 
 
 def _prunable(element: HtmlElement, paragraph_words: int | None) -> bool:
@@ -222,8 +294,12 @@ def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
         if not _CREDIT_NAMES.search(_names(element)):
             continue
         text = " ".join("".join(element.itertext()).split())
-        if (text and len(text.split()) <= _MAX_CREDIT_WORDS and text not in hints
-                and element.find(".//p") is None):
+        if (
+            text
+            and len(text.split()) <= _MAX_CREDIT_WORDS
+            and text not in hints
+            and element.find(".//p") is None
+        ):
             hints.append(text)
             if len(hints) == _MAX_CREDIT_HINTS:
                 break
@@ -249,8 +325,12 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     article is pruned because of its name. A site's own XPaths are trusted as they are.
     """
     paragraph_words = _paragraph_words(tree)
-    site = [e for xpath in compile_xpaths(tuple(site_xpaths)) for e in xpath(tree)
-            if isinstance(e, HtmlElement)]
+    site = [
+        e
+        for xpath in compile_xpaths(tuple(site_xpaths))
+        for e in xpath(tree)
+        if isinstance(e, HtmlElement)
+    ]
     counts = {"site": _prune(e for e in site if _prunable(e, None))}
     _unwrap_layout_tables(tree)
     counts["boilerplate"] = _prune(_boilerplate_containers(tree, paragraph_words))

@@ -21,8 +21,18 @@ from w3lib.encoding import (
 
 # The Content-Type values (lower case) of the pages decoded and extracted; any other is no page.
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-_MULTI_BYTE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030", "big5",
-               "shift_jis", "euc-jp", "euc-kr"}
+_MULTI_BYTE = {
+    "utf-8",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "utf-32",
+    "gb18030",
+    "big5",
+    "shift_jis",
+    "euc-jp",
+    "euc-kr",
+}
 # Candidates for guessing when no declaration holds: what Vietnamese sites have used.
 _GUESSES = ("utf-8", "cp1258", "cp1252")
 # "A few" invalid sequences: this many, or one per this many valid non-ASCII characters. A
@@ -82,8 +92,10 @@ class _Utf8:
 
 
 def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
-    found = [("header", http_content_type_encoding(content_type) if content_type else None),
-             ("meta", html_body_declared_encoding(body))]
+    found = [
+        ("header", http_content_type_encoding(content_type) if content_type else None),
+        ("meta", html_body_declared_encoding(body)),
+    ]
     return [(source, resolve_encoding(enc) or enc) for source, enc in found if enc]
 
 
@@ -99,7 +111,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode an HTML body; raise ``UndecodableError`` when nothing fits."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom:
-        text = _strict(body[len(bom):], bom_encoding)
+        text = _strict(body[len(bom) :], bom_encoding)
         if text is not None:
             return Decoded(text, bom_encoding, "bom")
     utf8 = _Utf8.read(body)

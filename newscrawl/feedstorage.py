@@ -27,15 +27,21 @@ class AtomicFileFeedStorage(FileFeedStorage):
     articles again.
     """
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
-                 crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        feed_options: dict[str, Any] | None = None,
+        crawler: Crawler | None = None,
+    ) -> None:
         super().__init__(uri, feed_options=feed_options)
         self.crawler = crawler
         self.partial = Path(f"{self.path}{PARTIAL_SUFFIX}")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, uri: str, *,
-                     feed_options: dict[str, Any] | None = None) -> Self:
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> Self:
         return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def open(self, spider: Spider) -> IO[bytes]:
@@ -56,5 +62,4 @@ class AtomicFileFeedStorage(FileFeedStorage):
         elif self.crawler is None or completed(self.crawler.stats.get_value("finish_reason")):
             os.replace(self.partial, self.path)
         else:
-            logger.warning("Run not completed: its output stays at %s, not published",
-                           self.partial)
+            logger.warning("Run not completed: its output stays at %s, not published", self.partial)

@@ -71,8 +71,9 @@ class SiteTally:
             self.no_credit[str(site)] += 1
 
 
-def build_record(report: Mapping[str, Any], *, spider: str, sites: Iterable[str],
-                 tally: SiteTally) -> dict[str, Any]:
+def build_record(
+    report: Mapping[str, Any], *, spider: str, sites: Iterable[str], tally: SiteTally
+) -> dict[str, Any]:
     """The history line of a run: its times, spider, exit status, problems, and per site what
     the health page charts. ``sites``: the sites the run was given (a site that yielded nothing
     at all is in the record with zeros: that is the collapse to see)."""
@@ -89,13 +90,15 @@ def build_record(report: Mapping[str, Any], *, spider: str, sites: Iterable[str]
         "problems": list(report.get("problems") or []),
         "unhealthy": bool(report.get("problems")) or report.get("exitStatus") not in (0, None),
         "emitted": report.get("emitted", 0),
-        "sites": {name: _site_record(name, reported.get(name) or {}, stats, tally)
-                  for name in names},
+        "sites": {
+            name: _site_record(name, reported.get(name) or {}, stats, tally) for name in names
+        },
     }
 
 
-def _site_record(site: str, reported: Mapping[str, Any], stats: Mapping[str, Any],
-                 tally: SiteTally) -> dict[str, Any]:
+def _site_record(
+    site: str, reported: Mapping[str, Any], stats: Mapping[str, Any], tally: SiteTally
+) -> dict[str, Any]:
     emitted = int(reported.get("emitted", 0))
     rejected = dict(sorted(tally.rejected.get(site, Counter()).items()))
     kept = int(stats.get(residue_key(site, KEPT), 0))
@@ -118,7 +121,8 @@ def _share(part: int, whole: int) -> float | None:
 def _iso(moment: Any) -> str | None:
     if isinstance(moment, datetime):
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(
-            timespec="seconds")
+            timespec="seconds"
+        )
     return str(moment) if moment else None
 
 
@@ -126,8 +130,9 @@ def append_record(path: Path, record: Mapping[str, Any]) -> None:
     """Append ``record`` as one line: a single ``write`` to a file opened ``O_APPEND`` (the
     kernel places it at the end even with other runs appending), then ``fsync``. OSError is
     the caller's to report."""
-    line = (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
-            + "\n").encode("utf-8")
+    line = (
+        json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    ).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -184,9 +189,12 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
         record = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
         return None
-    if (not isinstance(record, dict) or not isinstance(record.get("sites"), dict)
-            or not isinstance(record.get("start"), str)
-            or not all(isinstance(site, dict) for site in record["sites"].values())):
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("sites"), dict)
+        or not isinstance(record.get("start"), str)
+        or not all(isinstance(site, dict) for site in record["sites"].values())
+    ):
         return None
     try:
         datetime.fromisoformat(record["start"])

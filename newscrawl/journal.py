@@ -52,8 +52,9 @@ def articles_in(path: Path) -> Iterator[dict[str, Any]]:
                 try:
                     yield json.loads(line)
                 except ValueError as exc:
-                    raise UnreadableOutputError(f"{path}: line {number} is not JSON ({exc}): "
-                                                "a write was cut short") from exc
+                    raise UnreadableOutputError(
+                        f"{path}: line {number} is not JSON ({exc}): a write was cut short"
+                    ) from exc
     except (EOFError, gzip.BadGzipFile) as exc:
         raise UnreadableOutputError(f"{path}: {exc}") from exc
 
@@ -78,9 +79,13 @@ def fsync_directory(path: Path) -> None:
 
 def emitted_record(article: Mapping[str, Any], emitted_at: str | None = None) -> Emitted:
     """The state's record of an article (a published JSONL line or a pipeline's item)."""
-    return Emitted(url=article["url"], canonical_url=article.get("canonicalUrl"),
-                   fingerprint=article["fingerprint"], modified=article.get("dateModified"),
-                   emitted_at=emitted_at or datetime.now(UTC).isoformat(timespec="seconds"))
+    return Emitted(
+        url=article["url"],
+        canonical_url=article.get("canonicalUrl"),
+        fingerprint=article["fingerprint"],
+        modified=article.get("dateModified"),
+        emitted_at=emitted_at or datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 class Journal:
@@ -133,12 +138,13 @@ def replay(journal: Path, store: StateStore) -> int:
     for path in files:
         if not path.exists():
             continue
-        emitted_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(
-            timespec="seconds")
+        emitted_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
         try:
             for article in articles_in(path):
-                store.stage(emitted_record(article, emitted_at),
-                            store.sketch(article.get("articleBody") or ""))
+                store.stage(
+                    emitted_record(article, emitted_at),
+                    store.sketch(article.get("articleBody") or ""),
+                )
                 count += 1
         except UnreadableOutputError as exc:  # damaged since: what is readable is published
             logger.error("Published file damaged, its readable lines recorded: %s", exc)

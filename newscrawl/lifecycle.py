@@ -64,8 +64,9 @@ class RunEnd:
     files: RunFiles = field(default_factory=RunFiles)
     outcome: Outcome | None = None
 
-    def settle(self, finish_reason: str | None, *, writes_failed: int, emitted: int,
-               rejects_staged: int) -> Outcome:
+    def settle(
+        self, finish_reason: str | None, *, writes_failed: int, emitted: int, rejects_staged: int
+    ) -> Outcome:
         if self.outcome is not None:
             return self.outcome  # settled once: a second signal changes nothing
         if completed(finish_reason) and not writes_failed:
@@ -80,9 +81,12 @@ class RunEnd:
         if self.carried_over is not None:
             self._carry_over(self.carried_over, finish_reason)
             return Outcome.CARRIED_OVER
-        logger.warning("State: run not finished (%s); nothing recorded, its articles will be "
-                       "fetched again; its output stays unpublished: %s", finish_reason,
-                       ", ".join(str(written) for written, _ in self.files.all()))
+        logger.warning(
+            "State: run not finished (%s); nothing recorded, its articles will be "
+            "fetched again; its output stays unpublished: %s",
+            finish_reason,
+            ", ".join(str(written) for written, _ in self.files.all()),
+        )
         return Outcome.UNPUBLISHED
 
     def _carry_over(self, directory: Path, finish_reason: str | None) -> None:
@@ -92,9 +96,12 @@ class RunEnd:
         directory.mkdir(parents=True)
         for written, _ in self.files.feeds:
             shutil.move(written, directory / written.name)  # JOBDIR may be on another disk
-        logger.warning("State: run paused (%s); nothing recorded; its unpublished articles "
-                       "wait in %s for the run resumed with this JOBDIR", finish_reason,
-                       directory)
+        logger.warning(
+            "State: run paused (%s); nothing recorded; its unpublished articles "
+            "wait in %s for the run resumed with this JOBDIR",
+            finish_reason,
+            directory,
+        )
 
     def _publish(self, emitted: int, rejects_staged: int) -> Outcome:
         """Rename the run's files and record what they hold; on a write error, leave them
@@ -115,12 +122,16 @@ class RunEnd:
         except Exception as exc:  # OSError, and the stores' own (sqlite3, redis) errors
             return self._failed("publication", exc)
         self._release()
-        logger.info("State: %d emitted article(s) and %d reject(s) recorded", recorded,
-                    rejects_staged)
+        logger.info(
+            "State: %d emitted article(s) and %d reject(s) recorded", recorded, rejects_staged
+        )
         if published is not None and recorded < emitted:
             self.count(write_failed("articles"), emitted - recorded)
-            logger.error("%d emitted article(s) are missing from the output (a write failed): "
-                         "not recorded, they will be fetched again", emitted - recorded)
+            logger.error(
+                "%d emitted article(s) are missing from the output (a write failed): "
+                "not recorded, they will be fetched again",
+                emitted - recorded,
+            )
         return Outcome.COMMITTED
 
     def _release(self) -> None:
@@ -142,10 +153,12 @@ class RunEnd:
     def _failed(self, what: str, exc: BaseException) -> Outcome:
         self.store.rollback()
         self.count(write_failed(what), 1)
-        left = ("the next run records it" if self.journal.path.exists()
-                else "nothing published or recorded")
-        logger.error("State: publishing the run failed (%s: %s); %s", type(exc).__name__, exc,
-                     left)
+        left = (
+            "the next run records it"
+            if self.journal.path.exists()
+            else "nothing published or recorded"
+        )
+        logger.error("State: publishing the run failed (%s: %s); %s", type(exc).__name__, exc, left)
         return Outcome.FAILED
 
 
@@ -156,5 +169,6 @@ def record_interrupted_publications(journal: Journal, store: StateStore) -> None
         count = replay(left_over, store)
         store.commit()
         left_over.unlink(missing_ok=True)
-        logger.warning("State: %d article(s) published by an interrupted run recorded (%s)",
-                       count, left_over)
+        logger.warning(
+            "State: %d article(s) published by an interrupted run recorded (%s)", count, left_over
+        )

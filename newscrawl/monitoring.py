@@ -33,36 +33,44 @@ def monitoring_problem(settings: BaseSettings) -> str | None:
         return f"NEWSCRAWL_SPIDERMON is on but spidermon is not installed: {_EXTRA}"
     if textfile := settings.get("NEWSCRAWL_PROMETHEUS_TEXTFILE"):
         if _missing("prometheus_client"):
-            return (f"NEWSCRAWL_PROMETHEUS_TEXTFILE is set but prometheus_client is not "
-                    f"installed: {_EXTRA}")
+            return (
+                f"NEWSCRAWL_PROMETHEUS_TEXTFILE is set but prometheus_client is not "
+                f"installed: {_EXTRA}"
+            )
         if not str(textfile).endswith(".prom"):  # the only files node-exporter reads
             return f"NEWSCRAWL_PROMETHEUS_TEXTFILE={textfile}: name a *.prom file"
     return _actions_problem(settings) or _labels_problem(settings)
 
 
 def _actions_problem(settings: BaseSettings) -> str | None:
-    expected = ('setting NEWSCRAWL_SPIDERMON_ACTIONS: expected {"failed": [action import '
-                f'paths], ...}} with keys among {", ".join(ACTION_STEPS)}')
+    expected = (
+        'setting NEWSCRAWL_SPIDERMON_ACTIONS: expected {"failed": [action import '
+        f"paths], ...}} with keys among {', '.join(ACTION_STEPS)}"
+    )
     try:
         actions = settings.getdict("NEWSCRAWL_SPIDERMON_ACTIONS")
     except ValueError:
         return expected
     if set(actions) - set(ACTION_STEPS) or not all(
-            isinstance(paths, list) and all(isinstance(p, str) for p in paths)
-            for paths in actions.values()):
+        isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+        for paths in actions.values()
+    ):
         return expected
     return None
 
 
 def _labels_problem(settings: BaseSettings) -> str | None:
-    expected = ('setting NEWSCRAWL_PROMETHEUS_LABELS: expected {"name": "value", ...}, '
-                "without 'spider' (every metric has it)")
+    expected = (
+        'setting NEWSCRAWL_PROMETHEUS_LABELS: expected {"name": "value", ...}, '
+        "without 'spider' (every metric has it)"
+    )
     try:
         labels = settings.getdict("NEWSCRAWL_PROMETHEUS_LABELS")
     except ValueError:
         return expected
-    if "spider" in labels or not all(isinstance(k, str) and isinstance(v, str)
-                                     for k, v in labels.items()):
+    if "spider" in labels or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+    ):
         return expected
     return None
 

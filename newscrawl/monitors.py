@@ -65,8 +65,10 @@ def _reports(crawler: Crawler) -> bool:
     """Whether the run report extension is on (it sends ``report_written``)."""
     from newscrawl.extensions.report import RunReport
 
-    return any(load_object(path) is RunReport
-               for path in build_component_list(crawler.settings.getwithbase("EXTENSIONS")))
+    return any(
+        load_object(path) is RunReport
+        for path in build_component_list(crawler.settings.getwithbase("EXTENSIONS"))
+    )
 
 
 class RunMonitor(Monitor):
@@ -79,7 +81,8 @@ class RunMonitor(Monitor):
         if report is None:
             raise self.failureException(
                 "no run report: newscrawl's monitors run at the end of a run, in "
-                "SPIDERMON_SPIDER_CLOSE_MONITORS, with NEWSCRAWL_SPIDERMON on")
+                "SPIDERMON_SPIDER_CLOSE_MONITORS, with NEWSCRAWL_SPIDERMON on"
+            )
         return report
 
     @property
@@ -115,8 +118,9 @@ class ErrorRatioMonitor(RunMonitor):
     @monitors.name("Failed requests within NEWSCRAWL_HEALTH_MAX_ERROR_RATIO")
     def test_error_ratio(self) -> None:
         shared_frontier = bool(self.data.crawler.settings.get("REDIS_URL"))
-        self.assert_no_problem(error_problem(self.stats, self.limits,
-                                             shared_frontier=shared_frontier))
+        self.assert_no_problem(
+            error_problem(self.stats, self.limits, shared_frontier=shared_frontier)
+        )
 
 
 @monitors.name("Articles emitted")
@@ -149,8 +153,13 @@ class RunMonitorSuite(MonitorSuite):
     subclass setting Spidermon's ``monitors_failed_actions`` and the like."""
 
     monitors: ClassVar[list[type[Monitor]]] = [
-        FinishReasonMonitor, SourceHealthMonitor, ErrorRatioMonitor, EmittedMonitor,
-        RejectRatioMonitor, RunHealthMonitor]
+        FinishReasonMonitor,
+        SourceHealthMonitor,
+        ErrorRatioMonitor,
+        EmittedMonitor,
+        RejectRatioMonitor,
+        RunHealthMonitor,
+    ]
 
     def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
         configured = crawler.settings.getdict("NEWSCRAWL_SPIDERMON_ACTIONS") if crawler else {}

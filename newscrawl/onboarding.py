@@ -47,11 +47,24 @@ from newscrawl.probing import (
 )
 from newscrawl.registry import RegistryError, Site, parse_registry
 
-COMMON_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/sitemap-index.xml",
-                        "/news-sitemap.xml", "/sitemap-news.xml", "/sitemap_news.xml",
-                        "/sitemap.xml.gz")
-COMMON_FEED_PATHS = ("/rss", "/feed", "/rss.xml", "/feed.xml", "/atom.xml", "/index.rss",
-                     "/rss/home.rss")
+COMMON_SITEMAP_PATHS = (
+    "/sitemap.xml",
+    "/sitemap_index.xml",
+    "/sitemap-index.xml",
+    "/news-sitemap.xml",
+    "/sitemap-news.xml",
+    "/sitemap_news.xml",
+    "/sitemap.xml.gz",
+)
+COMMON_FEED_PATHS = (
+    "/rss",
+    "/feed",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.rss",
+    "/rss/home.rss",
+)
 MAX_FEEDS = 5  # a paper's home page may link a feed per section; a few cover its articles
 SAMPLES = 3
 # An article shape is proposed when it covers at least this share of the listed URLs: a site
@@ -77,28 +90,39 @@ class Discovery:
 
     @property
     def sitemaps(self) -> list[str]:
-        return _unique([*self.robots_sitemaps,
-                        *(url for url, kind in self.guessed.items() if kind == "sitemap")])
+        return _unique(
+            [
+                *self.robots_sitemaps,
+                *(url for url, kind in self.guessed.items() if kind == "sitemap"),
+            ]
+        )
 
     @property
     def feeds(self) -> list[str]:
-        return _unique([*self.home_feeds[:MAX_FEEDS],
-                        *(url for url, kind in self.guessed.items() if kind == "feed")])
+        return _unique(
+            [
+                *self.home_feeds[:MAX_FEEDS],
+                *(url for url, kind in self.guessed.items() if kind == "feed"),
+            ]
+        )
 
 
 async def discover(url: str, fetch: Fetch) -> Discovery:
     root = site_of(url)
     guesses = [root + path for path in (*COMMON_SITEMAP_PATHS, *COMMON_FEED_PATHS)]
     robots, home, *guessed = await asyncio.gather(
-        fetch(root + "/robots.txt", source=True), fetch(url),
-        *(fetch(guess, source=True) for guess in guesses))
+        fetch(root + "/robots.txt", source=True),
+        fetch(url),
+        *(fetch(guess, source=True) for guess in guesses),
+    )
     found = Discovery(home)
     if robots.ok:
         found.robots_sitemaps = extract_robots_sitemaps(robots.text(), root)
     if home.ok:
         params = FeedParameters(root, urlsplit(root).hostname or "", url)
-        found.home_feeds = [feed for feed in determine_feed(home.text(), params)
-                            if _same_site(feed, root)]
+        found.home_feeds = [
+            feed for feed in determine_feed(home.text(), params) if _same_site(feed, root)
+        ]
     for fetched in guessed:  # as served: a redirect's target is the source to crawl
         if fetched.ok and (kind := document_kind(fetched.body)):
             found.guessed[fetched.url] = kind
@@ -106,7 +130,7 @@ async def discover(url: str, fetch: Fetch) -> Discovery:
 
 
 def document_kind(body: bytes) -> str | None:
-    """"sitemap" or "feed" when ``body`` is one, else None (a guessed path answering with the
+    """ "sitemap" or "feed" when ``body`` is one, else None (a guessed path answering with the
     home page or a soft 404 is neither)."""
     head = body[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
@@ -158,8 +182,7 @@ def _id_rule(path: str) -> tuple[str, str, int] | None:
     head = match["head"]
     if not head:  # the segment is the id: its directory is the shape
         prefix = "/".join(segments[-2:-1]) + "/"
-        return "/" + prefix if len(segments) > 2 else "/", match["ext"] or "", len(
-            match["digits"])
+        return "/" + prefix if len(segments) > 2 else "/", match["ext"] or "", len(match["digits"])
     tail = _ID_PREFIX.search(head)
     if tail is None:  # digits glued to a word (covid19): no id
         return None
@@ -207,8 +230,11 @@ def propose_rules(urls: Sequence[str], seen: Iterable[str] = ()) -> Rules:
         if (rule := _id_rule(path)) is not None:
             lengths[rule[:2]].append(rule[2])
     shapes = sorted(lengths.items(), key=lambda shape: -len(shape[1]))
-    allow = [_id_pattern(*key, _id_digits(found)) for key, found in shapes
-             if len(found) >= max(2, _MIN_SHARE * len(paths))]
+    allow = [
+        _id_pattern(*key, _id_digits(found))
+        for key, found in shapes
+        if len(found) >= max(2, _MIN_SHARE * len(paths))
+    ]
     if not allow:
         allow = [p for p in (_date_pattern(paths) or _directory_pattern(paths),) if p]
     compiled = [re.compile(p) for p in allow]
@@ -221,9 +247,15 @@ def _deny_rules(urls: Iterable[str]) -> tuple[str, ...]:
     generic rules know as never articles (the registry's own vocabulary, so one list)."""
     generic = Site(key="", name="", domains=("example.invalid",))
     segments = {_path(url).split("/")[1] for url in urls if _path(url).count("/") >= 1}
-    return tuple(sorted(
-        f"/{segment}/" for segment in segments if segment and generic.article_verdict(
-            f"http://example.invalid/{segment}/") == Skip.URL_NON_ARTICLE_SECTION))
+    return tuple(
+        sorted(
+            f"/{segment}/"
+            for segment in segments
+            if segment
+            and generic.article_verdict(f"http://example.invalid/{segment}/")
+            == Skip.URL_NON_ARTICLE_SECTION
+        )
+    )
 
 
 # -- the entry ---------------------------------------------------------------------------------
@@ -244,14 +276,22 @@ class Proposal:
     offsets: list[str] = field(default_factory=list)  # of the sampled dates ("": none)
 
     def toml(self) -> str:
-        lines = [f"[{self.key}]", f"name = {toml_string(self.name)}",
-                 f"domains = {toml_list(self.domains)}"]
+        lines = [
+            f"[{self.key}]",
+            f"name = {toml_string(self.name)}",
+            f"domains = {toml_list(self.domains)}",
+        ]
         if self.language:
             lines.append(f"language = {toml_string(self.language)}")
-        lines.append(f"# timezone = \"Area/City\"  # for dates published without an offset"
-                     f"{self._sampled_offsets()}")
-        for key, values in (("sitemaps", self.sitemaps), ("feeds", self.feeds),
-                            ("listings", self.listings)):
+        lines.append(
+            f'# timezone = "Area/City"  # for dates published without an offset'
+            f"{self._sampled_offsets()}"
+        )
+        for key, values in (
+            ("sitemaps", self.sitemaps),
+            ("feeds", self.feeds),
+            ("listings", self.listings),
+        ):
             if values:
                 lines.append(f"{key} = {toml_list(values)}")
         if self.rules.allow:
@@ -266,7 +306,8 @@ class Proposal:
         given = sorted({offset for offset in self.offsets if offset})
         naive = self.offsets.count("")
         parts = ([f"sampled dates carry {', '.join(given)}"] if given else []) + (
-            [f"{naive} sampled date(s) without an offset"] if naive else [])
+            [f"{naive} sampled date(s) without an offset"] if naive else []
+        )
         return f" ({'; '.join(parts)})" if parts else ""
 
     def site(self) -> Site:
@@ -338,16 +379,27 @@ class Onboarding:
     samples: list[Sample]
 
 
-async def onboard(url: str, fetch: Fetch, options: CleaningOptions, *, key: str | None = None
-                  ) -> Onboarding:
+async def onboard(
+    url: str, fetch: Fetch, options: CleaningOptions, *, key: str | None = None
+) -> Onboarding:
     """Discover ``url``'s sources, propose its entry, and judge a few of its articles."""
     fetch = remembering(fetch)
     found = await discover(url, fetch)
     domain = _domain(found.home.url if found.home.ok else url)
-    proposal = Proposal(key=key or site_key(url), name=site_name(found.home, domain),
-                        domains=[domain], language=declared_language(found.home))
-    scope = Site(key=proposal.key, name=proposal.name, domains=(domain,),
-                 sitemaps=tuple(found.sitemaps), feeds=tuple(found.feeds), listings=(url,))
+    proposal = Proposal(
+        key=key or site_key(url),
+        name=site_name(found.home, domain),
+        domains=[domain],
+        language=declared_language(found.home),
+    )
+    scope = Site(
+        key=proposal.key,
+        name=proposal.name,
+        domains=(domain,),
+        sitemaps=tuple(found.sitemaps),
+        feeds=tuple(found.feeds),
+        listings=(url,),
+    )
     reads = await _read_all(scope, found, fetch)
     if not any(read.failure is None and read.found for read in reads):
         # no sitemap or feed that lists anything: the home page as a listing
@@ -373,7 +425,8 @@ async def onboard(url: str, fetch: Fetch, options: CleaningOptions, *, key: str 
 async def _read_all(scope: Site, found: Discovery, fetch: Fetch) -> list[SourceRead]:
     reads = await asyncio.gather(
         *(read_source(u, "sitemap", scope, fetch) for u in found.sitemaps),
-        *(read_source(u, "feed", scope, fetch) for u in found.feeds))
+        *(read_source(u, "feed", scope, fetch) for u in found.feeds),
+    )
     # a sitemap an index already lists is read through it
     listed = {child for read in reads for child in read.children}
     return [read for read in reads if read.url not in listed]
@@ -384,12 +437,16 @@ def _home_links(home: Fetched, scope: Site) -> list[str]:
 
 
 def _with_rules(scope: Site, rules: Rules) -> Site:
-    return replace(scope, article_allow=tuple(map(re.compile, rules.allow)),
-                   article_deny=tuple(map(re.compile, rules.deny)))
+    return replace(
+        scope,
+        article_allow=tuple(map(re.compile, rules.allow)),
+        article_deny=tuple(map(re.compile, rules.deny)),
+    )
 
 
-def _choose_sources(reads: Sequence[SourceRead], site: Site
-                    ) -> tuple[list[SourceRead], list[tuple[SourceRead, str]]]:
+def _choose_sources(
+    reads: Sequence[SourceRead], site: Site
+) -> tuple[list[SourceRead], list[tuple[SourceRead, str]]]:
     """The sources a crawl would find articles in; the others, with why they are left out
     (a crawl would count them as unhealthy)."""
     kept: list[SourceRead] = []
@@ -408,12 +465,14 @@ def _choose_sources(reads: Sequence[SourceRead], site: Site
     return kept, left_out
 
 
-async def _sample(reads: Sequence[SourceRead], site: Site, options: CleaningOptions,
-                  fetch: Fetch) -> list[Sample]:
+async def _sample(
+    reads: Sequence[SourceRead], site: Site, options: CleaningOptions, fetch: Fetch
+) -> list[Sample]:
     chosen = pick_samples(reads, site, per_source=SAMPLES)
     # one source after the other, so that the few samples come from as many sources as can be
-    entries = [entry for round_ in zip_longest(*chosen.values()) for entry in round_
-               if entry is not None][:SAMPLES]
+    entries = [
+        entry for round_ in zip_longest(*chosen.values()) for entry in round_ if entry is not None
+    ][:SAMPLES]
     judged = await judge_articles(entries, site, options, fetch)
     return list(judged.values())
 

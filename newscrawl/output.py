@@ -41,8 +41,9 @@ def feed_options(settings: BaseSettings) -> dict[str, object]:
     return {**options, **_GZIP} if settings.getbool("NEWSCRAWL_GZIP") else options
 
 
-def with_run_options(feeds: dict[str, dict[str, Any]], settings: BaseSettings
-                     ) -> dict[str, dict[str, Any]]:
+def with_run_options(
+    feeds: dict[str, dict[str, Any]], settings: BaseSettings
+) -> dict[str, dict[str, Any]]:
     """Feeds given with ``-o``/``-O`` or ``FEEDS``, made to behave as the default one: gzipped
     when NEWSCRAWL_GZIP is set or the name ends in ``.gz`` (Scrapy would write plain text under
     that name), and an overwriting feed (``-O``) replaced even when the run emits nothing, so
@@ -63,8 +64,11 @@ def unnamed_gzip_feeds(settings: BaseSettings) -> list[str]:
     """Local feeds that NEWSCRAWL_GZIP would gzip under a name not ending in ``.gz``."""
     if not settings.getbool("NEWSCRAWL_GZIP"):
         return []
-    return [str(uri) for uri in settings.getdict("FEEDS")
-            if is_local_feed(str(uri)) and not str(uri).endswith(".gz")]
+    return [
+        str(uri)
+        for uri in settings.getdict("FEEDS")
+        if is_local_feed(str(uri)) and not str(uri).endswith(".gz")
+    ]
 
 
 def overwrites_feed(settings: BaseSettings) -> bool:
@@ -93,7 +97,7 @@ def _feed_stem(name: str, spider: str) -> str:
     with suppress(KeyError, TypeError, ValueError):  # a parameter of its own: left as written
         name = name % {"name": spider, "time": RUN_STAMP}
     while (suffix := Path(name).suffix.lower()) in _FEED_SUFFIXES:
-        name = name[:-len(suffix)]
+        name = name[: -len(suffix)]
     return name
 
 

@@ -46,9 +46,17 @@ class NewsSitemap(Sitemap):
         # (NEWSCRAWL_SITEMAP_MAXSIZE), libxml2's own limits would only cut valid sitemaps short.
         # Entities are not resolved and the network is never read (a hostile DOCTYPE).
         self.xmliter = lxml.etree.iterparse(
-            BytesIO(body), events=("start", "end"), recover=True, remove_comments=True,
-            remove_pis=True, remove_blank_text=True, collect_ids=False, resolve_entities=False,
-            no_network=True, huge_tree=True)
+            BytesIO(body),
+            events=("start", "end"),
+            recover=True,
+            remove_comments=True,
+            remove_pis=True,
+            remove_blank_text=True,
+            collect_ids=False,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=True,
+        )
         _, root = next(self.xmliter)
         self.type = self._get_tag_name(root)
         self.malformed = False

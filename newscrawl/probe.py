@@ -34,8 +34,12 @@ Plan = Callable[[Fetch], Awaitable[Any]]
 # A probe prints a report: Scrapy's INFO lines would bury it. Components that write files or
 # keep state are off; the downloader's middlewares (guard, robots, politeness) stay.
 PROBE_SETTINGS: dict[str, Any] = {
-    "LOG_LEVEL": "WARNING", "ITEM_PIPELINES": {}, "EXTENSIONS": {}, "SPIDER_MIDDLEWARES": {},
-    "FEEDS": {}, "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+    "ITEM_PIPELINES": {},
+    "EXTENSIONS": {},
+    "SPIDER_MIDDLEWARES": {},
+    "FEEDS": {},
+    "TELNETCONSOLE_ENABLED": False,
 }
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -84,16 +88,24 @@ class ProbeSpider(Spider):
     def _fetched(self, response: Response, source: bool) -> Fetched:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if not 200 <= response.status < 300:
-            return Fetched(response.url, response.status, content_type,
-                           error=f"{Reason.FETCH_FAILED}: HTTP {response.status}")
+            return Fetched(
+                response.url,
+                response.status,
+                content_type,
+                error=f"{Reason.FETCH_FAILED}: HTTP {response.status}",
+            )
         body = response.body
         if source and body.startswith(_GZIP_MAGIC):  # a .xml.gz sitemap, as the spider opens it
             limit = self.settings.getint("NEWSCRAWL_SITEMAP_MAXSIZE")
             try:
                 body = gunzip(body, max_size=limit)
             except (OSError, ValueError) as exc:
-                return Fetched(response.url, response.status, content_type,
-                               error=f"{Reason.FETCH_FAILED}: gzip: {exc}")
+                return Fetched(
+                    response.url,
+                    response.status,
+                    content_type,
+                    error=f"{Reason.FETCH_FAILED}: gzip: {exc}",
+                )
         return Fetched(response.url, response.status, content_type, body)
 
 
@@ -119,7 +131,6 @@ class ProbeCommand(ScrapyCommand):
         if isinstance(spider, ProbeSpider) and spider.failure is None:
             return spider.result
         why = spider.failure if isinstance(spider, ProbeSpider) else "it did not start"
-        print(f"newscrawl: the probe failed: {why!r} (the log has its traceback)",
-              file=sys.stderr)
+        print(f"newscrawl: the probe failed: {why!r} (the log has its traceback)", file=sys.stderr)
         self.exitcode = EXIT_CRASHED
         return None

@@ -122,17 +122,22 @@ async def read_source(url: str, kind: str, site: Site, fetch: Fetch) -> SourceRe
     return read
 
 
-async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch,
-                        depth: int) -> None:
+async def _read_sitemap(read: SourceRead, url: str, site: Site, fetch: Fetch, depth: int) -> None:
     fetched = await fetch(url, source=True)
     if fetched.ok and fetched.url.endswith("/robots.txt"):  # a sitemap source, as the spider
-        await _read_index(read, [{"loc": u} for u in sitemap_urls_from_robots(
-            fetched.body, base_url=fetched.url)], site, fetch, depth)
+        await _read_index(
+            read,
+            [{"loc": u} for u in sitemap_urls_from_robots(fetched.body, base_url=fetched.url)],
+            site,
+            fetch,
+            depth,
+        )
         return
     # in the parsing thread, as the spider does: a 50k-URL sitemap takes seconds
     parsed = await off_loop(_sitemap_entries, fetched.body) if fetched.ok else None
-    failure = fetched.error or (None if parsed else f"{Reason.MALFORMED_SITEMAP}: not a "
-                                "sitemap or sitemap index")
+    failure = fetched.error or (
+        None if parsed else f"{Reason.MALFORMED_SITEMAP}: not a sitemap or sitemap index"
+    )
     if failure or parsed is None:
         if depth == 0:
             read.failure = failure
@@ -153,13 +158,17 @@ def _sitemap_entries(body: bytes) -> tuple[str, list[dict[str, str]], bool] | No
     sitemap = open_sitemap(body)
     if sitemap is None:
         return None
-    entries = [{key: str(value) for key, value in entry.items() if isinstance(value, str)}
-               for entry in sitemap if entry.get("loc")]
+    entries = [
+        {key: str(value) for key, value in entry.items() if isinstance(value, str)}
+        for entry in sitemap
+        if entry.get("loc")
+    ]
     return sitemap.type, entries, sitemap.malformed
 
 
-async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Site, fetch: Fetch,
-                      depth: int) -> None:
+async def _read_index(
+    read: SourceRead, entries: list[dict[str, str]], site: Site, fetch: Fetch, depth: int
+) -> None:
     """The newest few of the child sitemaps an index (or a robots.txt) lists."""
     children = [e for e in entries if site.link_verdict(e["loc"]) is None]
     read.children.extend(e["loc"] for e in entries)
@@ -168,8 +177,9 @@ async def _read_index(read: SourceRead, entries: list[dict[str, str]], site: Sit
     newest = sorted(children, key=lambda e: e.get("lastmod", ""), reverse=True)
     chosen = newest[:MAX_CHILD_SITEMAPS]
     read.children_read += len(chosen)
-    await asyncio.gather(*(_read_sitemap(read, child["loc"], site, fetch, depth + 1)
-                           for child in chosen))
+    await asyncio.gather(
+        *(_read_sitemap(read, child["loc"], site, fetch, depth + 1) for child in chosen)
+    )
 
 
 async def _read_feed(read: SourceRead, fetched: Fetched) -> None:
@@ -179,9 +189,15 @@ async def _read_feed(read: SourceRead, fetched: Fetched) -> None:
         return
     if feed.bozo:
         read.notes.append(f"malformed, {len(feed.entries)} entries recovered")
-    read.entries = [{"loc": entry.get("link", ""), "published": entry.get("published", ""),
-                     "title": entry.get("title", "")}
-                    for entry in feed.entries if entry.get("link")]
+    read.entries = [
+        {
+            "loc": entry.get("link", ""),
+            "published": entry.get("published", ""),
+            "title": entry.get("title", ""),
+        }
+        for entry in feed.entries
+        if entry.get("link")
+    ]
 
 
 def site_of(url: str) -> str:
@@ -212,8 +228,11 @@ def article_verdict(site: Site, url: str) -> str | None:
 
 def article_entries(read: SourceRead, site: Site) -> list[dict[str, str]]:
     """The entries of ``read`` a crawl of ``site`` would request as articles."""
-    return [entry for entry in read.entries if site.link_verdict(entry["loc"]) is None
-            and article_verdict(site, entry["loc"]) is None]
+    return [
+        entry
+        for entry in read.entries
+        if site.link_verdict(entry["loc"]) is None and article_verdict(site, entry["loc"]) is None
+    ]
 
 
 # -- articles ----------------------------------------------------------------------------------
@@ -236,8 +255,9 @@ class Sample:
         return self.verdict == EMITTED
 
 
-def judge_page(fetched: Fetched, site: Site, options: CleaningOptions,
-               hints: dict[str, str] | None = None) -> Sample:
+def judge_page(
+    fetched: Fetched, site: Site, options: CleaningOptions, hints: dict[str, str] | None = None
+) -> Sample:
     """The crawl's verdict on one article page: its fetch, decoding, extraction and cleaning
     (the publication's de-duplication against earlier runs aside)."""
     if not fetched.ok:
@@ -253,43 +273,65 @@ def judge_page(fetched: Fetched, site: Site, options: CleaningOptions,
         return Sample(fetched.url, Reason.UNDECODABLE, str(exc))
     context = SiteContext(language=site.language, footer_patterns=site.footer_patterns)
     try:
-        found, cleaned = extract(decoded.text, fetched.url, timezone=site.timezone, site=context,
-                                 options=options, hints=hints, prune_xpath=site.prune_xpath)
+        found, cleaned = extract(
+            decoded.text,
+            fetched.url,
+            timezone=site.timezone,
+            site=context,
+            options=options,
+            hints=hints,
+            prune_xpath=site.prune_xpath,
+        )
     except NotExtractable as exc:
         return Sample(fetched.url, exc.reason, exc.evidence)
     except Exception as exc:  # the crawl's pipeline counts it as a reject too, never a crash
         return Sample(fetched.url, Reason.EXTRACTION_CRASHED, f"{type(exc).__name__}: {exc}")
     reason, evidence = cleaned.rejection or (EMITTED, "")
-    return Sample(fetched.url, reason, evidence, headline=cleaned.headline or found.headline,
-                  published=found.date_published,
-                  first_words=" ".join(cleaned.body.split()[:_FIRST_WORDS]),
-                  declared_language=found.language)
+    return Sample(
+        fetched.url,
+        reason,
+        evidence,
+        headline=cleaned.headline or found.headline,
+        published=found.date_published,
+        first_words=" ".join(cleaned.body.split()[:_FIRST_WORDS]),
+        declared_language=found.language,
+    )
 
 
-def pick_samples(reads: Sequence[SourceRead], site: Site, per_source: int
-                 ) -> dict[str, list[dict[str, str]]]:
+def pick_samples(
+    reads: Sequence[SourceRead], site: Site, per_source: int
+) -> dict[str, list[dict[str, str]]]:
     """Up to ``per_source`` article entries of each source, the first it lists (feeds and news
     sitemaps list the newest first); an article two sources list is judged once."""
     chosen: dict[str, list[dict[str, str]]] = {}
     taken: set[str] = set()  # as requested: a feed's ?utm_source copy is the same article
     for read in reads:
-        entries = list({_requested_url(e["loc"]): e for e in reversed(article_entries(
-            read, site)) if _requested_url(e["loc"]) not in taken}.values())[::-1]
+        entries = list(
+            {
+                _requested_url(e["loc"]): e
+                for e in reversed(article_entries(read, site))
+                if _requested_url(e["loc"]) not in taken
+            }.values()
+        )[::-1]
         chosen[read.url] = entries[:per_source]
         taken.update(_requested_url(e["loc"]) for e in chosen[read.url])
     return chosen
 
 
-async def judge_articles(entries: Iterable[dict[str, str]], site: Site, options: CleaningOptions,
-                         fetch: Fetch) -> dict[str, Sample]:
+async def judge_articles(
+    entries: Iterable[dict[str, str]], site: Site, options: CleaningOptions, fetch: Fetch
+) -> dict[str, Sample]:
     """Each entry's article fetched (all at once: the downloader keeps the site's pace) and
     judged, by its ``loc``."""
     wanted = list(entries)
     pages = await asyncio.gather(*(fetch(_requested_url(e["loc"])) for e in wanted))
-    hints = [{k: v for k, v in e.items() if k in ("published", "lastmod", "title") and v}
-             for e in wanted]
-    return {entry["loc"]: judge_page(page, site, options, hint)
-            for entry, page, hint in zip(wanted, pages, hints, strict=True)}
+    hints = [
+        {k: v for k, v in e.items() if k in ("published", "lastmod", "title") and v} for e in wanted
+    ]
+    return {
+        entry["loc"]: judge_page(page, site, options, hint)
+        for entry, page, hint in zip(wanted, pages, hints, strict=True)
+    }
 
 
 def _requested_url(url: str) -> str:
@@ -310,12 +352,16 @@ def source_problem(read: SourceRead, site: Site, samples: Sequence[Sample]) -> s
     if not read.found:
         return f"{read.kind} {read.url} listed no URL"
     if read.entries and not article_entries(read, site):
-        return (f"{read.kind} {read.url} listed {len(read.entries)} URL(s), none taken as an "
-                "article (check the site's article_allow/article_deny)")
+        return (
+            f"{read.kind} {read.url} listed {len(read.entries)} URL(s), none taken as an "
+            "article (check the site's article_allow/article_deny)"
+        )
     if samples and not any(sample.emitted for sample in samples):
         reasons = ", ".join(sorted({sample.verdict for sample in samples}))
-        return (f"{read.kind} {read.url}: none of its {len(samples)} sampled article(s) would "
-                f"be emitted ({reasons})")
+        return (
+            f"{read.kind} {read.url}: none of its {len(samples)} sampled article(s) would "
+            f"be emitted ({reasons})"
+        )
     return None
 
 
@@ -334,11 +380,17 @@ def describe_source(read: SourceRead, site: Site) -> str:
 
 
 def describe_sample(sample: Sample, indent: int = 2) -> str:
-    verdict = sample.verdict if sample.emitted else f"rejected: {sample.verdict}" + (
-        f" ({sample.evidence})" if sample.evidence else "")
-    fields = [("verdict", verdict), ("headline", sample.headline),
-              ("published", sample.published),
-              ("text", f"{sample.first_words} ..." if sample.first_words else None)]
+    verdict = (
+        sample.verdict
+        if sample.emitted
+        else f"rejected: {sample.verdict}" + (f" ({sample.evidence})" if sample.evidence else "")
+    )
+    fields = [
+        ("verdict", verdict),
+        ("headline", sample.headline),
+        ("published", sample.published),
+        ("text", f"{sample.first_words} ..." if sample.first_words else None),
+    ]
     lines = [sample.url, *(f"  {name + ':':<11}{value}" for name, value in fields if value)]
     return "\n".join(" " * indent + line for line in lines)
 
@@ -357,22 +409,29 @@ class Checked:
     def problems(self) -> list[str]:
         if not self.reads:
             return ["the entry has no sitemap, feed or listing"]
-        return [problem for read in self.reads
-                if (problem := source_problem(read, self.site, self.samples[read.url]))]
+        return [
+            problem
+            for read in self.reads
+            if (problem := source_problem(read, self.site, self.samples[read.url]))
+        ]
 
 
-async def check_site(site: Site, fetch: Fetch, options: CleaningOptions,
-                     per_source: int = SAMPLES_PER_SOURCE) -> Checked:
+async def check_site(
+    site: Site, fetch: Fetch, options: CleaningOptions, per_source: int = SAMPLES_PER_SOURCE
+) -> Checked:
     """Every source of ``site`` read, and ``per_source`` of each one's articles judged."""
     fetch = remembering(fetch)
-    sources = [*(("sitemap", u) for u in site.sitemaps), *(("feed", u) for u in site.feeds),
-               *(("listing", u) for u in site.listings)]
-    reads = list(await asyncio.gather(*(read_source(url, kind, site, fetch)
-                                        for kind, url in sources)))
+    sources = [
+        *(("sitemap", u) for u in site.sitemaps),
+        *(("feed", u) for u in site.feeds),
+        *(("listing", u) for u in site.listings),
+    ]
+    reads = list(
+        await asyncio.gather(*(read_source(url, kind, site, fetch) for kind, url in sources))
+    )
     chosen = pick_samples(reads, site, per_source)
-    judged = await judge_articles([e for picked in chosen.values() for e in picked], site,
-                                  options, fetch)
+    judged = await judge_articles(
+        [e for picked in chosen.values() for e in picked], site, options, fetch
+    )
     samples = {url: [judged[e["loc"]] for e in picked] for url, picked in chosen.items()}
     return Checked(site, reads, samples)
-
-

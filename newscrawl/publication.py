@@ -81,11 +81,16 @@ class HeldArticles:
     def add(self, site: str, rank: str, held: Held) -> None:
         article_id = self._db.execute(
             "INSERT INTO held (site, rank, blob) VALUES (?, ?, ?)",
-            (site, rank, pickle.dumps(held, protocol=pickle.HIGHEST_PROTOCOL))).lastrowid
-        self._db.executemany("INSERT INTO bands (key, id) VALUES (?, ?)",
-                             ((key, article_id) for key in held.sketch.band_keys))
-        self._db.executemany("INSERT INTO lines (site, key, id) VALUES (?, ?, ?)",
-                             ((site, key, article_id) for key in held.line_keys))
+            (site, rank, pickle.dumps(held, protocol=pickle.HIGHEST_PROTOCOL)),
+        ).lastrowid
+        self._db.executemany(
+            "INSERT INTO bands (key, id) VALUES (?, ?)",
+            ((key, article_id) for key in held.sketch.band_keys),
+        )
+        self._db.executemany(
+            "INSERT INTO lines (site, key, id) VALUES (?, ?, ?)",
+            ((site, key, article_id) for key in held.line_keys),
+        )
 
     def _groups(self) -> dict[int, int]:
         """Each article's group of near-duplicates (union of articles sharing a band key)."""
@@ -126,8 +131,13 @@ class HeldArticles:
         """(site, {line key: groups holding it}) for each site, streamed in key order."""
         rows = self._db.execute("SELECT site, key, id FROM lines ORDER BY site, key")
         for site, site_rows in groupby(rows, key=itemgetter(0)):
-            yield site, {key: len({groups.get(row[2], row[2]) for row in key_rows})
-                         for key, key_rows in groupby(site_rows, key=itemgetter(1))}
+            yield (
+                site,
+                {
+                    key: len({groups.get(row[2], row[2]) for row in key_rows})
+                    for key, key_rows in groupby(site_rows, key=itemgetter(1))
+                },
+            )
 
     def in_preference_order(self) -> Iterator[tuple[str, Held]]:
         """(site, article) from the most to the least preferred, arrival order breaking ties."""

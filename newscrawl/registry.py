@@ -163,8 +163,17 @@ def _check_timezone(name: str | None, site: str) -> str | None:
     return name
 
 
-_LIST_KEYS = ("domains", "sitemaps", "feeds", "listings", "urls", "article_allow",
-              "article_deny", "footer_patterns", "prune_xpath")
+_LIST_KEYS = (
+    "domains",
+    "sitemaps",
+    "feeds",
+    "listings",
+    "urls",
+    "article_allow",
+    "article_deny",
+    "footer_patterns",
+    "prune_xpath",
+)
 _TEXT_KEYS = ("name", "language", "timezone")
 
 
@@ -176,8 +185,9 @@ def _checked_table(key: str, table: Any) -> Mapping[str, Any]:
     for name, value in table.items():
         if name in _LIST_KEYS:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise RegistryError(f"site {key!r}: {name} must be a list of strings, "
-                                    f"got {value!r}")
+                raise RegistryError(
+                    f"site {key!r}: {name} must be a list of strings, got {value!r}"
+                )
         elif name in _TEXT_KEYS:
             if not isinstance(value, str):
                 raise RegistryError(f"site {key!r}: {name} must be a string, got {value!r}")
@@ -235,8 +245,9 @@ def ad_hoc_site(url: str, *, language: str | None = None) -> Site:
     ``urls_file`` line that names no host gives a site of key "" and no domains: the spider
     rejects its URLs."""
     host = _host(url)
-    return Site(key=host, name=host, domains=(host,) if host else (), language=language,
-                ad_hoc=True)
+    return Site(
+        key=host, name=host, domains=(host,) if host else (), language=language, ad_hoc=True
+    )
 
 
 def _split(value: str | None) -> list[str]:
@@ -261,17 +272,25 @@ def _merge(sites: list[Site]) -> tuple[Site, ...]:
             continue
         merged[site.key] = replace(
             known,
-            sitemaps=known.sitemaps + site.sitemaps, feeds=known.feeds + site.feeds,
-            listings=known.listings + site.listings, urls=known.urls + site.urls,
+            sitemaps=known.sitemaps + site.sitemaps,
+            feeds=known.feeds + site.feeds,
+            listings=known.listings + site.listings,
+            urls=known.urls + site.urls,
         )
     return tuple(merged.values())
 
 
-def sites_from_arguments(*, site: str | None = None, sites_file: str | None = None,
-                         sitemap: str | None = None, feed: str | None = None,
-                         start_url: str | None = None, urls_file: str | None = None,
-                         warc: str | None = None, ccnews: str | None = None
-                         ) -> tuple[Site, ...]:
+def sites_from_arguments(
+    *,
+    site: str | None = None,
+    sites_file: str | None = None,
+    sitemap: str | None = None,
+    feed: str | None = None,
+    start_url: str | None = None,
+    urls_file: str | None = None,
+    warc: str | None = None,
+    ccnews: str | None = None,
+) -> tuple[Site, ...]:
     """The sites a ``scrapy crawl news -a ...`` run covers; ``RegistryError`` on a bad argument.
     With ``warc`` or ``ccnews`` (archives to read) and no other source, none: every host of the
     archives is a site of its own."""
@@ -281,8 +300,9 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
         keys = _split(site) or list(registry)
         unknown = [key for key in keys if key not in registry]
         if unknown:
-            raise RegistryError(f"unknown site(s) {', '.join(unknown)}; known: "
-                                f"{', '.join(sorted(registry))}")
+            raise RegistryError(
+                f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(registry))}"
+            )
         chosen.extend(registry[key] for key in keys)
     for key, value in (("sitemaps", sitemap), ("feeds", feed), ("listings", start_url)):
         for url in _split(value):
@@ -301,8 +321,10 @@ def sites_from_arguments(*, site: str | None = None, sites_file: str | None = No
     except ValueError as exc:
         raise RegistryError(str(exc)) from exc
     if not chosen and warc is None and ccnews is None:
-        raise RegistryError("nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
-                            "start_url=, urls_file=, warc= or ccnews=")
+        raise RegistryError(
+            "nothing to crawl: give -a site=NAME, sites_file=, sitemap=, feed=, "
+            "start_url=, urls_file=, warc= or ccnews="
+        )
     return _merge(chosen)
 
 

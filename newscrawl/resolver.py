@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-
 class RefusedLookup(DNSLookupError):
     """The resolver's answer for a host whose address is refused."""
 
@@ -62,19 +61,29 @@ class GuardedResolver(CachingThreadedResolver):
         # ``crawler`` is the CrawlerProcess: one resolver for the process, its settings only
         resolver = super().from_crawler(crawler, reactor)
         resolver.allow_loopback = crawler.settings.getbool("NEWSCRAWL_ALLOW_LOOPBACK")
-        resolver.overrides = {host: cycle(addresses) for host, addresses in address_overrides(
-            crawler.settings.getdict("NEWSCRAWL_RESOLVE_OVERRIDES")).items()}
+        resolver.overrides = {
+            host: cycle(addresses)
+            for host, addresses in address_overrides(
+                crawler.settings.getdict("NEWSCRAWL_RESOLVE_OVERRIDES")
+            ).items()
+        }
         return resolver
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         host = name.lower()
         if host in self.trusted:
             return super().getHostByName(name, timeout)
-        address = (next(self.overrides[host]) if host in self.overrides
-                   else host if is_ip_literal(host) else None)
+        address = (
+            next(self.overrides[host])
+            if host in self.overrides
+            else host
+            if is_ip_literal(host)
+            else None
+        )
         # an address needs no lookup (the threaded resolver would fail an IPv6 one)
-        resolved = (defer.succeed(address) if address is not None
-                    else super().getHostByName(name, timeout))
+        resolved = (
+            defer.succeed(address) if address is not None else super().getHostByName(name, timeout)
+        )
         return resolved.addCallback(self._checked, host)
 
     def _checked(self, address: str, host: str) -> str:

@@ -61,13 +61,16 @@ NEWSCRAWL_WARC_MAX_MB = 1000.0  # a new WARC file starts once one is this large
 # -a ccnews=YYYY-MM[..YYYY-MM]: where Common Crawl publishes crawl-data/CC-NEWS/
 NEWSCRAWL_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
 
-FEED_STORAGES = {"": "newscrawl.feedstorage.AtomicFileFeedStorage",
-                 "file": "newscrawl.feedstorage.AtomicFileFeedStorage"}
+FEED_STORAGES = {
+    "": "newscrawl.feedstorage.AtomicFileFeedStorage",
+    "file": "newscrawl.feedstorage.AtomicFileFeedStorage",
+}
 FEED_STORE_EMPTY = False  # a run that emits nothing writes no JSONL (its report says so)
 # Scrapy's JSON exporters, leaving empty arrays (authors: []) out of the articles
-FEED_EXPORTERS = {**dict.fromkeys(("jsonlines", "jsonl", "jl"),
-                                  "newscrawl.exporters.ArticleJsonLinesExporter"),
-                  "json": "newscrawl.exporters.ArticleJsonExporter"}
+FEED_EXPORTERS = {
+    **dict.fromkeys(("jsonlines", "jsonl", "jl"), "newscrawl.exporters.ArticleJsonLinesExporter"),
+    "json": "newscrawl.exporters.ArticleJsonExporter",
+}
 
 # -- incremental runs ----------------------------------------------------------------------
 NEWSCRAWL_DATA_DIR = "data"
@@ -82,9 +85,11 @@ NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shi
 NEWSCRAWL_REJECT_BACKOFF_HOURS = [1, 6, 24, 168]
 
 # -- distributed mode (scrapy-redis): set REDIS_URL, e.g. redis://10.0.0.5:6379/0 ------------
-ADDONS = {"newscrawl.distributed.addon.DistributedAddon": 0,
-          # NEWSCRAWL_SPIDERMON and NEWSCRAWL_PROMETHEUS_TEXTFILE (below)
-          "newscrawl.monitoring.MonitoringAddon": 0}
+ADDONS = {
+    "newscrawl.distributed.addon.DistributedAddon": 0,
+    # NEWSCRAWL_SPIDERMON and NEWSCRAWL_PROMETHEUS_TEXTFILE (below)
+    "newscrawl.monitoring.MonitoringAddon": 0,
+}
 NEWSCRAWL_REDIS_IDLE_SECONDS = 30.0  # a worker stops when the frontier stayed empty this long
 NEWSCRAWL_REDIS_HEARTBEAT_SECONDS = 10.0  # a worker silent 3 beats is dead: its requests return
 NEWSCRAWL_REDIS_SEEN_HOURS = 24.0  # dupefilter fingerprints expire (bounded, and failures retry)

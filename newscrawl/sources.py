@@ -31,8 +31,10 @@ class SourceCount:
         if not self.found:
             return f"{self.kind} {self.url} listed no URL"
         if not self.taken:
-            return (f"{self.kind} {self.url} listed {self.found} URL(s), none taken as an "
-                    "article (check the site's article_allow/article_deny)")
+            return (
+                f"{self.kind} {self.url} listed {self.found} URL(s), none taken as an "
+                "article (check the site's article_allow/article_deny)"
+            )
         return None
 
 
@@ -75,9 +77,13 @@ class SourceLedger:
             source.emitted += 1
 
     def problems(self) -> list[str]:
-        return [problem for source in self._sources.values()
-                if (problem := source.problem()) is not None]
+        return [
+            problem
+            for source in self._sources.values()
+            if (problem := source.problem()) is not None
+        ]
 
     def report(self) -> list[dict[str, Any]]:
-        return [{**asdict(source), "problem": source.problem()}
-                for source in self._sources.values()]
+        return [
+            {**asdict(source), "problem": source.problem()} for source in self._sources.values()
+        ]

@@ -95,8 +95,9 @@ def archive_files(spec: str) -> list[Path]:
             continue
         matches = [Path(m) for m in sorted(glob.glob(os.path.expanduser(part)))]
         for match in matches:
-            found.extend(sorted(p for p in match.iterdir() if _is_archive(p))
-                         if match.is_dir() else [match])
+            found.extend(
+                sorted(p for p in match.iterdir() if _is_archive(p)) if match.is_dir() else [match]
+            )
         if not matches:
             raise ValueError(f"warc: no file or directory matches {part!r}")
     if not found:
@@ -120,8 +121,9 @@ def scan(path: Path) -> Iterator[Capture | Unusable | str]:
         yield Unusable(str(path), Reason.WARC_UNREADABLE, f"{type(exc).__name__}: {exc}")
 
 
-def scan_stream(stream: IO[bytes], name: str, size: int | None, *, keep: bool = False
-                ) -> Iterator[Capture | Unusable | str]:
+def scan_stream(
+    stream: IO[bytes], name: str, size: int | None, *, keep: bool = False
+) -> Iterator[Capture | Unusable | str]:
     """``scan`` of an archive read from ``stream`` (which must tell its position), ``size``
     bytes long if known; ``keep``: the captures carry their response (a stream read once)."""
     records = _records(stream, name)
@@ -132,22 +134,35 @@ def scan_stream(stream: IO[bytes], name: str, size: int | None, *, keep: bool = 
             found = _classify(record, name, offset)
             yield replace(found, response=kept) if isinstance(found, Capture) else found
         if size is not None and records.offset < size:  # warcio stops silently at a cut header
-            yield Unusable(f"{name}@{records.offset}", Reason.WARC_TRUNCATED,
-                           f"{size - records.offset} byte(s) at the end are no record")
+            yield Unusable(
+                f"{name}@{records.offset}",
+                Reason.WARC_TRUNCATED,
+                f"{size - records.offset} byte(s) at the end are no record",
+            )
     except OSError as exc:
-        yield Unusable(f"{name}@{records.offset}", Reason.WARC_UNREADABLE,
-                       f"{type(exc).__name__}: {exc}; rest of file skipped")
+        yield Unusable(
+            f"{name}@{records.offset}",
+            Reason.WARC_UNREADABLE,
+            f"{type(exc).__name__}: {exc}; rest of file skipped",
+        )
     except Exception as exc:  # warcio raises assorted errors (even AttributeError) on damage
-        yield Unusable(f"{name}@{records.offset}", Reason.WARC_MALFORMED,
-                       f"{type(exc).__name__}: {exc}; rest of file skipped")
+        yield Unusable(
+            f"{name}@{records.offset}",
+            Reason.WARC_MALFORMED,
+            f"{type(exc).__name__}: {exc}; rest of file skipped",
+        )
 
 
 def _response(record: ArcWarcRecord) -> Response | None:
     http = record.http_headers
     if http is None:
         return None
-    return Response(int(http.get_statuscode() or 0), http.protocol or "HTTP/1.1",
-                    list(http.headers), record.raw_stream.read())
+    return Response(
+        int(http.get_statuscode() or 0),
+        http.protocol or "HTTP/1.1",
+        list(http.headers),
+        record.raw_stream.read(),
+    )
 
 
 def _records(stream: IO[bytes], name: str) -> ArchiveIterator:
@@ -164,16 +179,20 @@ def _records(stream: IO[bytes], name: str) -> ArchiveIterator:
 def _classify(record: ArcWarcRecord, path: str, offset: int) -> Capture | Unusable | str:
     url = record.rec_headers.get_header("WARC-Target-URI") or f"{path}@{offset}"
     if record.raw_stream.limit:  # LimitReader: bytes its Content-Length promised, not there
-        return Unusable(url, Reason.WARC_TRUNCATED, f"{path}@{offset}: "
-                        f"{record.raw_stream.limit} byte(s) of the record missing")
+        return Unusable(
+            url,
+            Reason.WARC_TRUNCATED,
+            f"{path}@{offset}: {record.raw_stream.limit} byte(s) of the record missing",
+        )
     if record.rec_type is None:  # a header cut short, or no WARC header at all
         return Unusable(url, Reason.WARC_MALFORMED, f"{path}@{offset}: a record without WARC-Type")
     if record.rec_type != "response":
         return str(record.rec_type)
     http = record.http_headers
     if not url.lower().startswith(("http://", "https://")) or http is None:
-        return Unusable(url, Reason.WARC_NOT_HTTP,
-                        f"{path}@{offset}: a response of another protocol")
+        return Unusable(
+            url, Reason.WARC_NOT_HTTP, f"{path}@{offset}: a response of another protocol"
+        )
     status = http.get_statuscode() or "?"
     if status.startswith("3"):  # the page it leads to is a capture of its own
         return "redirect"
@@ -181,10 +200,16 @@ def _classify(record: ArcWarcRecord, path: str, offset: int) -> Capture | Unusab
         return Unusable(url, Reason.WARC_HTTP_STATUS, f"{path}@{offset}: HTTP {status}")
     content_type = http.get_header("Content-Type") or ""
     if content_type and not content_type.lower().encode("latin-1", "replace").startswith(
-            HTML_TYPES):
+        HTML_TYPES
+    ):
         return Unusable(url, Reason.NOT_HTML, f"{path}@{offset}: {content_type}")
-    return Capture(url, _fetched(record.rec_headers.get_header("WARC-Date")), path, offset,
-                   _hints(record.rec_headers.get_header(HINTS_HEADER)))
+    return Capture(
+        url,
+        _fetched(record.rec_headers.get_header("WARC-Date")),
+        path,
+        offset,
+        _hints(record.rec_headers.get_header(HINTS_HEADER)),
+    )
 
 
 def _hints(header: str | None) -> dict[str, str]:
@@ -219,11 +244,14 @@ def read_capture(path: str, offset: int) -> Response:
     except OSError as exc:
         raise ArchiveError(Reason.WARC_UNREADABLE, f"{path}@{offset}: {exc}") from exc
     except Exception as exc:  # as in scan: warcio's errors on damaged input are of any type
-        raise ArchiveError(Reason.WARC_MALFORMED, f"{path}@{offset}: {type(exc).__name__}: {exc}"
-                           ) from exc
+        raise ArchiveError(
+            Reason.WARC_MALFORMED, f"{path}@{offset}: {type(exc).__name__}: {exc}"
+        ) from exc
     if record.rec_type != "response" or response is None or missing:
-        raise ArchiveError("warc-truncated" if missing else Reason.WARC_MALFORMED,
-                           f"{path}@{offset}: not the HTTP response scanned there")
+        raise ArchiveError(
+            "warc-truncated" if missing else Reason.WARC_MALFORMED,
+            f"{path}@{offset}: not the HTTP response scanned there",
+        )
     return response
 
 
@@ -243,8 +271,14 @@ class RotatingWarcWriter:
     def written(final: Path) -> Path:
         return final.with_name(final.name + ".part")
 
-    def write(self, url: str, method: str, request_headers: list[tuple[str, str]],
-              response: Response, hints: Mapping[str, str]) -> None:
+    def write(
+        self,
+        url: str,
+        method: str,
+        request_headers: list[tuple[str, str]],
+        response: Response,
+        hints: Mapping[str, str],
+    ) -> None:
         """Archive one exchange: the request as sent, the response as received (its body not
         decoded: a reader decodes it as the live crawl did) and the page's ``hints``."""
         writer = self._current()
@@ -252,15 +286,24 @@ class RotatingWarcWriter:
         target = parts._replace(fragment="").geturl()
         path = parts._replace(scheme="", netloc="", fragment="").geturl() or "/"
         request_record = writer.create_warc_record(
-            target, "request", http_headers=StatusAndHeaders(
-                f"{method} {path} HTTP/1.1", [("Host", parts.netloc), *request_headers],
-                is_http_request=True))
+            target,
+            "request",
+            http_headers=StatusAndHeaders(
+                f"{method} {path} HTTP/1.1",
+                [("Host", parts.netloc), *request_headers],
+                is_http_request=True,
+            ),
+        )
         status = f"{response.status} {responses.get(response.status, '')}".strip()
         response_record = writer.create_warc_record(
-            target, "response", payload=io.BytesIO(response.body),
+            target,
+            "response",
+            payload=io.BytesIO(response.body),
             warc_headers_dict={HINTS_HEADER: json.dumps(dict(hints))} if hints else None,
-            http_headers=StatusAndHeaders(status, _archived(response.headers),
-                                          protocol=response.protocol))
+            http_headers=StatusAndHeaders(
+                status, _archived(response.headers), protocol=response.protocol
+            ),
+        )
         writer.write_request_response_pair(request_record, response_record)
         if self._file is not None and self._file.tell() >= self.max_bytes:
             self.close()

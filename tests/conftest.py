@@ -29,8 +29,16 @@ DATA = Path(__file__).resolve().parent / "data"  # fixtures, origins in their RE
 XML = "application/xml"
 # Loopback needs no politeness delay, and the address guard must let it through; the rest is
 # the project's real configuration.
-FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO",
-        "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1")
+FAST = (
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "LOG_LEVEL=INFO",
+    "-s",
+    "NEWSCRAWL_ALLOW_LOOPBACK=1",
+)
 
 
 @dataclass
@@ -73,15 +81,30 @@ def emitted(run: CrawlRun) -> set[str]:
 def crawl_command(output_dir: Path, *args: str, data_dir: Path | None = None) -> list[str]:
     """``scrapy crawl news`` writing to ``output_dir``, its state in ``data_dir`` (default:
     fresh, inside ``output_dir``)."""
-    return [sys.executable, "-m", "scrapy", "crawl", "news", *FAST,
-            "-s", f"NEWSCRAWL_OUTPUT_DIR={output_dir}",
-            "-s", f"NEWSCRAWL_DATA_DIR={data_dir or output_dir / 'data'}", *args]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "news",
+        *FAST,
+        "-s",
+        f"NEWSCRAWL_OUTPUT_DIR={output_dir}",
+        "-s",
+        f"NEWSCRAWL_DATA_DIR={data_dir or output_dir / 'data'}",
+        *args,
+    ]
 
 
 def start_crawl(output_dir: Path, *args: str, data_dir: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.Popen(
+        crawl_command(output_dir, *args, data_dir=data_dir),
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
@@ -96,13 +119,23 @@ def wait_for_articles(site: DemoSite, count: int, timeout: float = 60) -> None:
     raise AssertionError(f"no {count} articles fetched from {site.base_url} within {timeout}s")
 
 
-def crawl(output_dir: Path, *args: str, data_dir: Path | None = None,
-          timeout: float = 180, env: dict[str, str] | None = None) -> CrawlRun:
+def crawl(
+    output_dir: Path,
+    *args: str,
+    data_dir: Path | None = None,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+) -> CrawlRun:
     """Run ``scrapy crawl news`` as a user would and collect what it wrote; ``env`` adds to
     the environment."""
-    done = subprocess.run(crawl_command(output_dir, *args, data_dir=data_dir), cwd=PROJECT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    done = subprocess.run(
+        crawl_command(output_dir, *args, data_dir=data_dir),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
     return collect(output_dir, done.returncode, done.stderr)
 
 
@@ -112,8 +145,9 @@ def collect(output_dir: Path, returncode: int, stderr: str) -> CrawlRun:
     return CrawlRun(
         returncode=returncode,
         stderr=stderr,
-        items=_read_jsonl(sorted(p for p in output_dir.glob("*.jsonl")
-                                 if not p.name.endswith(".rejects.jsonl"))),
+        items=_read_jsonl(
+            sorted(p for p in output_dir.glob("*.jsonl") if not p.name.endswith(".rejects.jsonl"))
+        ),
         rejects=_read_jsonl(sorted(output_dir.glob("*.rejects.jsonl"))),
         report=json.loads(reports[-1].read_text("utf-8")) if reports else {},
         output_dir=output_dir,
@@ -124,9 +158,11 @@ def article_page(index: int, base_url: str) -> tuple[str, str]:
     """The path and HTML of an article page of its own text (no two are near-duplicates)."""
     article = generated_article(index, base_url)
     paragraphs = "".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
-    html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
-            f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
-            f"{paragraphs}</article></body></html>")
+    html = (
+        f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(article.headline)}'
+        f"</title></head><body><article><h1>{escape(article.headline)}</h1>"
+        f"{paragraphs}</article></body></html>"
+    )
     return f"/tin/bai-viet-so-{index}-{10000 + index}.html", html
 
 
@@ -149,14 +185,25 @@ def write_warc(path: Path, records: list[Archived], *, gzip: bool = True) -> Pat
         for record in records:
             headers = [("Content-Type", record.content_type)] if record.content_type else []
             path_part = "/" + record.url.split("/", 3)[-1]
-            writer.write_record(writer.create_warc_record(
-                record.url, "request", http_headers=StatusAndHeaders(
-                    f"GET {path_part} HTTP/1.1", [], is_http_request=True),
-                warc_headers_dict={"WARC-Date": record.date}))
-            writer.write_record(writer.create_warc_record(
-                record.url, "response", payload=io.BytesIO(record.body.encode("utf-8")),
-                http_headers=StatusAndHeaders(record.status, headers, protocol="HTTP/1.1"),
-                warc_headers_dict={"WARC-Date": record.date}))
+            writer.write_record(
+                writer.create_warc_record(
+                    record.url,
+                    "request",
+                    http_headers=StatusAndHeaders(
+                        f"GET {path_part} HTTP/1.1", [], is_http_request=True
+                    ),
+                    warc_headers_dict={"WARC-Date": record.date},
+                )
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    record.url,
+                    "response",
+                    payload=io.BytesIO(record.body.encode("utf-8")),
+                    http_headers=StatusAndHeaders(record.status, headers, protocol="HTTP/1.1"),
+                    warc_headers_dict={"WARC-Date": record.date},
+                )
+            )
     return path
 
 
@@ -206,21 +253,28 @@ class Server:
                     server.hits[self.path] += 1
                     first = server.first_answers.get(self.path)
                     scripted = first.pop(0) if first else None
-                    server.answers.append((time.monotonic(), self.path,
-                                           scripted[0] if scripted else
-                                           server.pages.get(self.path, (404,))[0]))
+                    server.answers.append(
+                        (
+                            time.monotonic(),
+                            self.path,
+                            scripted[0] if scripted else server.pages.get(self.path, (404,))[0],
+                        )
+                    )
                 time.sleep(server.delays.get(self.path, 0))
                 if scripted:
                     self._answer(scripted[0], scripted[1], b"")
                     return
                 status, header, body = server.pages.get(self.path, (404, "text/plain", ""))
-                self._answer(status, {"Location" if status in (301, 302) else "Content-Type":
-                                      header},
-                             body if isinstance(body, bytes) else body.encode("utf-8"),
-                             server.trickles.get(self.path, 0.0))
+                self._answer(
+                    status,
+                    {"Location" if status in (301, 302) else "Content-Type": header},
+                    body if isinstance(body, bytes) else body.encode("utf-8"),
+                    server.trickles.get(self.path, 0.0),
+                )
 
-            def _answer(self, status: int, headers: dict[str, str], data: bytes,
-                        trickle: float = 0.0) -> None:
+            def _answer(
+                self, status: int, headers: dict[str, str], data: bytes, trickle: float = 0.0
+            ) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -230,7 +284,7 @@ class Server:
                 size = max(1, -(-len(data) // parts))
                 try:
                     for start in range(0, len(data), size):
-                        self.wfile.write(data[start:start + size])
+                        self.wfile.write(data[start : start + size])
                         self.wfile.flush()
                         time.sleep(trickle / parts)
                 except (BrokenPipeError, ConnectionResetError):  # a client killed meanwhile
@@ -258,8 +312,9 @@ class Server:
         return self.serve(*article_page(index, self.base_url), "text/html")
 
     def __enter__(self) -> Server:
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -291,7 +346,11 @@ def sitemap_index(*urls: str) -> str:
 
 
 def rss(*links: str) -> str:
-    items = "".join(f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
-                    for i, link in enumerate(links))
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
-            f"<description>x</description>{items}</channel></rss>")
+    items = "".join(
+        f"<item><title>t{i}</title><link>{escape(link)}</link></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>/</link>'
+        f"<description>x</description>{items}</channel></rss>"
+    )

@@ -22,19 +22,31 @@ def steady_site(rng: random.Random, emitted: int = 40) -> dict[str, Any]:
     }
 
 
-def run(day: int, sites: dict[str, dict[str, Any]], problems: tuple[str, ...] = ()
-        ) -> dict[str, Any]:
+def run(
+    day: int, sites: dict[str, dict[str, Any]], problems: tuple[str, ...] = ()
+) -> dict[str, Any]:
     start = START + timedelta(days=day)
-    return {"v": 1, "start": start.isoformat(timespec="seconds"),
-            "end": (start + timedelta(minutes=12)).isoformat(timespec="seconds"),
-            "spider": "news", "finishReason": "finished", "exitStatus": 3 if problems else 0,
-            "problems": list(problems), "unhealthy": bool(problems),
-            "emitted": sum(s["emitted"] for s in sites.values()), "sites": sites}
+    return {
+        "v": 1,
+        "start": start.isoformat(timespec="seconds"),
+        "end": (start + timedelta(minutes=12)).isoformat(timespec="seconds"),
+        "spider": "news",
+        "finishReason": "finished",
+        "exitStatus": 3 if problems else 0,
+        "problems": list(problems),
+        "unhealthy": bool(problems),
+        "emitted": sum(s["emitted"] for s in sites.values()),
+        "sites": sites,
+    }
 
 
-def daily_runs(days: int, names: tuple[str, ...], seed: int = 7,
-               last: dict[str, dict[str, Any]] | None = None,
-               last_problems: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def daily_runs(
+    days: int,
+    names: tuple[str, ...],
+    seed: int = 7,
+    last: dict[str, dict[str, Any]] | None = None,
+    last_problems: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
     """``days`` daily runs of steady ``names``; ``last`` replaces sites' figures on the last
     day (how they broke)."""
     rng = random.Random(seed)
@@ -43,12 +55,16 @@ def daily_runs(days: int, names: tuple[str, ...], seed: int = 7,
     return [*runs, run(days - 1, final, last_problems)]
 
 
-def broken(emitted: int = 0, rejected: dict[str, int] | None = None,
-           **residue: float) -> dict[str, Any]:
+def broken(
+    emitted: int = 0, rejected: dict[str, int] | None = None, **residue: float
+) -> dict[str, Any]:
     """A site's figures on a bad day."""
     rejected = rejected or {}
-    return {"emitted": emitted, "rejected": rejected,
-            "fetchErrors": rejected.get("fetch-failed", 0),
-            "footerStripped": residue.get("footerStripped", 0.1),
-            "furnitureStripped": residue.get("furnitureStripped", 0.05),
-            "noCredit": residue.get("noCredit", 0.15)}
+    return {
+        "emitted": emitted,
+        "rejected": rejected,
+        "fetchErrors": rejected.get("fetch-failed", 0),
+        "footerStripped": residue.get("footerStripped", 0.1),
+        "furnitureStripped": residue.get("furnitureStripped", 0.05),
+        "noCredit": residue.get("noCredit", 0.15),
+    }

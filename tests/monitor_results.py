@@ -20,6 +20,8 @@ class RecordResults(Action):
         return {"path": crawler.settings.get("MONITOR_RESULTS_FILE")}
 
     def run_action(self) -> None:
-        results = {result.monitor.monitor_name: {"status": result.status, "error": result.error}
-                   for result in self.result.monitor_results}
+        results = {
+            result.monitor.monitor_name: {"status": result.status, "error": result.error}
+            for result in self.result.monitor_results
+        }
         self.path.write_text(json.dumps(results, indent=1), "utf-8")

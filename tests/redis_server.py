@@ -56,8 +56,18 @@ def start_redis_server(port: int, *options: str, timeout: float = 10.0) -> subpr
     if REDIS_SERVER is None:
         raise RuntimeError(SKIP_REASON)
     process = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", *options],
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            *options,
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:

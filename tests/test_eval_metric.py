@@ -72,8 +72,10 @@ def test_short_text_is_one_shorter_shingle() -> None:
 
 
 def test_means_over_pages_and_harmonic_f1() -> None:
-    pages = [score_page("one two three four five six", "one two three four"),  # P 1, R 1/3
-             score_page("a b c d e", "a b c d x")]  # P 1/2, R 1/2
+    pages = [
+        score_page("one two three four five six", "one two three four"),  # P 1, R 1/3
+        score_page("a b c d e", "a b c d x"),
+    ]  # P 1/2, R 1/2
     summary = summarize(pages)
     assert summary.precision == pytest.approx(3 / 4)
     assert summary.recall == pytest.approx(5 / 12)

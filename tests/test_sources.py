@@ -40,8 +40,13 @@ def test_children_count_towards_their_root_and_a_failed_child_is_no_problem() ->
     ledger.emitted("https://elsewhere.vn/y")  # not requested for a source: ignored
     (report,) = ledger.report()
     assert ledger.problems() == []
-    assert (report["fetched"], report["failed"], report["found"], report["taken"],
-            report["emitted"]) == (2, 1, 12, 3, 1)
+    assert (
+        report["fetched"],
+        report["failed"],
+        report["found"],
+        report["taken"],
+        report["emitted"],
+    ) == (2, 1, 12, 3, 1)
 
 
 def test_a_malformed_source_with_entries_recovered_is_no_problem() -> None:

@@ -37,9 +37,7 @@ SEED_000_BODY = (
 )
 
 LEAD = "Sáng 12/3, Quốc hội thảo luận về dự án Luật Đất đai sửa đổi với nhiều ý kiến trái chiều."
-MORE = (
-    "Nhiều đại biểu đề nghị làm rõ cơ chế định giá đất và quyền lợi của người dân bị thu hồi đất"
-)
+MORE = "Nhiều đại biểu đề nghị làm rõ cơ chế định giá đất và quyền lợi của người dân bị thu hồi đất"
 END = MORE + "."
 LONG = (
     "Theo dự thảo, bảng giá đất sẽ được xây dựng hằng năm thay vì 5 năm một lần như hiện nay, "

@@ -43,8 +43,9 @@ class CleaningOptions:
 
     def __post_init__(self) -> None:
         if self.spam_action not in SPAM_ACTIONS:
-            raise ValueError(f"NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair, "
-                             f"not {self.spam_action!r}")
+            raise ValueError(
+                f"NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair, not {self.spam_action!r}"
+            )
 
     def lexicon(self) -> Lexicon:
         return load_lexicon(self.extra_terms, self.allow_terms)  # cached per (extra, allow)
@@ -75,9 +76,15 @@ class Cleaned:
         return [note for kind, note in self.removed if kind == REPAIR]
 
 
-def clean_article(headline: str, body: str, *, description: str | None = None,
-                  site: SiteContext = SiteContext(), options: CleaningOptions = CleaningOptions(),
-                  credit_hints: tuple[str, ...] = ()) -> Cleaned:
+def clean_article(
+    headline: str,
+    body: str,
+    *,
+    description: str | None = None,
+    site: SiteContext = SiteContext(),
+    options: CleaningOptions = CleaningOptions(),
+    credit_hints: tuple[str, ...] = (),
+) -> Cleaned:
     """The article clean, with ``rejection`` set when it must not be published. The chain runs
     to the end for a rejected article too, so that its cleaned body can be inspected.
     ``credit_hints`` are texts of the page's elements named as sources or bylines
@@ -98,11 +105,27 @@ def clean_article(headline: str, body: str, *, description: str | None = None,
         else:
             headline = injection.cleaned
     body, repairs = repair_body(body, raw_headline, lexicon, language="vi" if vietnamese else "")
-    stripped = strip_boilerplate(body, headline, extra_line_patterns=site.footer_patterns,
-                                 vietnamese=vietnamese, credit_hints=credit_hints)
+    stripped = strip_boilerplate(
+        body,
+        headline,
+        extra_line_patterns=site.footer_patterns,
+        vietnamese=vietnamese,
+        credit_hints=credit_hints,
+    )
     removed = tuple((REPAIR, note) for note in repairs) + stripped.removed
     problem = problem or check_quality(
-        headline, stripped.body, min_chars=options.min_chars,
-        expected_language=site.language if options.check_language else None)
-    return Cleaned(headline, stripped.body, description, stripped.source_credit, vietnamese,
-                   removed=removed, title_injection=evidence, rejection=problem)
+        headline,
+        stripped.body,
+        min_chars=options.min_chars,
+        expected_language=site.language if options.check_language else None,
+    )
+    return Cleaned(
+        headline,
+        stripped.body,
+        description,
+        stripped.source_credit,
+        vietnamese,
+        removed=removed,
+        title_injection=evidence,
+        rejection=problem,
+    )

@@ -89,8 +89,10 @@ _SENTENCE_END = tuple('.!?…"\u201d»)')
 _THEO = r"(?i:theo)"
 _CREDIT_LINE = re.compile(rf"\(? *{_THEO} *:? *(?P<source>[^()]{{2,60}}?) *\)?\.?")
 # "Nguồn: X", "Nguồn tin: X", and the bilingual "Source (Nguồn): X" of translated articles
-_SOURCE_LINE = re.compile(r"\(? *(?i:nguồn(?: tin)?|source(?: *\(nguồn\))?) *: *"
-                          r"(?P<source>[^()]{2,60}?) *\)?\.?")
+_SOURCE_LINE = re.compile(
+    r"\(? *(?i:nguồn(?: tin)?|source(?: *\(nguồn\))?) *: *"
+    r"(?P<source>[^()]{2,60}?) *\)?\.?"
+)
 _NAME = r"[^\W\d_][\w.'\u2019-]*(?: +[^\W\d_][\w.'\u2019-]*){0,4}"
 _BYLINE = re.compile(
     rf"(?:{_THEO} +)?(?P<person>{_NAME}) */ *(?P<source>[^\W\d_][\w.+-]*(?: +[\w.+-]+){{0,3}})"
@@ -114,8 +116,9 @@ _DATELINE = re.compile(
     r"|(?:TPO|TTO|NDO|PLO|SGGPO|NLĐO|VOVWORLD|[A-Za-z]+\.(?:vn|VN|Vn)) *[-\u2013\u2014] *"
 )
 # "compiled", "collected", "internet": a source line that credits no outlet
-_COMPILED_SOURCES = frozenset({"tổng hợp", "th", "sưu tầm", "st", "internet",
-                               "tổng hợp từ internet", "sưu tầm từ internet"})
+_COMPILED_SOURCES = frozenset(
+    {"tổng hợp", "th", "sưu tầm", "st", "internet", "tổng hợp từ internet", "sưu tầm từ internet"}
+)
 _OPENING_QUOTES = "\"'\u201c\u2018"
 _VOV_END_MARK = re.compile(r" *\./\.$")
 _WORD = re.compile(r"\w+")
@@ -127,8 +130,10 @@ def _outlets(source: str) -> str | None:
     if not source or _NOT_A_NAME.search(source):
         return None
     names = _OUTLET_SEPARATOR.split(source)
-    if all(n and (n[0].isupper() or n[0].isdigit()) and len(n.split()) <= _MAX_OUTLET_WORDS
-           for n in names):
+    if all(
+        n and (n[0].isupper() or n[0].isdigit()) and len(n.split()) <= _MAX_OUTLET_WORDS
+        for n in names
+    ):
         return source
     return None
 
@@ -138,8 +143,10 @@ def _is_person(name: str) -> bool:
     acronym such as 'TTXVN'."""
     if name.casefold() in _STAFF:
         return True
-    return all(_INITIALS.fullmatch(word) or (word[0].isupper() and not word.isupper())
-               for word in name.split())
+    return all(
+        _INITIALS.fullmatch(word) or (word[0].isupper() and not word.isupper())
+        for word in name.split()
+    )
 
 
 def _theo_credit(line: str) -> str | None:
@@ -162,22 +169,27 @@ def _credit(line: str) -> tuple[str, str | None, str] | None:
     "Name (Theo X, Y)", and a paragraph closed by "(Theo X)".
     """
     if (match := _SOURCE_LINE.fullmatch(line)) and match["source"].strip(" .").casefold() in (
-            _COMPILED_SOURCES):
+        _COMPILED_SOURCES
+    ):
         return "credit", None, ""
     if credit := _theo_credit(line):
         return "credit", credit, ""
     for pattern in (_SOURCE_LINE, _PARENTHESIZED_OUTLET):
-        if (match := pattern.fullmatch(line)) and (credit := _outlets(match["source"])) and (
-            pattern is _SOURCE_LINE or _OUTLET_MARK.search(credit)
+        if (
+            (match := pattern.fullmatch(line))
+            and (credit := _outlets(match["source"]))
+            and (pattern is _SOURCE_LINE or _OUTLET_MARK.search(credit))
         ):
             return "credit", credit, ""
     for pattern in (_BYLINE, _NAME_WITH_CREDIT):
-        if (match := pattern.fullmatch(line)) and _is_person(match["person"]) and (
-            credit := _outlets(match["source"])
+        if (
+            (match := pattern.fullmatch(line))
+            and _is_person(match["person"])
+            and (credit := _outlets(match["source"]))
         ):
             return "byline", credit, ""
     if (match := _TRAILING_CREDIT.search(line)) and (credit := _outlets(match["source"])):
-        return "credit", credit, line[:match.start()]
+        return "credit", credit, line[: match.start()]
     return None
 
 
@@ -191,8 +203,11 @@ def _reporter_in_capitals(line: str) -> bool:
 def _dateline_length(line: str) -> int:
     """Length of an outlet dateline opening the lead ('(Ngày Nay) - Tổng thống…'), else 0."""
     match = _DATELINE.match(line)
-    if not match or match.end() == len(line) or not (line[match.end()].isupper() or
-                                                     line[match.end()] in _OPENING_QUOTES):
+    if (
+        not match
+        or match.end() == len(line)
+        or not (line[match.end()].isupper() or line[match.end()] in _OPENING_QUOTES)
+    ):
         return 0
     if match["source"] is not None and not (
         (match["place"] is None or match["place"].isupper())
@@ -261,18 +276,25 @@ class _Lines:
             self.kind[i] = self.kind[i] or kind
 
 
-def _mark_junk(lines: _Lines, headline_key: str, site: tuple[re.Pattern[str], ...], *,
-               vietnamese: bool) -> None:
+def _mark_junk(
+    lines: _Lines, headline_key: str, site: tuple[re.Pattern[str], ...], *, vietnamese: bool
+) -> None:
     for i, line in enumerate(lines.text):
         lowered = line.lower()
-        match = _NEUTRAL_JUNK_LINE.match(lowered) or (vietnamese and (
-            _JUNK_LINE.match(lowered) or (i >= lines.tail and _TAIL_JUNK_LINE.fullmatch(lowered))))
+        match = _NEUTRAL_JUNK_LINE.match(lowered) or (
+            vietnamese
+            and (
+                _JUNK_LINE.match(lowered)
+                or (i >= lines.tail and _TAIL_JUNK_LINE.fullmatch(lowered))
+            )
+        )
         if match:
             lines.kind[i] = match.lastgroup
         elif any(p.match(line) for p in site):
             lines.kind[i] = "site"
-        elif headline_key and abs(len(line) - len(headline_key)) < 12 and \
-                _key(line) == headline_key:
+        elif (
+            headline_key and abs(len(line) - len(headline_key)) < 12 and _key(line) == headline_key
+        ):
             lines.kind[i] = "headline"  # an image caption repeating the headline
 
 
@@ -331,10 +353,14 @@ def _cut_teasers(lines: _Lines) -> None:
         if not _dateline_length(lines.text[i]):
             continue
         lines.kind[i] = "teaser"
-        for j in reversed(kept[max(1, position - _MAX_TEASER_TITLES):position]):
+        for j in reversed(kept[max(1, position - _MAX_TEASER_TITLES) : position]):
             title = lines.text[j]
-            if (lines.kind[j] or len(title) > _MAX_TITLE_LIKE or title.endswith(_SENTENCE_END)
-                    or _credit(title)):
+            if (
+                lines.kind[j]
+                or len(title) > _MAX_TITLE_LIKE
+                or title.endswith(_SENTENCE_END)
+                or _credit(title)
+            ):
                 break
             lines.kind[j] = "teaser"
 
@@ -381,9 +407,14 @@ def _take_final_credit(lines: _Lines) -> str | None:
     return None
 
 
-def strip_boilerplate(body: str, headline: str = "", *,
-                      extra_line_patterns: Sequence[str] = (), vietnamese: bool = True,
-                      credit_hints: Sequence[str] = ()) -> Stripped:
+def strip_boilerplate(
+    body: str,
+    headline: str = "",
+    *,
+    extra_line_patterns: Sequence[str] = (),
+    vietnamese: bool = True,
+    credit_hints: Sequence[str] = (),
+) -> Stripped:
     """``body`` without page furniture, and the source credit found at its end.
 
     ``extra_line_patterns`` are a site's own regexes, matched at the start of each line.
@@ -392,15 +423,20 @@ def strip_boilerplate(body: str, headline: str = "", *,
     ``credit_hints``: texts of the page's elements named as sources or bylines.
     """
     lines = _Lines(normalize_text(body, vietnamese=False))
-    _mark_junk(lines, _key(normalize_line(headline)), _site_patterns(tuple(extra_line_patterns)),
-               vietnamese=vietnamese)
+    _mark_junk(
+        lines,
+        _key(normalize_line(headline)),
+        _site_patterns(tuple(extra_line_patterns)),
+        vietnamese=vietnamese,
+    )
     credit = None
     if vietnamese:
         _cut_teasers(lines)
         _cut_related(lines)
         _cut_link_list(lines)
-        credit = (_cut_at_credit(lines) or _take_final_credit(lines)
-                  or _cut_at_hint(lines, credit_hints))
+        credit = (
+            _cut_at_credit(lines) or _take_final_credit(lines) or _cut_at_hint(lines, credit_hints)
+        )
     if kept := lines.kept():
         if dateline := _dateline_length(lines.text[kept[0]]):
             lines.cut_part(kept[0], "dateline", 0, dateline)

@@ -36,8 +36,7 @@ class FurnitureRule:
         self.min_share = min_share
 
     def is_furniture(self, pages_with_line: int, site_pages: int) -> bool:
-        return (pages_with_line >= self.min_pages
-                and pages_with_line >= self.min_share * site_pages)
+        return pages_with_line >= self.min_pages and pages_with_line >= self.min_share * site_pages
 
 
 def line_key(line: str) -> str | None:
@@ -56,8 +55,7 @@ def line_keys(body: str) -> set[str]:
     return {key for line in body.split("\n") if (key := line_key(line))}
 
 
-def furniture_keys(counts: Mapping[str, int], site_pages: int,
-                   rule: FurnitureRule) -> set[str]:
+def furniture_keys(counts: Mapping[str, int], site_pages: int, rule: FurnitureRule) -> set[str]:
     """The keys whose page counts make them furniture."""
     return {key for key, pages in counts.items() if rule.is_furniture(pages, site_pages)}
 

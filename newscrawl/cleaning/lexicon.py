@@ -79,8 +79,9 @@ def _trie_pattern(words: Iterable[str]) -> str:
 
 
 def _node_pattern(node: _Trie) -> str:
-    branches = [re.escape(char) + _node_pattern(child) for char, child in sorted(node.items())
-                if char]
+    branches = [
+        re.escape(char) + _node_pattern(child) for char, child in sorted(node.items()) if char
+    ]
     if not branches:
         return ""
     if len(branches) == 1 and "" not in node:
@@ -122,8 +123,11 @@ class Lexicon:
         setattr_(self, "_phrases_glued", re.compile(phrases + _AFTER))
         setattr_(self, "_brands", re.compile(_BEFORE + brands))
         setattr_(self, "_brands_glued", re.compile(brands))
-        setattr_(self, "_allowed", re.compile(_BEFORE + _trie_pattern(self.allow) + _AFTER)
-                 if self.allow else None)
+        setattr_(
+            self,
+            "_allowed",
+            re.compile(_BEFORE + _trie_pattern(self.allow) + _AFTER) if self.allow else None,
+        )
 
     def find(self, text: str) -> list[LexiconHit]:
         """Whole-word phrase and brand hits in ``text`` (NFC, as ``normalize_text`` gives), in
@@ -136,8 +140,11 @@ class Lexicon:
     def find_glued(self, text: str) -> list[LexiconHit]:
         """Phrase hits whose first letter is glued to a preceding letter ('chelseasoi kèo')."""
         lowered = lower_same_length(text)
-        hits = [self._phrase_hit(m, text) for m in self._phrases_glued.finditer(lowered)
-                if m.start() > 0 and _ALNUM_CHAR.match(lowered, m.start() - 1)]
+        hits = [
+            self._phrase_hit(m, text)
+            for m in self._phrases_glued.finditer(lowered)
+            if m.start() > 0 and _ALNUM_CHAR.match(lowered, m.start() - 1)
+        ]
         return self._without_allowed(lowered, hits)
 
     def scan(self, text: str) -> tuple[list[LexiconHit], list[LexiconHit]]:
@@ -158,22 +165,37 @@ class Lexicon:
 
     def match_at(self, text: str, pos: int) -> LexiconHit | None:
         """The phrase or brand starting exactly at ``pos``, glued to what precedes it or not."""
-        window = lower_same_length(text[pos:pos + _MATCH_WINDOW])
+        window = lower_same_length(text[pos : pos + _MATCH_WINDOW])
         match = self._phrases_glued.match(window) or self._brands_glued.match(window)
         if match is None:
             return None
-        hit = self._phrase_hit(match, window) if match.re is self._phrases_glued else \
-            self._brand_hit(match, window)
+        hit = (
+            self._phrase_hit(match, window)
+            if match.re is self._phrases_glued
+            else self._brand_hit(match, window)
+        )
         return replace(hit, start=hit.start + pos, end=hit.end + pos)
 
     def _phrase_hit(self, match: re.Match[str], text: str) -> LexiconHit:
         entry, strong = self._entry_of[match[0]]
-        return LexiconHit(match.start(), match.end(), text[match.start():match.end()], entry,
-                          strong, brand=False)
+        return LexiconHit(
+            match.start(),
+            match.end(),
+            text[match.start() : match.end()],
+            entry,
+            strong,
+            brand=False,
+        )
 
     def _brand_hit(self, match: re.Match[str], text: str) -> LexiconHit:
-        return LexiconHit(match.start(), match.end(), text[match.start():match.end()], match[1],
-                          strong=True, brand=True)
+        return LexiconHit(
+            match.start(),
+            match.end(),
+            text[match.start() : match.end()],
+            match[1],
+            strong=True,
+            brand=True,
+        )
 
     def _without_allowed(self, lowered: str, hits: list[LexiconHit]) -> list[LexiconHit]:
         if not hits or self._allowed is None:
@@ -229,8 +251,9 @@ def _build(extra: tuple[str, ...], allow: tuple[str, ...]) -> Lexicon:
     phrases = [row for name in _PHRASE_FILES for row in _read_entries(name)]
     brands = _read_entries(_BRAND_FILE)
     return Lexicon(
-        strong=frozenset([e for e, s in phrases if s == "strong"]
-                         + [_clean_entry(e) for e in extra if e.strip()]),
+        strong=frozenset(
+            [e for e, s in phrases if s == "strong"] + [_clean_entry(e) for e in extra if e.strip()]
+        ),
         # Ambiguous brands (shirt sponsors, words) behave like ambiguous phrases: no suffixes.
         ambiguous=frozenset(e for e, s in phrases + brands if s == "ambiguous"),
         brands=frozenset(e for e, s in brands if s == "strong"),
@@ -308,8 +331,11 @@ def _folds(chars: str) -> list[tuple[str, bool] | None]:
     """``_fold_char`` of each character; letters of other scripts only in mostly Latin text."""
     folds = [_fold_char(char) for char in chars]
     latin = sum(map(_is_latin_letter, chars))
-    foreign = sum(1 for char, fold in zip(chars, folds, strict=True)
-                  if fold is None and char.isalpha() and not _is_latin_letter(char))
+    foreign = sum(
+        1
+        for char, fold in zip(chars, folds, strict=True)
+        if fold is None and char.isalpha() and not _is_latin_letter(char)
+    )
     if foreign >= latin:
         return [fold if fold and fold[1] else None for fold in folds]
     return folds

@@ -41,8 +41,9 @@ def detect_language(text: str) -> str:
     return str(language)
 
 
-def check_quality(headline: str, body: str, *, expected_language: str | None,
-                  min_chars: int) -> tuple[str, str] | None:
+def check_quality(
+    headline: str, body: str, *, expected_language: str | None, min_chars: int
+) -> tuple[str, str] | None:
     """``(reason, evidence)`` for an article not worth keeping, else None.
 
     Reasons: ``no-headline``, ``too-short`` (fewer than ``min_chars`` characters of body) and

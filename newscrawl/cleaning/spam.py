@@ -40,8 +40,10 @@ class TitleInjection:
     cleaned: str  # headline with the injection removed; '' when no real title is left
 
 
-_BRACKETED = (r"(?:【[^】]{1,120}】|〖[^〗]{1,120}〗|\[[^\]]{1,120}\]|\([^)]{1,120}\)"
-              r"|\uff08[^\uff09]{1,120}\uff09)")
+_BRACKETED = (
+    r"(?:【[^】]{1,120}】|〖[^〗]{1,120}〗|\[[^\]]{1,120}\]|\([^)]{1,120}\)"
+    r"|\uff08[^\uff09]{1,120}\uff09)"
+)
 _LEADING_BRACKET = re.compile(rf"\s*{_BRACKETED}")
 _TRAILING_BRACKET = re.compile(rf"{_BRACKETED}\s*$")
 _BRACKETS = "【】〖〗[]()\uff08\uff09"  # fullwidth ( ) too
@@ -56,17 +58,107 @@ _TOKEN = re.compile(r"\S+")
 # Words that say nothing about a subject: the filler of spam queries ("soi kèo leipzig hôm nay",
 # "soi cầu miền bắc 24 giờ") and Vietnamese function words and pronouns, which any long body
 # contains. They are no evidence that a headline and a body share a subject.
-_UNINFORMATIVE = frozenset((
-    "hôm", "nay", "qua", "tối", "đêm", "mai", "mới", "nhất", "chuẩn", "xác", "chính", "uy", "tín",
-    "top", "vs", "và", "với", "của", "ngày", "online", "trực", "tiếp", "miễn", "phí", "link", "tại",
-    "đây", "giờ", "tuần", "tháng", "năm",
-    "là", "có", "được", "cho", "các", "những", "một", "người", "không", "này", "đã", "đang", "sẽ",
-    "trong", "khi", "để", "từ", "theo", "về", "ra", "vào", "lên", "đến", "cũng", "như", "thì",
-    "mà", "nhưng", "nên", "vì", "bị", "do", "hay", "hoặc", "rất", "nhiều", "sau", "trước", "trên",
-    "dưới", "ông", "bà", "anh", "chị", "em", "họ", "chúng", "tôi", "ta", "mình", "gì", "nào",
-    "đâu", "sao", "thế", "vậy", "đó", "kia", "lại", "còn", "chỉ", "đều", "hơn", "nhà", "cách",
-    "làm",
-))
+_UNINFORMATIVE = frozenset(
+    (
+        "hôm",
+        "nay",
+        "qua",
+        "tối",
+        "đêm",
+        "mai",
+        "mới",
+        "nhất",
+        "chuẩn",
+        "xác",
+        "chính",
+        "uy",
+        "tín",
+        "top",
+        "vs",
+        "và",
+        "với",
+        "của",
+        "ngày",
+        "online",
+        "trực",
+        "tiếp",
+        "miễn",
+        "phí",
+        "link",
+        "tại",
+        "đây",
+        "giờ",
+        "tuần",
+        "tháng",
+        "năm",
+        "là",
+        "có",
+        "được",
+        "cho",
+        "các",
+        "những",
+        "một",
+        "người",
+        "không",
+        "này",
+        "đã",
+        "đang",
+        "sẽ",
+        "trong",
+        "khi",
+        "để",
+        "từ",
+        "theo",
+        "về",
+        "ra",
+        "vào",
+        "lên",
+        "đến",
+        "cũng",
+        "như",
+        "thì",
+        "mà",
+        "nhưng",
+        "nên",
+        "vì",
+        "bị",
+        "do",
+        "hay",
+        "hoặc",
+        "rất",
+        "nhiều",
+        "sau",
+        "trước",
+        "trên",
+        "dưới",
+        "ông",
+        "bà",
+        "anh",
+        "chị",
+        "em",
+        "họ",
+        "chúng",
+        "tôi",
+        "ta",
+        "mình",
+        "gì",
+        "nào",
+        "đâu",
+        "sao",
+        "thế",
+        "vậy",
+        "đó",
+        "kia",
+        "lại",
+        "còn",
+        "chỉ",
+        "đều",
+        "hơn",
+        "nhà",
+        "cách",
+        "làm",
+    )
+)
 # A headline shares its subject with its body when at least this share of its content words is
 # found there with a neighbour ("giá vàng", "man city") or, for a name ("Leipzig", "U23"),
 # alone. Other single syllables ("cách", "chơi", "mới") are in most long bodies and prove
@@ -101,17 +193,21 @@ class _BodyView:
 
     @cached_property
     def _farm_copies(self) -> list[tuple[int, int]]:
-        spans = [span for headline in self._headlines
-                 for span in _occurrences(self._lowered, headline.lower())]
-        return spans + [(hit.start, self._query_run_end(hit.end))
-                        for hit in self._scan[1] if _pasted(hit)]
+        spans = [
+            span
+            for headline in self._headlines
+            for span in _occurrences(self._lowered, headline.lower())
+        ]
+        return spans + [
+            (hit.start, self._query_run_end(hit.end)) for hit in self._scan[1] if _pasted(hit)
+        ]
 
     def _query_run_end(self, pos: int) -> int:
         """End of the pasted query that a glued phrase ending at ``pos`` starts: its query words
         and any spam phrases chained after them ('soi kèo nhà cái uy tín hôm nay')."""
         while True:
             pos = _query_end(self._body, pos)
-            if self._body[pos:pos + 1] != " " or not (
+            if self._body[pos : pos + 1] != " " or not (
                 hit := self._lexicon.match_at(self._body, pos + 1)
             ):
                 return pos
@@ -122,7 +218,7 @@ class _BodyView:
         """The body with the farm's copies cut out (a line break left in their place)."""
         pieces, pos = [], 0
         for start, end in sorted(self._farm_copies):
-            pieces.append(self._body[pos:max(pos, start)])
+            pieces.append(self._body[pos : max(pos, start)])
             pos = max(pos, end)
         return "\n".join([*pieces, self._body[pos:]])
 
@@ -137,8 +233,11 @@ class _BodyView:
     def topic_hits(self, echo: str | None) -> list[LexiconHit]:
         """Spam vocabulary of the body (its first characters) outside the farm's copies."""
         masks = self._farm_copies + (_occurrences(self._lowered, echo.lower()) if echo else [])
-        return [hit for hit in self._scan[0]
-                if not any(start <= hit.start < end for start, end in masks)]
+        return [
+            hit
+            for hit in self._scan[0]
+            if not any(start <= hit.start < end for start, end in masks)
+        ]
 
     def mentions(self, hits: list[LexiconHit], echo: str | None) -> bool:
         """Whether the body uses the vocabulary of ``hits`` as words."""
@@ -155,8 +254,10 @@ class _BodyView:
         body_hits = self.topic_hits(echo)
         if not any(h.strong for h in hits):
             return bool(body_hits)
-        return any(h.strong or any(h.entry in hit.entry for hit in hits) for h in body_hits) \
+        return (
+            any(h.strong or any(h.entry in hit.entry for hit in hits) for h in body_hits)
             or len({h.entry for h in body_hits}) >= 2
+        )
 
 
 def _pasted(glued: LexiconHit) -> bool:
@@ -200,8 +301,9 @@ def _echo(title: _Title, start: int, end: int, hits: list[LexiconHit], strict: b
     return None
 
 
-def _discussed(title: _Title, start: int, end: int, hits: list[LexiconHit], *,
-               strict: bool) -> bool:
+def _discussed(
+    title: _Title, start: int, end: int, hits: list[LexiconHit], *, strict: bool
+) -> bool:
     """Whether the body discusses what ``title.text[start:end]``, carrying ``hits``, says.
 
     Strong vocabulary (any vocabulary when ``strict``) must itself appear in the body, or the
@@ -222,21 +324,28 @@ def _coherent(title: _Title, start: int, end: int, echo: str | None = None) -> b
     if title.body is None:
         return True
     spam = title.hits + title.glued
-    tokens = [m for m in _WORD.finditer(title.lowered, start, end)
-              if not any(h.start <= m.start() < h.end for h in spam)]
-    content = [m for m in tokens
-               if len(m[0]) > 1 and not m[0].isdigit() and m[0] not in _UNINFORMATIVE]
+    tokens = [
+        m
+        for m in _WORD.finditer(title.lowered, start, end)
+        if not any(h.start <= m.start() < h.end for h in spam)
+    ]
+    content = [
+        m for m in tokens if len(m[0]) > 1 and not m[0].isdigit() and m[0] not in _UNINFORMATIVE
+    ]
     if not content:
         return False  # nothing but spam vocabulary and query words
     body = title.body.text(echo)
     found: set[int] = set()
     for left, right in itertools.pairwise(tokens):
-        if (title.text[left.end():right.start()].isspace()
-                and not {left[0], right[0]} <= _UNINFORMATIVE
-                and f"{left[0]} {right[0]}" in body):
+        if (
+            title.text[left.end() : right.start()].isspace()
+            and not {left[0], right[0]} <= _UNINFORMATIVE
+            and f"{left[0]} {right[0]}" in body
+        ):
             found |= {left.start(), right.start()}
-    found |= {m.start() for m in content
-              if _named_in(title.body.cased, title.text[m.start():m.end()])}
+    found |= {
+        m.start() for m in content if _named_in(title.body.cased, title.text[m.start() : m.end()])
+    }
     return sum(m.start() in found for m in content) >= _MIN_COHERENCE * len(content)
 
 
@@ -246,15 +355,20 @@ def _named_in(body: str, word: str) -> bool:
     proves nothing, and the lowercase forms of many names are common words ('Anh', 'Nam')."""
     if word.isalpha() and not word[0].isupper():
         return False
-    return any(not word.isalpha() or body[max(0, start - 4):start].rstrip()[-1:].isalnum()
-               for start, _ in word_spans(body, word))
+    return any(
+        not word.isalpha() or body[max(0, start - 4) : start].rstrip()[-1:].isalnum()
+        for start, _ in word_spans(body, word)
+    )
 
 
 def _coherent_title(title: _Title) -> bool:
     """``_coherent`` for the whole headline or any part of it between separators: 'Nhận định
     bóng đá Leipzig vs Bayern: Chủ nhà sáng cửa' is about a body on Leipzig and Bayern."""
-    bounds = [0, *(pos for m in _SEPARATOR.finditer(title.text) for pos in m.span()),
-              len(title.text)]
+    bounds = [
+        0,
+        *(pos for m in _SEPARATOR.finditer(title.text) for pos in m.span()),
+        len(title.text),
+    ]
     parts = [(0, len(title.text)), *zip(bounds[::2], bounds[1::2], strict=True)]
     return any(_coherent(title, start, end) for start, end in parts)
 
@@ -266,24 +380,29 @@ def _tidy(text: str) -> str:
 def _bracketed(title: _Title) -> TitleInjection | None:
     """'【soi kèo leipzig hôm nay】Cuộc gặp…', 'Cuộc gặp… [kuwin]'."""
     text = title.text
-    for where, match in (("bracket-prefix", _LEADING_BRACKET.match(text)),
-                         ("bracket-suffix", _TRAILING_BRACKET.search(text))):
+    for where, match in (
+        ("bracket-prefix", _LEADING_BRACKET.match(text)),
+        ("bracket-suffix", _TRAILING_BRACKET.search(text)),
+    ):
         if not match:
             continue
         hits = title.inside(*match.span())
         bracket = match[0].strip()
-        if hits and (bracket[0] in _FANCY_BRACKETS
-                     or not _discussed(title, *match.span(), hits, strict=False)):
-            rest = text[match.end():] if where == "bracket-prefix" else text[:match.start()]
+        if hits and (
+            bracket[0] in _FANCY_BRACKETS
+            or not _discussed(title, *match.span(), hits, strict=False)
+        ):
+            rest = text[match.end() :] if where == "bracket-prefix" else text[: match.start()]
             return TitleInjection(bracket[1:-1].strip(), where, _tidy(rest))
     return None
 
 
-def _split_off(title: _Title, where: str, spam: tuple[int, int],
-               rest: tuple[int, int]) -> TitleInjection | None:
+def _split_off(
+    title: _Title, where: str, spam: tuple[int, int], rest: tuple[int, int]
+) -> TitleInjection | None:
     """The injection when ``spam`` carries vocabulary the body ignores and ``rest`` is clean."""
     hits = title.inside(*spam)
-    cleaned = _tidy(title.text[rest[0]:rest[1]])
+    cleaned = _tidy(title.text[rest[0] : rest[1]])
     if not hits or not cleaned or any(h.strong for h in title.inside(*rest)):
         return None
     if _discussed(title, *spam, hits, strict=False):
@@ -292,8 +411,9 @@ def _split_off(title: _Title, where: str, spam: tuple[int, int],
     # inserted ('Cuộc gặp thượng đỉnh soi kèo Mỹ - Nga'): that is left to the off-topic check.
     if title.body is not None and _coherent(title, *spam, _echo(title, *spam, hits, strict=False)):
         return None
-    return TitleInjection(_tidy(title.text[spam[0]:spam[1]]), where,
-                          cleaned if _coherent(title, *rest) else "")
+    return TitleInjection(
+        _tidy(title.text[spam[0] : spam[1]]), where, cleaned if _coherent(title, *rest) else ""
+    )
 
 
 def _separated(title: _Title) -> TitleInjection | None:
@@ -302,23 +422,25 @@ def _separated(title: _Title) -> TitleInjection | None:
     if not separators:
         return None
     first, last, size = separators[0], separators[-1], len(title.text)
-    return (_split_off(title, "prefix", (0, first.start()), (first.end(), size))
-            or _split_off(title, "suffix", (last.end(), size), (0, last.start())))
+    return _split_off(title, "prefix", (0, first.start()), (first.end(), size)) or _split_off(
+        title, "suffix", (last.end(), size), (0, last.start())
+    )
 
 
 def _unseparated(title: _Title) -> TitleInjection | None:
     """A lowercase query pasted on without a separator: 'soi kèo leipzig hôm nay Cuộc gặp…'."""
     text, hits, size = title.text, title.hits, len(title.text)
     if hits and hits[0].start == 0 and text[0].islower():
-        capital = next((m.start() for m in _TOKEN.finditer(text, hits[0].end)
-                        if m[0][0].isupper()), None)
+        capital = next(
+            (m.start() for m in _TOKEN.finditer(text, hits[0].end) if m[0][0].isupper()), None
+        )
         if capital is not None and (
             found := _split_off(title, "prefix", (0, capital), (capital, size))
         ):
             return found
     for hit in hits:
-        tail = text[hit.start:]
-        if hit.strong and tail == tail.lower() and len(text[:hit.start].split()) >= 2:
+        tail = text[hit.start :]
+        if hit.strong and tail == tail.lower() and len(text[: hit.start].split()) >= 2:
             return _split_off(title, "suffix", (hit.start, size), (0, hit.start))
     return None
 
@@ -334,8 +456,12 @@ def _glued_queries(title: _Title) -> TitleInjection | None:
     strong = [h for h in title.hits + title.glued if h.strong]
     lowercase = text == text.lower()
     glued = bool(strong and title.glued) and (len(strong) >= 2 or lowercase)
-    if glued or (len(strong) >= 2 and any(h.brand for h in strong) and lowercase
-                 and not _discussed(title, 0, len(text), strong, strict=True)):
+    if glued or (
+        len(strong) >= 2
+        and any(h.brand for h in strong)
+        and lowercase
+        and not _discussed(title, 0, len(text), strong, strict=True)
+    ):
         return TitleInjection(text, "glued-queries", "")
     return None
 
@@ -352,12 +478,15 @@ def _off_topic(title: _Title) -> TitleInjection | None:
     headline is the farm's."""
     spam = title.hits + title.glued
     for hit in spam:
-        if hit.strong and (_glued_phrase(title, hit)
-                           or not _discussed(title, hit.start, hit.end, [hit], strict=True)):
-            if title.body is not None and not (title.body.discusses(spam, None)
-                                               or _coherent_title(title)):
+        if hit.strong and (
+            _glued_phrase(title, hit)
+            or not _discussed(title, hit.start, hit.end, [hit], strict=True)
+        ):
+            if title.body is not None and not (
+                title.body.discusses(spam, None) or _coherent_title(title)
+            ):
                 return TitleInjection(title.text, "farm-title", "")
-            cleaned = _tidy(title.text[:hit.start] + " " + title.text[hit.end:])
+            cleaned = _tidy(title.text[: hit.start] + " " + title.text[hit.end :])
             if hit.start == 0 and title.text[0].isupper():
                 cleaned = cleaned[:1].upper() + cleaned[1:]
             return TitleInjection(hit.text, "off-topic", cleaned)
@@ -377,7 +506,12 @@ def _farm_title(title: _Title) -> TitleInjection | None:
 
 
 _DETECTORS: tuple[Callable[[_Title], TitleInjection | None], ...] = (
-    _bracketed, _separated, _unseparated, _glued_queries, _off_topic, _farm_title,
+    _bracketed,
+    _separated,
+    _unseparated,
+    _glued_queries,
+    _off_topic,
+    _farm_title,
 )
 
 
@@ -389,8 +523,9 @@ def _detect(text: str, lexicon: Lexicon, body: _BodyView | None) -> TitleInjecti
     return next((found for detect in _DETECTORS if (found := detect(title))), None)
 
 
-def _homoglyph(text: str, folded: Folded, lexicon: Lexicon,
-               body: _BodyView) -> TitleInjection | None:
+def _homoglyph(
+    text: str, folded: Folded, lexicon: Lexicon, body: _BodyView
+) -> TitleInjection | None:
     """A headline spelled with look-alike letters (Cyrillic, Greek, small capitals,
     mathematical bold): spam evading filters. Flagged when two words mix scripts or use styled
     letters, when obfuscation meets spam vocabulary, or when spam vocabulary appears only once
@@ -424,8 +559,10 @@ _MIN_GLUED_COPY = 8  # characters of de-spaced title; shorter copies are too lik
 _MATCH_BEFORE = 80  # characters searched for a spam query ending where a title copy starts
 # After a spam keyword in a body, the rest of a pasted query: time fillers, numbers and
 # lowercase non-Vietnamese words such as team names ("soi kèo leipzig hôm nay").
-_QUERY_WORD = re.compile(r" (hôm nay|hôm qua|tối nay|đêm nay|mới nhất|chuẩn xác|uy tín|miễn phí"
-                         r"|trực tiếp|\d[\d/.:h-]*|[a-z]+)(?!\w)")
+_QUERY_WORD = re.compile(
+    r" (hôm nay|hôm qua|tối nay|đêm nay|mới nhất|chuẩn xác|uy tín|miễn phí"
+    r"|trực tiếp|\d[\d/.:h-]*|[a-z]+)(?!\w)"
+)
 _VIETNAMESE_SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?"
 )
@@ -453,8 +590,9 @@ def _query_end(text: str, pos: int) -> int:
     return pos
 
 
-def _spam_beside(text: str, start: int, end: int, injected: str | None,
-                 lexicon: Lexicon) -> tuple[int, int] | None:
+def _spam_beside(
+    text: str, start: int, end: int, injected: str | None, lexicon: Lexicon
+) -> tuple[int, int] | None:
     """Span of the title copy ``text[start:end]`` plus the spam phrase glued to either side."""
     lowered = lower_same_length(text)
     if injected and lowered.startswith(injected.lower(), end):
@@ -463,15 +601,16 @@ def _spam_beside(text: str, start: int, end: int, injected: str | None,
         return start - len(injected), end
     if (hit := lexicon.match_at(text, end)) and hit.strong:
         return start, _query_end(text, hit.end)
-    window = text[max(0, start - _MATCH_BEFORE):start]
+    window = text[max(0, start - _MATCH_BEFORE) : start]
     for hit in reversed(lexicon.find(window)):
         if hit.strong and _query_end(window, hit.end) == len(window):
             return start - len(window) + hit.start, end
     return None
 
 
-def _cut_glued_title_copies(body: str, title: str, injected: str | None,
-                            lexicon: Lexicon) -> tuple[str, list[str]]:
+def _cut_glued_title_copies(
+    body: str, title: str, injected: str | None, lexicon: Lexicon
+) -> tuple[str, list[str]]:
     """'mang tính xây dựng,ộcgặpthượngđỉnhMỹsoi kèo leipzig hôm nay trong đó'
     -> 'mang tính xây dựng, trong đó': a de-spaced copy of (the tail of) the title glued to spam.
     """
@@ -489,12 +628,13 @@ def _cut_glued_title_copies(body: str, title: str, injected: str | None,
         while start > 0 and matched > 0 and lowered[start - 1] == despaced[matched - 1]:
             start, matched = start - 1, matched - 1
         end = pos + _MIN_GLUED_COPY
-        span = _spam_beside(body, start, end, injected, lexicon) \
-            if matched < last_word_start else None  # the copy must span a removed space
+        span = (
+            _spam_beside(body, start, end, injected, lexicon) if matched < last_word_start else None
+        )  # the copy must span a removed space
         if span is None:
             pos = lowered.find(key, end)
             continue
-        notes.append(f"removed title copy glued to spam: {body[span[0]:span[1]]!r}")
+        notes.append(f"removed title copy glued to spam: {body[span[0] : span[1]]!r}")
         body = _splice(body, *span)
         lowered = lower_same_length(body)
         pos = lowered.find(key, span[0])
@@ -504,8 +644,12 @@ def _cut_glued_title_copies(body: str, title: str, injected: str | None,
 def _splice(text: str, start: int, end: int) -> str:
     """``text`` without ``text[start:end]``, leaving one space where words would touch."""
     left, right = text[:start].rstrip(" "), text[end:].lstrip(" ")
-    if left and right and not left.endswith("\n") and not right.startswith("\n") and (
-        text[end:end + 1] == " " or (left[-1].isalnum() and right[0].isalnum())
+    if (
+        left
+        and right
+        and not left.endswith("\n")
+        and not right.startswith("\n")
+        and (text[end : end + 1] == " " or (left[-1].isalnum() and right[0].isalnum()))
     ):
         return f"{left} {right}"
     return (left + right).replace("\n\n", "\n").strip("\n")  # a line left empty goes
@@ -557,8 +701,9 @@ def _comparison_key(text: str) -> str:
     return _NON_WORD_RUN.sub(" ", text.lower()).strip()
 
 
-def repair_body(body: str, headline: str, lexicon: Lexicon, *,
-                language: str = "vi") -> tuple[str, list[str]]:
+def repair_body(
+    body: str, headline: str, lexicon: Lexicon, *, language: str = "vi"
+) -> tuple[str, list[str]]:
     """``body`` without farm damage, and short notes on each repair made.
 
     Removes (a) a de-spaced copy of the title glued to a spam phrase inside a sentence, (b) CJK
@@ -571,8 +716,9 @@ def repair_body(body: str, headline: str, lexicon: Lexicon, *,
     # The injection's shape is enough here: the title text and the phrase to look for.
     injection = _detect(title, lexicon, body=None)
     real_title = injection.cleaned if injection and injection.cleaned else title
-    text, notes = _cut_glued_title_copies(text, real_title, injection.phrase if injection else None,
-                                          lexicon)
+    text, notes = _cut_glued_title_copies(
+        text, real_title, injection.phrase if injection else None, lexicon
+    )
     if language.lower().startswith("vi"):
         text, cjk_notes = _drop_cjk(text)
         notes += cjk_notes

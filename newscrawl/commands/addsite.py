@@ -34,10 +34,14 @@ class Command(ProbeCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--name", metavar="KEY", help="the entry's key (default: from the "
-                            "host name)")
-        parser.add_argument("--append", metavar="FILE", help="append the entry to this sites "
-                            "file (created if missing) instead of printing it")
+        parser.add_argument(
+            "--name", metavar="KEY", help="the entry's key (default: from the host name)"
+        )
+        parser.add_argument(
+            "--append",
+            metavar="FILE",
+            help="append the entry to this sites file (created if missing) instead of printing it",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -60,8 +64,9 @@ class Command(ProbeCommand):
         from newscrawl.onboarding import onboard
 
         options = cleaning_options(self.settings)
-        done: Onboarding | None = self.run_plan(lambda fetch: onboard(url, fetch, options,
-                                                                      key=opts.name))
+        done: Onboarding | None = self.run_plan(
+            lambda fetch: onboard(url, fetch, options, key=opts.name)
+        )
         if done is None:
             return
         _report(done)
@@ -71,8 +76,11 @@ class Command(ProbeCommand):
         if opts.append is None or not healthy:
             print(entry, end="")
             if opts.append is not None:  # a cron run of it would fail: for the user to judge
-                print(f"newscrawl: not appended to {opts.append}: no source with an article "
-                      "that would be emitted", file=sys.stderr)
+                print(
+                    f"newscrawl: not appended to {opts.append}: no source with an article "
+                    "that would be emitted",
+                    file=sys.stderr,
+                )
             return
         try:
             append_entry(Path(opts.append), entry, done.proposal.key)

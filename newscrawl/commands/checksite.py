@@ -32,10 +32,18 @@ class Command(ProbeCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--sites-file", metavar="FILE",
-                            help="your own sites file (default: the bundled registry)")
-        parser.add_argument("--samples", type=int, default=SAMPLES_PER_SOURCE, metavar="N",
-                            help=f"articles judged per source (default {SAMPLES_PER_SOURCE})")
+        parser.add_argument(
+            "--sites-file",
+            metavar="FILE",
+            help="your own sites file (default: the bundled registry)",
+        )
+        parser.add_argument(
+            "--samples",
+            type=int,
+            default=SAMPLES_PER_SOURCE,
+            metavar="N",
+            help=f"articles judged per source (default {SAMPLES_PER_SOURCE})",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -44,15 +52,15 @@ class Command(ProbeCommand):
         try:
             registry = load_registry(opts.sites_file)
             if args[0] not in registry:
-                raise RegistryError(f"unknown site {args[0]}; known: "
-                                    f"{', '.join(sorted(registry))}")
+                raise RegistryError(f"unknown site {args[0]}; known: {', '.join(sorted(registry))}")
         except RegistryError as exc:
             print(f"newscrawl: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
         site, options = registry[args[0]], cleaning_options(self.settings)
         checked: Checked | None = self.run_plan(
-            lambda fetch: check_site(site, fetch, options, max(opts.samples, 0)))
+            lambda fetch: check_site(site, fetch, options, max(opts.samples, 0))
+        )
         if checked is None:
             return
         _report(checked)

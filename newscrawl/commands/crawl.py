@@ -34,8 +34,11 @@ class Command(ScrapyCrawlCommand):
         # Here, not in the spider's update_settings: the process's FEEDS (from -o/-O) is
         # applied again over the crawler's settings when the crawl starts.
         if feeds := self.settings.getdict("FEEDS"):
-            self.settings.set("FEEDS", with_run_options(feeds, self.settings),
-                              priority=self.settings.getpriority("FEEDS") or "cmdline")
+            self.settings.set(
+                "FEEDS",
+                with_run_options(feeds, self.settings),
+                priority=self.settings.getpriority("FEEDS") or "cmdline",
+            )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -48,11 +51,15 @@ class Command(ScrapyCrawlCommand):
             if self._seed_found(args[0]):
                 self._crawl(args[0], opts)
             return
-        lock = RunLock(Path(self.settings.get("NEWSCRAWL_DATA_DIR")) / "locks", args[0],
-                       opts.spargs)
+        lock = RunLock(
+            Path(self.settings.get("NEWSCRAWL_DATA_DIR")) / "locks", args[0], opts.spargs
+        )
         if not lock.acquire():
-            print(f"newscrawl: a run of {args[0]} with these arguments is already in progress "
-                  f"(pid {lock.holder()}, lock {lock.path}); exiting", file=sys.stderr)
+            print(
+                f"newscrawl: a run of {args[0]} with these arguments is already in progress "
+                f"(pid {lock.holder()}, lock {lock.path}); exiting",
+                file=sys.stderr,
+            )
             self.exitcode = EXIT_ALREADY_RUNNING
             return
         try:
@@ -70,16 +77,17 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         url = frontier_url(self.settings)
         try:
-            found = was_seeded(get_redis_from_settings(self.settings), self.settings,
-                               spider_name)
+            found = was_seeded(get_redis_from_settings(self.settings), self.settings, spider_name)
         except RedisError as exc:
             print(f"newscrawl: cannot reach Redis at {url}: {exc}", file=sys.stderr)
             self.exitcode = EXIT_UNHEALTHY
             return False
         if not found:
-            print(f"newscrawl: nothing to crawl on {url}: no seed of {spider_name} and an empty "
-                  f"frontier; run scrapy seed {spider_name} with the same arguments first",
-                  file=sys.stderr)
+            print(
+                f"newscrawl: nothing to crawl on {url}: no seed of {spider_name} and an empty "
+                f"frontier; run scrapy seed {spider_name} with the same arguments first",
+                file=sys.stderr,
+            )
             self.exitcode = EXIT_USAGE
         return found
 

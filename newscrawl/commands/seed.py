@@ -28,8 +28,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         if not frontier_url(self.settings):
-            print("newscrawl: scrapy seed needs -s REDIS_URL=redis://host:port/db",
-                  file=sys.stderr)
+            print("newscrawl: scrapy seed needs -s REDIS_URL=redis://host:port/db", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
         try:
@@ -48,8 +47,11 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         server, seeder = get_redis_from_settings(self.settings), worker_id()
         if (holder := claim_seeding(server, spider, seeder)) is not None:
-            print(f"newscrawl: a seed of {spider} is in progress on {frontier_url(self.settings)} "
-                  f"(by {holder}); exiting", file=sys.stderr)
+            print(
+                f"newscrawl: a seed of {spider} is in progress on {frontier_url(self.settings)} "
+                f"(by {holder}); exiting",
+                file=sys.stderr,
+            )
             self.exitcode = EXIT_ALREADY_RUNNING
             return
         seeded = 0
@@ -57,8 +59,9 @@ class Command(ScrapyCrawlCommand):
             seeded = self._seed(spider, opts)
         finally:
             hours = self.settings.getfloat("NEWSCRAWL_REDIS_SEEN_HOURS")
-            end_seeding(server, spider, seeder, seeded=seeded > 0,
-                        keep_seconds=max(1, round(hours * 3600)))
+            end_seeding(
+                server, spider, seeder, seeded=seeded > 0, keep_seconds=max(1, round(hours * 3600))
+            )
         print(f"Seeded {seeded} source request(s) for {spider} on {frontier_url(self.settings)}")
         self.exitcode = EXIT_OK if seeded else EXIT_UNHEALTHY
 

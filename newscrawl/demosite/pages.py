@@ -150,8 +150,10 @@ class PaperPages:
     def feed_link(self) -> str:
         if self.feed_path is None:
             return ""
-        return (f'<link rel="alternate" type="application/rss+xml" title="{e(self.info.name)}" '
-                f'href="{self.base}{self.feed_path}">')
+        return (
+            f'<link rel="alternate" type="application/rss+xml" title="{e(self.info.name)}" '
+            f'href="{self.base}{self.feed_path}">'
+        )
 
     def header(self) -> str:
         menu = "".join(

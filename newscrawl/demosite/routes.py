@@ -398,7 +398,8 @@ class PaperRoutes(SiteRoutes):
     def articles_sitemap(self) -> Response:
         current, _ = self.sitemap_parts()
         specials: list[tuple[str, str | None]] = [
-            (self.base + s.path, None) for s in self.data.specials if s.in_sitemap]
+            (self.base + s.path, None) for s in self.data.specials if s.in_sitemap
+        ]
         return xml_response(feeds.urlset(self.article_entries(current) + specials))
 
     def archive_sitemap(self) -> Response:

@@ -218,11 +218,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="default: any free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each response")
     parser.add_argument("--generated", type=int, default=0, help="synthetic /gen/<i>.html pages")
-    parser.add_argument("--no-feeds", action="store_true",
-                        help="the paper without feeds, its sitemap named only in robots.txt")
+    parser.add_argument(
+        "--no-feeds",
+        action="store_true",
+        help="the paper without feeds, its sitemap named only in robots.txt",
+    )
     args = parser.parse_args(argv)
-    site = DemoSite(args.kind, port=args.port, latency=args.latency, generated=args.generated,
-                    feeds=not args.no_feeds)
+    site = DemoSite(
+        args.kind,
+        port=args.port,
+        latency=args.latency,
+        generated=args.generated,
+        feeds=not args.no_feeds,
+    )
     with site:
         print(f"Demo {args.kind} site at {site.base_url}/ (Ctrl-C to stop)", flush=True)
         print(f"\nSite registry entry:\n\n{site.registry_toml()}", flush=True)

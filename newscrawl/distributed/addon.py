@@ -37,7 +37,8 @@ def require_redis_extra(settings: BaseSettings) -> None:
     if missing:
         raise MissingExtraError(
             f"REDIS_URL is set but {', '.join(missing)} is not installed: "
-            "install the extra with pip install 'newscrawl[redis]'")
+            "install the extra with pip install 'newscrawl[redis]'"
+        )
 
 
 class DistributedAddon:
@@ -48,10 +49,12 @@ class DistributedAddon:
             return
         require_redis_extra(settings)
         # ReliableScheduler, reading the frontier's archive files (-a warc=, -a ccnews=) whole
-        settings.set("SCHEDULER", "newscrawl.distributed.archivefiles.ArchiveFileScheduler",
-                     "addon")
-        settings.set("DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter",
-                     "addon")
+        settings.set(
+            "SCHEDULER", "newscrawl.distributed.archivefiles.ArchiveFileScheduler", "addon"
+        )
+        settings.set(
+            "DUPEFILTER_CLASS", "newscrawl.distributed.dupefilter.ExpiringDupeFilter", "addon"
+        )
         settings.set("SCHEDULER_PERSIST", True, "addon")
         # a sorted set: the scheduler's Lua scripts take and queue requests in it
         settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")

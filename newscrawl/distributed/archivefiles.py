@@ -68,7 +68,8 @@ class ArchiveFileScheduler(ReliableScheduler):
         scheduler.local = deque()
         scheduler.reading = {}
         scheduler.files_at_once = max(
-            1, crawler.settings.getint("NEWSCRAWL_ARCHIVE_FILES_PER_WORKER"))
+            1, crawler.settings.getint("NEWSCRAWL_ARCHIVE_FILES_PER_WORKER")
+        )
         scheduler.claim = scheduler.server.register_script(_CLAIM)
         crawler.signals.connect(scheduler.file_read, signal=archive_file_read)
         return scheduler
@@ -83,9 +84,12 @@ class ArchiveFileScheduler(ReliableScheduler):
         if self.lost:
             return False
         try:
-            claimed = int(self.claim(keys=[self.df.fingerprint_key(request)],
-                                     args=[self.df.ttl, claim_value(location, self.worker),
-                                           claim_prefix(location)]))
+            claimed = int(
+                self.claim(
+                    keys=[self.df.fingerprint_key(request)],
+                    args=[self.df.ttl, claim_value(location, self.worker), claim_prefix(location)],
+                )
+            )
         except RedisError as exc:  # the file is in the in-flight list: read again later
             self.redis_lost(exc)
             return False
@@ -112,8 +116,9 @@ class ArchiveFileScheduler(ReliableScheduler):
 
     def has_pending_requests(self) -> bool:
         # a file still being read has requests to come: the worker is not idle
-        return ((bool(self.local) or bool(self.reading)) and not self.lost
-                ) or super().has_pending_requests()
+        return (
+            (bool(self.local) or bool(self.reading)) and not self.lost
+        ) or super().has_pending_requests()
 
     def __len__(self) -> int:
         return len(self.local) + super().__len__()
@@ -123,8 +128,10 @@ class ArchiveFileScheduler(ReliableScheduler):
         so that the next seed queues it again."""
         self.reading.pop(id(request), None)
         if failed:
-            logger.warning("Archive %s could not be read whole; a later seed queues it again",
-                           request.meta.get(FILE_META))
+            logger.warning(
+                "Archive %s could not be read whole; a later seed queues it again",
+                request.meta.get(FILE_META),
+            )
             try:
                 self.df.forget(request)
             except RedisError as exc:
@@ -136,14 +143,20 @@ class ArchiveFileScheduler(ReliableScheduler):
         unfinished = list(self.reading.values())
         try:
             for request in unfinished:
-                self.server.zadd(self.queue.key, {self.queue._encode_request(request):
-                                                  -request.priority})
+                self.server.zadd(
+                    self.queue.key, {self.queue._encode_request(request): -request.priority}
+                )
         except RedisError as exc:
-            logger.warning("Unfinished archive file(s) not given back (%s): %s", exc,
-                           ", ".join(str(r.meta.get(FILE_META)) for r in unfinished))
+            logger.warning(
+                "Unfinished archive file(s) not given back (%s): %s",
+                exc,
+                ", ".join(str(r.meta.get(FILE_META)) for r in unfinished),
+            )
             return
         if unfinished:
-            logger.warning("%d archive file(s) not read to their end given back to the "
-                           "frontier: %s", len(unfinished),
-                           ", ".join(str(r.meta.get(FILE_META)) for r in unfinished))
+            logger.warning(
+                "%d archive file(s) not read to their end given back to the frontier: %s",
+                len(unfinished),
+                ", ".join(str(r.meta.get(FILE_META)) for r in unfinished),
+            )
             self.crawler.stats.inc_value(ARCHIVE_FILES_GIVEN_BACK, len(unfinished))

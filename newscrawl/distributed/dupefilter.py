@@ -41,5 +41,3 @@ class ExpiringDupeFilter(RFPDupeFilter):
     def clear(self) -> None:
         for key in self.server.scan_iter(f"{self.key}:*", count=10_000):
             self.server.delete(key)
-
-

@@ -30,8 +30,10 @@ def seeded_key(spider: str) -> str:
 def frontier_keys(settings: BaseSettings, spider: str) -> tuple[str, str]:
     """scrapy-redis's queue key and dupefilter key (prefix of its fingerprint keys)."""
     names = {"spider": spider}
-    return (settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % names,
-            settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % names)
+    return (
+        settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % names,
+        settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % names,
+    )
 
 
 def claim_seeding(server: Any, spider: str, seeder: str) -> str | None:
@@ -42,8 +44,7 @@ def claim_seeding(server: Any, spider: str, seeder: str) -> str | None:
     return holder.decode() if holder is not None else "?"
 
 
-def end_seeding(server: Any, spider: str, seeder: str, *, seeded: bool, keep_seconds: int
-                ) -> None:
+def end_seeding(server: Any, spider: str, seeder: str, *, seeded: bool, keep_seconds: int) -> None:
     """Record a seed that queued something (for ``keep_seconds``), and let the next seed run."""
     if seeded:
         server.set(seeded_key(spider), int(time.time()), ex=keep_seconds)
@@ -79,5 +80,4 @@ def clear_run(server: Any, settings: BaseSettings, spider: str) -> dict[str, int
 
 def _queued(server: Any, key: str) -> int:
     kind = server.type(key)
-    return int(server.zcard(key) if kind == b"zset" else server.llen(key) if kind == b"list"
-               else 0)
+    return int(server.zcard(key) if kind == b"zset" else server.llen(key) if kind == b"list" else 0)

@@ -112,9 +112,13 @@ class ReliableScheduler(Scheduler):
             return
         self.lost = True
         self.crawler.stats.set_value(REDIS_UNAVAILABLE, 1)
-        logger.error("Redis unreachable after %g s of retries (%s: %s): ending this worker, "
-                     "publishing nothing", self.crawler.settings.getfloat(
-                         "NEWSCRAWL_REDIS_RETRY_SECONDS"), type(exc).__name__, exc)
+        logger.error(
+            "Redis unreachable after %g s of retries (%s: %s): ending this worker, "
+            "publishing nothing",
+            self.crawler.settings.getfloat("NEWSCRAWL_REDIS_RETRY_SECONDS"),
+            type(exc).__name__,
+            exc,
+        )
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
 
@@ -128,8 +132,11 @@ class ReliableScheduler(Scheduler):
         if self.lost:
             return
         try:
-            self.server.set(self._key("worker", self.worker), int(time.time()),
-                            ex=max(1, round(self.heartbeat_seconds * 3)))
+            self.server.set(
+                self._key("worker", self.worker),
+                int(time.time()),
+                ex=max(1, round(self.heartbeat_seconds * 3)),
+            )
             self.recover_dead_workers()
         except RedisError:  # keep beating: Redis may be back at the next tick
             logger.exception("Heartbeat to Redis failed")
@@ -141,11 +148,9 @@ class ReliableScheduler(Scheduler):
             if owner == self.worker:
                 continue
             # checked and moved in one step: a worker whose heartbeat is back keeps its own
-            if count := int(self.recover(keys=[key, self._key("worker", owner),
-                                                self.queue.key])):
+            if count := int(self.recover(keys=[key, self._key("worker", owner), self.queue.key])):
                 recovered += count
-                logger.warning("Recovered %d in-flight request(s) of dead worker %s",
-                               count, owner)
+                logger.warning("Recovered %d in-flight request(s) of dead worker %s", count, owner)
         if recovered:
             self.crawler.stats.inc_value(REDIS_RECOVERED, recovered)
         return recovered
@@ -161,9 +166,10 @@ class ReliableScheduler(Scheduler):
         try:
             if request.dont_filter:
                 return bool(super().enqueue_request(request))
-            queued = self.queue_unseen(keys=[self.df.fingerprint_key(request), self.queue.key],
-                                       args=[self.df.ttl, -request.priority,
-                                             self.queue._encode_request(request)])
+            queued = self.queue_unseen(
+                keys=[self.df.fingerprint_key(request), self.queue.key],
+                args=[self.df.ttl, -request.priority, self.queue._encode_request(request)],
+            )
         except RedisError as exc:  # its source is in the in-flight list: parsed again later
             self.redis_lost(exc)
             return False
@@ -204,8 +210,12 @@ class ReliableScheduler(Scheduler):
         try:
             self.server.delete(self._key("inflight", self.worker))
         except RedisError as exc:  # the requests return to the frontier: found emitted then
-            logger.warning("In-flight list of %s not cleared (%s); its requests will be "
-                           "fetched again and skipped as emitted", self.worker, exc)
+            logger.warning(
+                "In-flight list of %s not cleared (%s); its requests will be "
+                "fetched again and skipped as emitted",
+                self.worker,
+                exc,
+            )
 
     def page_rejected(self, url: str, reason: str, **_: Any) -> None:
         """A failed fetch must not stay in the dupefilter: the next run tries it again."""

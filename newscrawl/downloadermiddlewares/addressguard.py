@@ -24,7 +24,6 @@ from newscrawl.resolver import GuardedResolver, RefusedLookup, installed_guard
 logger = logging.getLogger(__name__)
 
 
-
 class AddressRefused(IgnoreRequest):
     """A request whose host resolves to a refused address; ``evidence``: host, address, class."""
 
@@ -63,13 +62,19 @@ class AddressGuardMiddleware:
         if guard is None and not self._warned:
             # known only once the crawl runs: the resolver is installed when the reactor starts
             self._warned = True
-            logger.warning("Address guard off: TWISTED_DNS_RESOLVER is not %s.%s",
-                           GuardedResolver.__module__, GuardedResolver.__name__)
+            logger.warning(
+                "Address guard off: TWISTED_DNS_RESOLVER is not %s.%s",
+                GuardedResolver.__module__,
+                GuardedResolver.__name__,
+            )
         return guard
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         guard = installed_guard()
         host = (urlparse_cached(request).hostname or "").lower()
-        if (isinstance(exception, CannotResolveHostError) and guard is not None
-                and (evidence := guard.refusals.get(host))):
+        if (
+            isinstance(exception, CannotResolveHostError)
+            and guard is not None
+            and (evidence := guard.refusals.get(host))
+        ):
             raise AddressRefused(evidence) from exception

@@ -73,10 +73,14 @@ class RetryAfterMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        middleware = cls(crawler, settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX_SECONDS"),
-                         settings.getfloat("NEWSCRAWL_BACKOFF_SECONDS"))
-        crawler.signals.connect(middleware.request_reached_downloader,
-                                signal=signals.request_reached_downloader)
+        middleware = cls(
+            crawler,
+            settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX_SECONDS"),
+            settings.getfloat("NEWSCRAWL_BACKOFF_SECONDS"),
+        )
+        crawler.signals.connect(
+            middleware.request_reached_downloader, signal=signals.request_reached_downloader
+        )
         return middleware
 
     @property
@@ -97,8 +101,9 @@ class RetryAfterMiddleware:
             self._in_a_row.pop(key, None)
             return response
         header = response.headers.get(b"Retry-After")
-        asked = (retry_after_seconds(header.decode("latin-1"), _server_now(response))
-                 if header else None)
+        asked = (
+            retry_after_seconds(header.decode("latin-1"), _server_now(response)) if header else None
+        )
         if asked is None:
             self._in_a_row[key] = answers = self._in_a_row.get(key, 0) + 1
             pause = doubling_pause(self.first, answers, self.longest)
@@ -143,8 +148,10 @@ class RetryAfterMiddleware:
         self._holds[key] = (end, slot.latercall)
 
     def _give_up(self, request: Request, evidence: str) -> GivenUp:
-        return GivenUp(Reason.RETRY_AFTER_TOO_LONG,
-                       f"{evidence} > NEWSCRAWL_RETRY_AFTER_MAX_SECONDS ({self.longest:g})")
+        return GivenUp(
+            Reason.RETRY_AFTER_TOO_LONG,
+            f"{evidence} > NEWSCRAWL_RETRY_AFTER_MAX_SECONDS ({self.longest:g})",
+        )
 
 
 def _server_now(response: Response) -> datetime:

@@ -41,7 +41,14 @@ class WarcReplayMiddleware:
         headers = Headers()
         for name, value in archived.headers:
             headers.appendlist(name, value)
-        response_class = responsetypes.from_args(headers=headers, url=request.url,
-                                                 body=archived.body)
-        return response_class(url=request.url, status=archived.status, headers=headers,
-                              body=archived.body, request=request, protocol=archived.protocol)
+        response_class = responsetypes.from_args(
+            headers=headers, url=request.url, body=archived.body
+        )
+        return response_class(
+            url=request.url,
+            status=archived.status,
+            headers=headers,
+            body=archived.body,
+            request=request,
+            protocol=archived.protocol,
+        )

@@ -19,6 +19,7 @@ from newscrawl.signals import page_rejected, report_written
 
 logger = logging.getLogger(__name__)
 
+
 class RunHistory:
     """Counts per site what the report lacks (rejects by reason, residue of emitted articles)
     and appends the run's record to NEWSCRAWL_HISTORY when ``report_written`` is sent."""
@@ -54,15 +55,18 @@ class RunHistory:
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         article = ItemAdapter(item)
-        self.tally.emitted(article.get("site"),
-                           furniture_lines=(article.get("metadata") or {}).get("furnitureLines", 0),
-                           source_credit=article.get("sourceCredit"))
+        self.tally.emitted(
+            article.get("site"),
+            furniture_lines=(article.get("metadata") or {}).get("furnitureLines", 0),
+            source_credit=article.get("sourceCredit"),
+        )
 
     def report_written(self, report: dict[str, Any], **_: Any) -> None:
         spider = self.crawler.spider
         sites = [str(site.key) for site in getattr(spider, "sites", ())]
-        record = build_record(report, spider=self.crawler.spidercls.name, sites=sites,
-                              tally=self.tally)
+        record = build_record(
+            report, spider=self.crawler.spidercls.name, sites=sites, tally=self.tally
+        )
         try:
             append_record(self.path, record)
         except OSError as exc:  # the run's output is published already: logged and counted

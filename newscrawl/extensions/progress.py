@@ -48,17 +48,21 @@ class ProgressLog(LogStats):
             "Progress: %d pages (%d/min), %d articles held for publication at the end, "
             "%d rejected, %d download errors, %d skipped as already emitted; "
             "%s requests queued, %d sources (sitemaps, feeds, listings) pending, time left %s",
-            self.pages, self.prate, stats.get(HELD, 0),
+            self.pages,
+            self.prate,
+            stats.get(HELD, 0),
             count_prefixed(stats, REJECTED),
             stats.get("downloader/exception_count", 0),
             stats.get(skipped(Skip.ALREADY_EMITTED), 0),
-            "?" if queued is None else queued, pending,
+            "?" if queued is None else queued,
+            pending,
             time_left(stats, queued, pending, datetime.now(UTC)),
             extra={"spider": spider},
         )
         if ARCHIVE_BYTES in stats:
-            logger.info("Archives: %s", archive_progress(stats, datetime.now(UTC)),
-                        extra={"spider": spider})
+            logger.info(
+                "Archives: %s", archive_progress(stats, datetime.now(UTC)), extra={"spider": spider}
+            )
 
 
 def archive_progress(stats: Mapping[str, Any], now: datetime) -> str:
@@ -67,9 +71,11 @@ def archive_progress(stats: Mapping[str, Any], now: datetime) -> str:
     elapsed = (now - started).total_seconds() if started else 0.0
     read = stats.get(ARCHIVE_BYTES, 0)
     rate = f"{read / elapsed / 1e6:.2f} MB/s" if elapsed > 0 else "? MB/s"
-    return (f"{stats.get(ARCHIVE_FILES, 0)} file(s) done, "
-            f"{stats.get(ARCHIVE_RECORDS + 'response', 0)} response record(s) read, "
-            f"{read / 1e6:.1f} MB at {rate}")
+    return (
+        f"{stats.get(ARCHIVE_FILES, 0)} file(s) done, "
+        f"{stats.get(ARCHIVE_RECORDS + 'response', 0)} response record(s) read, "
+        f"{read / 1e6:.1f} MB at {rate}"
+    )
 
 
 def queue_size(crawler: Crawler) -> int | None:
@@ -79,8 +85,9 @@ def queue_size(crawler: Crawler) -> int | None:
     return len(scheduler) if isinstance(scheduler, Sized) else None
 
 
-def time_left(stats: Mapping[str, Any], queued: int | None, pending_sources: int,
-              now: datetime) -> str:
+def time_left(
+    stats: Mapping[str, Any], queued: int | None, pending_sources: int, now: datetime
+) -> str:
     """The time to empty the queue at the rate requests left it so far: "at least" while
     sources not yet parsed may queue more, "unknown" when there is no rate or queue to go by."""
     started = stats.get("start_time")

@@ -61,16 +61,20 @@ class _Families:
         self.families.append(family)
         return family
 
-    def add(self, family: GaugeMetricFamily | CounterMetricFamily, labels: list[str],
-            value: float, **options: Any) -> None:
+    def add(
+        self,
+        family: GaugeMetricFamily | CounterMetricFamily,
+        labels: list[str],
+        value: float,
+        **options: Any,
+    ) -> None:
         family.add_metric([*self.values, *labels], value, **options)
 
     def single(self, name: str, documentation: str, value: float) -> None:
         self.add(self.gauge(name, documentation), [], value)
 
 
-def run_metrics(report: Mapping[str, Any], labels: Mapping[str, str], now: float
-                ) -> list[Metric]:
+def run_metrics(report: Mapping[str, Any], labels: Mapping[str, str], now: float) -> list[Metric]:
     """The metric families of a run report (``newscrawl.extensions.RunReport``); ``labels``
     are put on every sample, ``now`` is the end time when the stats have none."""
     families = _Families(labels)
@@ -82,55 +86,93 @@ def run_metrics(report: Mapping[str, Any], labels: Mapping[str, str], now: float
     return families.families
 
 
-def _run_figures(families: _Families, report: Mapping[str, Any], stats: Mapping[str, Any],
-                 started: float, now: float) -> None:
-    families.single("newscrawl_run_last_start_timestamp_seconds",
-                    "When the last run started, in seconds since the epoch.", started)
-    families.single("newscrawl_run_last_end_timestamp_seconds",
-                    "When the last run ended, in seconds since the epoch.",
-                    _timestamp(stats.get("finish_time"), now))
-    families.single("newscrawl_run_duration_seconds", "How long the last run took.",
-                    report.get("durationSeconds") or 0)
-    families.single("newscrawl_run_exit_status",
-                    "Exit status of the last run (0 healthy, 3 unhealthy).", report["exitStatus"])
-    families.single("newscrawl_run_healthy", "1 if the last run was healthy, else 0.",
-                    0 if report["problems"] else 1)
-    families.single("newscrawl_run_problems",
-                    "Health problems of the last run (listed in its report).",
-                    len(report["problems"]))
-    reason = families.gauge("newscrawl_run_finish_reason",
-                            "Why the last run ended (Scrapy's finish reason), as a label.",
-                            "reason")
+def _run_figures(
+    families: _Families,
+    report: Mapping[str, Any],
+    stats: Mapping[str, Any],
+    started: float,
+    now: float,
+) -> None:
+    families.single(
+        "newscrawl_run_last_start_timestamp_seconds",
+        "When the last run started, in seconds since the epoch.",
+        started,
+    )
+    families.single(
+        "newscrawl_run_last_end_timestamp_seconds",
+        "When the last run ended, in seconds since the epoch.",
+        _timestamp(stats.get("finish_time"), now),
+    )
+    families.single(
+        "newscrawl_run_duration_seconds",
+        "How long the last run took.",
+        report.get("durationSeconds") or 0,
+    )
+    families.single(
+        "newscrawl_run_exit_status",
+        "Exit status of the last run (0 healthy, 3 unhealthy).",
+        report["exitStatus"],
+    )
+    families.single(
+        "newscrawl_run_healthy",
+        "1 if the last run was healthy, else 0.",
+        0 if report["problems"] else 1,
+    )
+    families.single(
+        "newscrawl_run_problems",
+        "Health problems of the last run (listed in its report).",
+        len(report["problems"]),
+    )
+    reason = families.gauge(
+        "newscrawl_run_finish_reason",
+        "Why the last run ended (Scrapy's finish reason), as a label.",
+        "reason",
+    )
     families.add(reason, [str(report.get("finishReason"))], 1)
     failed, fetched = request_outcomes(stats)
-    families.single("newscrawl_run_requests_fetched",
-                    "Requests of the last run answered 2xx or 3xx.", fetched)
-    families.single("newscrawl_run_requests_failed",
-                    "Requests of the last run that failed after retries.", failed)
+    families.single(
+        "newscrawl_run_requests_fetched", "Requests of the last run answered 2xx or 3xx.", fetched
+    )
+    families.single(
+        "newscrawl_run_requests_failed",
+        "Requests of the last run that failed after retries.",
+        failed,
+    )
 
 
 def _counts(families: _Families, report: Mapping[str, Any], started: float) -> None:
     # A counter a run, from 0 at its start (its _created sample): each run is a new process.
-    emitted = families.counter("newscrawl_articles_emitted",
-                               "Articles the last run emitted, by site.", "site")
+    emitted = families.counter(
+        "newscrawl_articles_emitted", "Articles the last run emitted, by site.", "site"
+    )
     for site, counts in sorted(report.get("sites", {}).items()):
         families.add(emitted, [site], counts.get("emitted", 0), created=started)
-    rejected = families.gauge("newscrawl_articles_rejected",
-                              "Pages and items the last run rejected, by reason.", "reason")
+    rejected = families.gauge(
+        "newscrawl_articles_rejected", "Pages and items the last run rejected, by reason.", "reason"
+    )
     for reason, count in sorted(report.get("rejected", {}).items()):
         families.add(rejected, [reason], count)
-    skipped = families.gauge("newscrawl_articles_skipped",
-                             "URLs the last run did not fetch, by reason.", "reason")
+    skipped = families.gauge(
+        "newscrawl_articles_skipped", "URLs the last run did not fetch, by reason.", "reason"
+    )
     for reason, count in sorted(report.get("skipped", {}).items()):
         families.add(skipped, [reason], count)
 
 
 def _sources(families: _Families, report: Mapping[str, Any]) -> None:
-    healthy = families.gauge("newscrawl_source_healthy",
-                             "1 if the source (sitemap, feed, listing) was fetched and had URLs "
-                             "taken as articles in the last run, else 0.", "source", "kind")
-    emitted = families.gauge("newscrawl_source_articles_emitted",
-                             "Articles the last run emitted from the source.", "source", "kind")
+    healthy = families.gauge(
+        "newscrawl_source_healthy",
+        "1 if the source (sitemap, feed, listing) was fetched and had URLs "
+        "taken as articles in the last run, else 0.",
+        "source",
+        "kind",
+    )
+    emitted = families.gauge(
+        "newscrawl_source_articles_emitted",
+        "Articles the last run emitted from the source.",
+        "source",
+        "kind",
+    )
     for source in report.get("sources", []):
         labels = [source["url"], source["kind"]]
         families.add(healthy, labels, 0 if source.get("problem") else 1)

@@ -71,8 +71,11 @@ class RejectsLog:
         self.crawler.stats.inc_value(rejected(reason))
         self.crawler.stats.inc_value(site_count(fields.get("site"), "rejected"))
         record = {
-            "url": fields.get("url"), "headline": fields.get("headline"), "reason": reason,
-            "evidence": evidence, "site": fields.get("site"),
+            "url": fields.get("url"),
+            "headline": fields.get("headline"),
+            "reason": reason,
+            "evidence": evidence,
+            "site": fields.get("site"),
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         try:

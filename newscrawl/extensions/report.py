@@ -62,8 +62,9 @@ class RunReport:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         limits = Thresholds.from_settings(settings)
-        extension = cls(crawler, companion_path(settings, "report.json", crawler.spidercls.name),
-                        limits)
+        extension = cls(
+            crawler, companion_path(settings, "report.json", crawler.spidercls.name), limits
+        )
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         if _enabled(settings, IncrementalState):  # judged once the output is settled
@@ -84,9 +85,13 @@ class RunReport:
         sources = getattr(self.crawler.spider, "sources", None)
         if not isinstance(sources, SourceLedger):
             sources = SourceLedger()  # a spider of another kind: no sources of its own
-        self.health = assess(stats, reason, self.limits,
-                             shared_frontier=is_distributed(self.crawler.settings),
-                             source_problems=sources.problems())
+        self.health = assess(
+            stats,
+            reason,
+            self.limits,
+            shared_frontier=is_distributed(self.crawler.settings),
+            source_problems=sources.problems(),
+        )
         report = {
             "finishReason": reason,
             "exitStatus": self.health.exit_code,
@@ -103,8 +108,10 @@ class RunReport:
         written = self.path.with_name(self.path.name + ".part")  # never a report cut short
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            written.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str,
-                                          sort_keys=True), encoding="utf-8")
+            written.write_text(
+                json.dumps(report, ensure_ascii=False, indent=1, default=str, sort_keys=True),
+                encoding="utf-8",
+            )
             os.replace(written, self.path)
         except OSError as exc:
             written.unlink(missing_ok=True)
@@ -114,28 +121,41 @@ class RunReport:
         self.crawler.signals.send_catch_log(report_written, report=report, path=path)
         # STATS_DUMP is off: Scrapy's dump would bury the summary under ~70 lines at INFO
         logger.debug("Scrapy stats (also in the run report):\n%s", pprint.pformat(stats))
-        logger.log(logging.ERROR if self.health.problems else SUMMARY, "%s\nRun report: %s",
-                   _summary(report), self.path)
+        logger.log(
+            logging.ERROR if self.health.problems else SUMMARY,
+            "%s\nRun report: %s",
+            _summary(report),
+            self.path,
+        )
 
 
 def _enabled(settings: Any, component: type) -> bool:
-    return any(load_object(c) is component
-               for c in build_component_list(settings.getwithbase("EXTENSIONS")))
+    return any(
+        load_object(c) is component
+        for c in build_component_list(settings.getwithbase("EXTENSIONS"))
+    )
 
 
 def _summary(report: dict[str, Any]) -> str:
-    verdict = "healthy" if not report["problems"] else "UNHEALTHY: " + "; ".join(
-        report["problems"])
-    lines = [f"Run {report['finishReason']} in {report['durationSeconds'] or 0:.0f} s, "
-             f"{report['emitted']} article(s) emitted, exit status {report['exitStatus']} "
-             f"({verdict})"]
-    lines += [f"  site {site:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-              for site, counts in sorted(report["sites"].items())]
-    lines += [f"  {s['kind']:<8} {s['url']}: listed {s['found']}, taken {s['taken']}, "
-              f"emitted {s['emitted']}" + (f", failed {s['failed']}" if s["failed"] else "")
-              for s in report["sources"]]
-    lines += [f"  rejected {reason:<24} {count}"
-              for reason, count in sorted(report["rejected"].items())]
-    lines += [f"  skipped  {reason:<24} {count}"
-              for reason, count in sorted(report["skipped"].items())]
+    verdict = "healthy" if not report["problems"] else "UNHEALTHY: " + "; ".join(report["problems"])
+    lines = [
+        f"Run {report['finishReason']} in {report['durationSeconds'] or 0:.0f} s, "
+        f"{report['emitted']} article(s) emitted, exit status {report['exitStatus']} "
+        f"({verdict})"
+    ]
+    lines += [
+        f"  site {site:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        for site, counts in sorted(report["sites"].items())
+    ]
+    lines += [
+        f"  {s['kind']:<8} {s['url']}: listed {s['found']}, taken {s['taken']}, "
+        f"emitted {s['emitted']}" + (f", failed {s['failed']}" if s["failed"] else "")
+        for s in report["sources"]
+    ]
+    lines += [
+        f"  rejected {reason:<24} {count}" for reason, count in sorted(report["rejected"].items())
+    ]
+    lines += [
+        f"  skipped  {reason:<24} {count}" for reason, count in sorted(report["skipped"].items())
+    ]
     return "\n".join(lines)

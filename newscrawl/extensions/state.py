@@ -46,8 +46,9 @@ class IncrementalState:
     back (``newscrawl.journal``); a journal covers a crash between the renames and the commit.
     """
 
-    def __init__(self, crawler: Crawler, store: StateStore, journal: Journal,
-                 backoff: tuple[timedelta, ...]) -> None:
+    def __init__(
+        self, crawler: Crawler, store: StateStore, journal: Journal, backoff: tuple[timedelta, ...]
+    ) -> None:
         self.crawler = crawler
         self.store = store
         self.backoff = backoff
@@ -55,9 +56,12 @@ class IncrementalState:
         self.finish_reason: str | None = None
         settings = crawler.settings
         self.run_end = RunEnd(
-            store, journal, count=crawler.stats.inc_value,
+            store,
+            journal,
+            count=crawler.stats.inc_value,
             readable_feeds=all(is_local_feed(str(uri)) for uri in settings.getdict("FEEDS")),
-            carried_over=carried_over_dir(settings))
+            carried_over=carried_over_dir(settings),
+        )
 
     def publish_later(self, written: Path, final: Path, *, articles: bool = True) -> None:
         """Rename ``written`` to ``final`` with the commit; ``articles``: a feed file, whose
@@ -81,17 +85,24 @@ class IncrementalState:
         crawler.signals.connect(extension.page_rejected, signal=page_rejected)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.feed_exporter_closed,
-                                signal=signals.feed_exporter_closed)
+        crawler.signals.connect(extension.feed_exporter_closed, signal=signals.feed_exporter_closed)
         return extension
 
-    def page_rejected(self, url: str, reason: str, evidence: str, source: bool = False,
-                      redirected_from: Sequence[str] = (), **_: Any) -> None:
+    def page_rejected(
+        self,
+        url: str,
+        reason: str,
+        evidence: str,
+        source: bool = False,
+        redirected_from: Sequence[str] = (),
+        **_: Any,
+    ) -> None:
         if not source:  # sources are fetched on every run
             self._remember([*redirected_from[:1], url], reason, evidence)
 
-    def item_dropped(self, item: Any, exception: DropItem, response: Response | None = None,
-                     **_: Any) -> None:
+    def item_dropped(
+        self, item: Any, exception: DropItem, response: Response | None = None, **_: Any
+    ) -> None:
         """A page dropped by a pipeline; ``response`` is None for the articles dropped at the
         publication, their redirects unknown."""
         if (drop := read_drop(item, exception)) is not None:
@@ -106,8 +117,9 @@ class IncrementalState:
         if not is_remembered(reason):
             return
         for url in dict.fromkeys(url for url in urls if url):
-            rejection = next_rejection(self.store.rejection(url), url, reason, evidence,
-                                       datetime.now(UTC), self.backoff)
+            rejection = next_rejection(
+                self.store.rejection(url), url, reason, evidence, datetime.now(UTC), self.backoff
+            )
             if rejection is not None and self.store.stage_rejection(rejection):
                 self.rejects_staged += 1
 
@@ -130,7 +142,9 @@ class IncrementalState:
             self.finish_reason,
             writes_failed=count_prefixed(stats, "feedexport/failed_count/")
             + stats.get(STATE_UNREACHABLE, 0),
-            emitted=stats.get("item_scraped_count", 0), rejects_staged=self.rejects_staged)
+            emitted=stats.get("item_scraped_count", 0),
+            rejects_staged=self.rejects_staged,
+        )
         if outcome is Outcome.COMMITTED:
             self.crawler.signals.send_catch_log(state_committed)
         self.crawler.signals.send_catch_log(run_settled)
@@ -144,6 +158,8 @@ def reject_backoff(settings: BaseSettings) -> tuple[timedelta, ...]:
     except (TypeError, ValueError):
         hours = []
     if not hours or not all(0 < value < math.inf for value in hours):
-        raise ValueError(f"setting NEWSCRAWL_REJECT_BACKOFF_HOURS={','.join(map(str, given))!r}: "
-                         "expected positive numbers of hours, e.g. 1,6,24,168")
+        raise ValueError(
+            f"setting NEWSCRAWL_REJECT_BACKOFF_HOURS={','.join(map(str, given))!r}: "
+            "expected positive numbers of hours, e.g. 1,6,24,168"
+        )
     return tuple(timedelta(hours=value) for value in hours)

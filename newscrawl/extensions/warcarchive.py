@@ -53,7 +53,8 @@ class WarcArchive:
         if not (directory := settings.get("NEWSCRAWL_WARC_DIR")):
             raise NotConfigured
         stem = companion_path(settings, "warc.gz", crawler.spidercls.name).name.removesuffix(
-            ".warc.gz")
+            ".warc.gz"
+        )
         max_bytes = int(settings.getfloat("NEWSCRAWL_WARC_MAX_MB") * 1024 * 1024)
         extension = cls(crawler, RotatingWarcWriter(Path(directory), stem, max_bytes))
         # response_downloaded: the response as the download handler got it, before any
@@ -64,9 +65,17 @@ class WarcArchive:
         return extension
 
     def response_downloaded(self, response: Response, request: Request, **_: Any) -> None:
-        exchange = (request.url, request.method, _pairs(request.headers),
-                    Archived(response.status, response.protocol or "HTTP/1.1",
-                             _pairs(response.headers), response.body))
+        exchange = (
+            request.url,
+            request.method,
+            _pairs(request.headers),
+            Archived(
+                response.status,
+                response.protocol or "HTTP/1.1",
+                _pairs(response.headers),
+                response.body,
+            ),
+        )
         if (hints := request.meta.get("hints")) is None:  # not an article: archived at once
             self._write([exchange], {})
             return
@@ -95,8 +104,9 @@ class WarcArchive:
         """A full disk: the crawl goes on and ends unhealthy, its archives left ``.part``."""
         self.failed = True
         self.crawler.stats.inc_value(f"{WRITE_FAILED}warc")
-        logger.error("Cannot write the WARC archive in %s: %s; archiving stopped",
-                     self.writer.directory, exc)
+        logger.error(
+            "Cannot write the WARC archive in %s: %s; archiving stopped", self.writer.directory, exc
+        )
 
     def spider_closed(self, reason: str) -> None:
         for reference, exchanges in list(self._held.values()):  # pages the spider never took
@@ -114,10 +124,16 @@ class WarcArchive:
                 state.publish_later(self.writer.written(final), final, articles=False)
             elif completed(reason):
                 os.replace(self.writer.written(final), final)
-        logger.info("%d WARC file(s) written: %s", len(self.writer.files),
-                    ", ".join(str(final) for final in self.writer.files))
+        logger.info(
+            "%d WARC file(s) written: %s",
+            len(self.writer.files),
+            ", ".join(str(final) for final in self.writer.files),
+        )
 
 
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]

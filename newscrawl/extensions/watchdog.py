@@ -29,8 +29,14 @@ from newscrawl.health import EXIT_UNHEALTHY
 logger = logging.getLogger(__name__)
 
 WATCHDOG = "watchdog"  # the finish reason of a run the watchdog ended
-_PROGRESS_STATS = ("response_received_count", "scheduler/enqueued", "scheduler/dequeued",
-                   HELD, "item_scraped_count", "item_dropped_count")
+_PROGRESS_STATS = (
+    "response_received_count",
+    "scheduler/enqueued",
+    "scheduler/dequeued",
+    HELD,
+    "item_scraped_count",
+    "item_dropped_count",
+)
 
 
 def progress_mark(stats: Mapping[str, Any]) -> tuple[int, ...]:
@@ -71,16 +77,22 @@ class Watchdog:
                 return
 
     def _end(self, stalled: float) -> None:
-        logger.error("Watchdog: no progress for %.0f s (no page fetched, no request queued or "
-                     "taken, no article held or published): ending the run", stalled)
+        logger.error(
+            "Watchdog: no progress for %.0f s (no page fetched, no request queued or "
+            "taken, no article held or published): ending the run",
+            stalled,
+        )
         self.crawler.stats.set_value(STALLED, 1)
         # imported here: importing the module must not install a reactor (Scrapy picks it)
         from twisted.internet import reactor
 
         reactor.callFromThread(self._close)
         if not self._stopped.wait(self.seconds):
-            logger.critical("Watchdog: the run did not close in %.0f s more; exiting now with "
-                            "status %d", self.seconds, EXIT_UNHEALTHY)
+            logger.critical(
+                "Watchdog: the run did not close in %.0f s more; exiting now with status %d",
+                self.seconds,
+                EXIT_UNHEALTHY,
+            )
             logging.shutdown()
             os._exit(EXIT_UNHEALTHY)
 

@@ -46,9 +46,16 @@ class Extraction:
     dropped_json: tuple[str, ...] = ()
 
 
-def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,
-            options: CleaningOptions, hints: Mapping[str, str] | None = None,
-            prune_xpath: tuple[str, ...] = ()) -> tuple[Extraction, Cleaned]:
+def extract(
+    html: str,
+    url: str,
+    *,
+    timezone: str | None,
+    site: SiteContext,
+    options: CleaningOptions,
+    hints: Mapping[str, str] | None = None,
+    prune_xpath: tuple[str, ...] = (),
+) -> tuple[Extraction, Cleaned]:
     """``newscrawl.extraction.article.extract_article``, then
     ``newscrawl.cleaning.clean_article`` on what it found, importing them on first use: in a
     pool worker (where the forkserver preloaded them), or in the crawl process in its
@@ -57,8 +64,14 @@ def extract(html: str, url: str, *, timezone: str | None, site: SiteContext,
     from newscrawl.extraction.article import extract_article
 
     found = extract_article(html, url, timezone=timezone, hints=hints, prune_xpath=prune_xpath)
-    return found, clean_article(found.headline or "", found.body, description=found.description,
-                                site=site, options=options, credit_hints=found.credit_hints)
+    return found, clean_article(
+        found.headline or "",
+        found.body,
+        description=found.description,
+        site=site,
+        options=options,
+        credit_hints=found.credit_hints,
+    )
 
 
 class Extracted(NamedTuple):
@@ -70,16 +83,31 @@ class Extracted(NamedTuple):
     body_signature: bytes
 
 
-def extract_and_sketch(html: str, url: str, *, num_perm: int, timezone: str | None,
-                       site: SiteContext, options: CleaningOptions,
-                       hints: Mapping[str, str] | None = None,
-                       prune_xpath: tuple[str, ...] = ()) -> Extracted:
+def extract_and_sketch(
+    html: str,
+    url: str,
+    *,
+    num_perm: int,
+    timezone: str | None,
+    site: SiteContext,
+    options: CleaningOptions,
+    hints: Mapping[str, str] | None = None,
+    prune_xpath: tuple[str, ...] = (),
+) -> Extracted:
     """``extract``, and the cleaned body's signature for the near-duplicate checks: computed
     where the text is (a pool worker), the crawl process only derives band keys from it."""
     from newscrawl.state.minhash import body_signature, signature_to_bytes
 
-    found, cleaned = extract(html, url, timezone=timezone, site=site, options=options,
-                             hints=hints, prune_xpath=prune_xpath)
+    found, cleaned = extract(
+        html,
+        url,
+        timezone=timezone,
+        site=site,
+        options=options,
+        hints=hints,
+        prune_xpath=prune_xpath,
+    )
     signature = body_signature(cleaned.body, num_perm)
-    return Extracted(found, cleaned,
-                     signature_to_bytes(signature) if signature is not None else b"")
+    return Extracted(
+        found, cleaned, signature_to_bytes(signature) if signature is not None else b""
+    )

@@ -49,21 +49,46 @@ MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
-_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
-                  "blogposting", "opinionnewsarticle", "backgroundnewsarticle", "report"}
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "report",
+}
 # Page-level types only: WebSite and VideoObject sit on article pages too (site-wide search
 # box, embedded clip), so they say nothing about the page.
-_NON_ARTICLE_TYPES = {"collectionpage", "liveblogposting", "imagegallery", "searchresultspage",
-                      "itemlist", "profilepage"}
+_NON_ARTICLE_TYPES = {
+    "collectionpage",
+    "liveblogposting",
+    "imagegallery",
+    "searchresultspage",
+    "itemlist",
+    "profilepage",
+}
 _NON_ARTICLE_OG = {"video", "video.other", "video.movie", "profile", "music.song"}
-_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datePublished",
-                   "pubdate", "publishdate", "dc.date.issued", "date")
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "pubdate",
+    "publishdate",
+    "dc.date.issued",
+    "date",
+)
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 _LANGUAGE_META = ("og:locale", "language", "content-language")
-_DATE_NODES = ("//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
-               "[not(ancestor::a)][string-length(normalize-space()) < 80]")
-_AUTHOR_NODES = ("//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
-                 "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]")
+_DATE_NODES = (
+    "//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
+    "[not(ancestor::a)][string-length(normalize-space()) < 80]"
+)
+_AUTHOR_NODES = (
+    "//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
+    "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]"
+)
 _MAX_NAME_WORDS = 6
 # A page whose main content is mostly link text is a listing, whatever its URL looks like.
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
@@ -82,9 +107,20 @@ _CONTAINER_TAGS = ("div", "ul", "section")
 _BOILERPLATE_NAME = re.compile(r"nav|menu|sidebar")
 _INVISIBLE = ("script", "style", "noscript", "template")
 # Language names some pages give instead of a code (inLanguage "English", "Deutsch").
-_LANGUAGE_NAMES = {"english": "en", "vietnamese": "vi", "tiếng việt": "vi", "german": "de",
-                   "deutsch": "de", "french": "fr", "français": "fr", "chinese": "zh",
-                   "spanish": "es", "español": "es", "turkish": "tr", "türkçe": "tr"}
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "vietnamese": "vi",
+    "tiếng việt": "vi",
+    "german": "de",
+    "deutsch": "de",
+    "french": "fr",
+    "français": "fr",
+    "chinese": "zh",
+    "spanish": "es",
+    "español": "es",
+    "turkish": "tr",
+    "türkçe": "tr",
+}
 
 
 def _json_depth(text: str) -> int:
@@ -173,7 +209,8 @@ def _breadcrumbs(node: Mapping[str, Any]) -> list[dict[str, str]]:
         item = element.get("item")
         url = _text(item.get("@id") or item.get("url")) if isinstance(item, dict) else _text(item)
         name = _text(element.get("name")) or (
-            _text(item.get("name")) if isinstance(item, dict) else None)
+            _text(item.get("name")) if isinstance(item, dict) else None
+        )
         if name:
             crumbs.append({"name": name, **({"url": url} if url else {})})
     return crumbs
@@ -222,8 +259,7 @@ def _meta(index: _MetaIndex, names: tuple[str, ...]) -> str | None:
     return next((index[name.lower()] for name in names if name.lower() in index), None)
 
 
-def _non_article_reason(tree: HtmlElement, structured: _Structured,
-                        meta: _MetaIndex) -> str | None:
+def _non_article_reason(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> str | None:
     if structured.article:
         return None
     if structured.non_article_type:
@@ -235,7 +271,8 @@ def _non_article_reason(tree: HtmlElement, structured: _Structured,
     limit = _WEBSITE_LINK_DENSITY if og_type == "website" else _LISTING_LINK_DENSITY
     if density > limit:
         return f"listing page: link density {density:.2f}" + (
-            ", og:type=website" if og_type == "website" else "")
+            ", og:type=website" if og_type == "website" else ""
+        )
     return None
 
 
@@ -249,9 +286,11 @@ def _main_region(tree: HtmlElement) -> HtmlElement | None:
         return body
     plain = _plain_chars(body)
     # most specific first; one that occurs more than once (a listing's teasers) says nothing
-    for found in ([e for e in candidates if e.get("itemprop") == "articleBody"],
-                  [e for e in candidates if e.tag == "article"],
-                  [e for e in candidates if e.tag == "main" or e.get("role") == "main"]):
+    for found in (
+        [e for e in candidates if e.get("itemprop") == "articleBody"],
+        [e for e in candidates if e.tag == "article"],
+        [e for e in candidates if e.tag == "main" or e.get("role") == "main"],
+    ):
         if len(found) == 1 and _plain_chars(found[0]) * 2 >= plain:
             return found[0]
     return body
@@ -278,9 +317,12 @@ def _plain_chars(element: HtmlElement) -> int:
 
 def _boilerplate(region: HtmlElement) -> list[HtmlElement]:
     """The outermost boilerplate elements of ``region``."""
-    found = [e for e in region.iter(*_BOILERPLATE_TAGS, *_CONTAINER_TAGS)
-             if e.tag in _BOILERPLATE_TAGS
-             or _BOILERPLATE_NAME.search(f"{e.get('class', '')} {e.get('id', '')}")]
+    found = [
+        e
+        for e in region.iter(*_BOILERPLATE_TAGS, *_CONTAINER_TAGS)
+        if e.tag in _BOILERPLATE_TAGS
+        or _BOILERPLATE_NAME.search(f"{e.get('class', '')} {e.get('id', '')}")
+    ]
     inside = set(found)
     return [e for e in found if not any(a in inside for a in e.iterancestors())]
 
@@ -300,9 +342,14 @@ def _link_density(region: HtmlElement | None) -> float:
     return linked / total if total > 0 else 0.0
 
 
-def _dates(tree: HtmlElement, url: str, structured: _Structured, meta: _MetaIndex,
-           hints: Mapping[str, str], timezone: str | None
-           ) -> tuple[str | None, str | None, str | None]:
+def _dates(
+    tree: HtmlElement,
+    url: str,
+    structured: _Structured,
+    meta: _MetaIndex,
+    hints: Mapping[str, str],
+    timezone: str | None,
+) -> tuple[str | None, str | None, str | None]:
     """(published, modified, where published came from): JSON-LD/meta, sitemap/feed, page."""
     candidates: tuple[tuple[str, Callable[[], object]], ...] = (
         ("json-ld", lambda: _text(structured.article.get("datePublished"))),
@@ -318,9 +365,11 @@ def _dates(tree: HtmlElement, url: str, structured: _Structured, meta: _MetaInde
         if published:
             source = where
             break
-    modified = (to_iso(_text(structured.article.get("dateModified")), timezone)
-                or to_iso(_meta(meta, _MODIFIED_META), timezone)
-                or to_iso(hints.get("lastmod"), timezone))
+    modified = (
+        to_iso(_text(structured.article.get("dateModified")), timezone)
+        or to_iso(_meta(meta, _MODIFIED_META), timezone)
+        or to_iso(hints.get("lastmod"), timezone)
+    )
     return published, modified, source
 
 
@@ -364,8 +413,13 @@ def _parse(html: str) -> HtmlElement:
 def _main_text(tree: HtmlElement, url: str) -> str:
     """``trafilatura.extract``'s text of the page, to the character; it works on a copy."""
     text = trafilatura.extract(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
-        include_images=False, deduplicate=False,
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        deduplicate=False,
     )
     if not text or not text.strip():
         raise NotExtractable(Reason.EMPTY_EXTRACTION, "trafilatura found no main text")
@@ -383,10 +437,15 @@ def _page_metadata(tree: HtmlElement) -> Document:
     return document
 
 
-def _headline(tree: HtmlElement, structured: _Structured, document: Document,
-              hints: Mapping[str, str]) -> str | None:
-    headline = (_text(structured.article.get("headline")) or document.title
-                or extract_title(tree) or hints.get("title"))
+def _headline(
+    tree: HtmlElement, structured: _Structured, document: Document, hints: Mapping[str, str]
+) -> str | None:
+    headline = (
+        _text(structured.article.get("headline"))
+        or document.title
+        or extract_title(tree)
+        or hints.get("title")
+    )
     return _unescaped(headline) if headline else None
 
 
@@ -410,8 +469,7 @@ def _language_code(value: str | None) -> str | None:
     return _LANGUAGE_NAMES.get(first) or _LANGUAGE_NAMES.get(primary)
 
 
-def _authors(tree: HtmlElement, structured: _Structured, document: Document
-             ) -> list[str]:
+def _authors(tree: HtmlElement, structured: _Structured, document: Document) -> list[str]:
     """JSON-LD, the page's byline, then trafilatura: its meta/JSON-LD reading, its search."""
     found = _names(structured.article.get("author")) or _byline_authors(tree)
     if found:
@@ -422,14 +480,22 @@ def _authors(tree: HtmlElement, structured: _Structured, document: Document
 
 def _language(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> str | None:
     """The first usable declaration: <html lang>, JSON-LD inLanguage, then <meta>."""
-    declared = (tree.get("lang"), _text(structured.article.get("inLanguage")),
-                _meta(meta, _LANGUAGE_META))
+    declared = (
+        tree.get("lang"),
+        _text(structured.article.get("inLanguage")),
+        _meta(meta, _LANGUAGE_META),
+    )
     return next(filter(None, map(_language_code, declared)), None)
 
 
-def extract_article(html: str, url: str, *, timezone: str | None = None,
-                    hints: Mapping[str, str] | None = None,
-                    prune_xpath: tuple[str, ...] = ()) -> Extraction:
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    timezone: str | None = None,
+    hints: Mapping[str, str] | None = None,
+    prune_xpath: tuple[str, ...] = (),
+) -> Extraction:
     """Extract one article page; raise ``NotExtractable`` for pages that are not articles.
     Dates without an offset take ``timezone``, or stay without one when it is None.
 

@@ -28,9 +28,14 @@ T = TypeVar("T")
 # script's imports (the `scrapy` console script imports scrapy.cmdline): preloaded, they are
 # shared.
 # Last, ``warmup`` runs one sample page through all of it, so the workers start warm.
-PRELOAD = ("newscrawl.extraction.worker", "newscrawl.extraction.article",
-           "newscrawl.cleaning.chain", "newscrawl.state.minhash", "scrapy.cmdline",
-           "newscrawl.extraction.warmup")
+PRELOAD = (
+    "newscrawl.extraction.worker",
+    "newscrawl.extraction.article",
+    "newscrawl.cleaning.chain",
+    "newscrawl.state.minhash",
+    "scrapy.cmdline",
+    "newscrawl.extraction.warmup",
+)
 
 
 def new_executor(workers: int) -> ProcessPoolExecutor:
@@ -63,8 +68,14 @@ class ExtractorPool:
     result travels back and the crawl process sends another.
     """
 
-    def __init__(self, workers: int, *, timeout: float = 0, queued: int | None = None,
-                 count: Callable[[str], None] = lambda event: None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout: float = 0,
+        queued: int | None = None,
+        count: Callable[[str], None] = lambda event: None,
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.count = count
@@ -92,7 +103,8 @@ class ExtractorPool:
         if self.executor is None:
             self.executor = new_executor(self.workers)
             self._started = asyncio.ensure_future(
-                asyncio.to_thread(_fork_all, self.executor, self.workers))
+                asyncio.to_thread(_fork_all, self.executor, self.workers)
+            )
 
     async def close(self) -> None:
         if self._started is not None:
@@ -118,8 +130,12 @@ class ExtractorPool:
         self._replace(executor)
         return await self._run_alone(call)
 
-    async def _run_in(self, executor: ProcessPoolExecutor, call: Callable[[], T],
-                      turn: asyncio.Semaphore | None = None) -> T:
+    async def _run_in(
+        self,
+        executor: ProcessPoolExecutor,
+        call: Callable[[], T],
+        turn: asyncio.Semaphore | None = None,
+    ) -> T:
         """``call`` in ``executor``; past the time limit, counted from its ``turn`` (from now
         without one), the executor's workers are killed."""
         running = asyncio.wrap_future(executor.submit(call))
@@ -166,5 +182,6 @@ class ExtractorPool:
                 self.count("pool-broken")
                 executor.shutdown(wait=False)
                 self._lone = None
-                raise NotExtractable(Reason.EXTRACTION_CRASHED,
-                                     "its worker process died, then its retry's") from exc
+                raise NotExtractable(
+                    Reason.EXTRACTION_CRASHED, "its worker process died, then its retry's"
+                ) from exc

@@ -18,8 +18,10 @@ from newscrawl.state.minhash import NUM_PERM
 
 logger = logging.getLogger(__name__)
 
-_PARAGRAPH = ("The city council approved the new budget on Tuesday after a long debate over "
-              "transport, schools and the harbour, officials said in a statement. ")
+_PARAGRAPH = (
+    "The city council approved the new budget on Tuesday after a long debate over "
+    "transport, schools and the harbour, officials said in a statement. "
+)
 SAMPLE_PAGE = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Council approves budget | Sample News</title>
 <meta property="og:type" content="article"><meta property="og:title" content="Council approves
@@ -40,14 +42,20 @@ budget"><meta name="description" content="The council approved the budget.">
 
 def warm_up() -> None:
     try:
-        extract_and_sketch(SAMPLE_PAGE, "https://news.example/2024/03/budget.html",
-                           num_perm=NUM_PERM, timezone=None, site=SiteContext(language="en"),
-                           options=CleaningOptions(check_language=False))
+        extract_and_sketch(
+            SAMPLE_PAGE,
+            "https://news.example/2024/03/budget.html",
+            num_perm=NUM_PERM,
+            timezone=None,
+            site=SiteContext(language="en"),
+            options=CleaningOptions(check_language=False),
+        )
     # The forkserver imports this module: an exception here would break the pool, when all a
     # failed warm-up costs is slower first pages.
     except Exception as exc:
-        logger.warning("Extraction warm-up failed (%s: %s); workers start cold",
-                       type(exc).__name__, exc)
+        logger.warning(
+            "Extraction warm-up failed (%s: %s); workers start cold", type(exc).__name__, exc
+        )
 
 
 warm_up()

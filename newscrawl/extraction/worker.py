@@ -23,8 +23,9 @@ def set_up_worker() -> None:
     # worker waiting for work would wait forever.
     parent = multiprocessing.parent_process()
     if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit-with-crawl",
-                         daemon=True).start()
+        threading.Thread(
+            target=_exit_with, args=(parent.sentinel,), name="exit-with-crawl", daemon=True
+        ).start()
 
 
 def _exit_with(crawl_sentinel: int) -> None:

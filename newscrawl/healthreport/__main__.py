@@ -22,15 +22,29 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m newscrawl.healthreport",
         description="Write the run history (NEWSCRAWL_HISTORY) as one static HTML page: per "
-                    "site and run, articles emitted, rejects by reason, fetch errors, residue "
-                    "signals; anomalous sites flagged at the top.")
-    parser.add_argument("--history", type=Path, default=DEFAULT_HISTORY,
-                        help=f"the history file (default: {DEFAULT_HISTORY})")
-    parser.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="only runs started on or after this day")
-    parser.add_argument("--baseline-runs", type=int, default=BASELINE_RUNS, metavar="N",
-                        help="compare each run with the median of the site's N previous runs "
-                             f"(default: {BASELINE_RUNS})")
+        "site and run, articles emitted, rejects by reason, fetch errors, residue "
+        "signals; anomalous sites flagged at the top.",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        default=DEFAULT_HISTORY,
+        help=f"the history file (default: {DEFAULT_HISTORY})",
+    )
+    parser.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="only runs started on or after this day",
+    )
+    parser.add_argument(
+        "--baseline-runs",
+        type=int,
+        default=BASELINE_RUNS,
+        metavar="N",
+        help="compare each run with the median of the site's N previous runs "
+        f"(default: {BASELINE_RUNS})",
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="the HTML page")
     return parser
 
@@ -46,9 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"Cannot read the history {args.history}: {exc}", file=sys.stderr)
         return 2
-    page = render(history, source=str(args.history), generated=datetime.now(UTC),
-                  since=args.since.isoformat() if args.since else None,
-                  baseline_runs=args.baseline_runs)
+    page = render(
+        history,
+        source=str(args.history),
+        generated=datetime.now(UTC),
+        since=args.since.isoformat() if args.since else None,
+        baseline_runs=args.baseline_runs,
+    )
     written = args.output.with_name(args.output.name + ".part")  # never a page cut short
     try:
         written.write_text(page, encoding="utf-8")
@@ -57,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         written.unlink(missing_ok=True)
         print(f"Cannot write {args.output}: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.output}: {len(history.runs)} run(s)"
-          + (f", {history.broken_lines} unreadable line(s) skipped" if history.broken_lines
-             else ""))
+    print(
+        f"{args.output}: {len(history.runs)} run(s)"
+        + (f", {history.broken_lines} unreadable line(s) skipped" if history.broken_lines else "")
+    )
     return 0
 
 

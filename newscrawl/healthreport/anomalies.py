@@ -83,7 +83,8 @@ def _point(run: Mapping[str, Any], figures: Mapping[str, Any]) -> SitePoint:
         problems=tuple(str(p) for p in run.get("problems") or ()),
         emitted=_count(figures.get("emitted")),
         rejected={str(reason): _count(n) for reason, n in rejected.items()}
-        if isinstance(rejected, Mapping) else {},
+        if isinstance(rejected, Mapping)
+        else {},
         fetch_errors=_count(figures.get("fetchErrors")),
         residue={name: _fraction(figures.get(name)) for name in RESIDUE_SIGNALS},
     )
@@ -98,45 +99,55 @@ def _fraction(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and 0 <= value <= 1 else None
 
 
-def find_anomalies(series: Mapping[str, Sequence[SitePoint]],
-                   baseline_runs: int = BASELINE_RUNS) -> list[Anomaly]:
+def find_anomalies(
+    series: Mapping[str, Sequence[SitePoint]], baseline_runs: int = BASELINE_RUNS
+) -> list[Anomaly]:
     """Every point that breaks with the median of the site's previous ``baseline_runs`` points,
     newest first."""
-    found = [anomaly
-             for site, points in series.items()
-             for index, point in enumerate(points)
-             for anomaly in point_anomalies(site, point,
-                                            points[max(0, index - baseline_runs):index])]
+    found = [
+        anomaly
+        for site, points in series.items()
+        for index, point in enumerate(points)
+        for anomaly in point_anomalies(site, point, points[max(0, index - baseline_runs) : index])
+    ]
     return sorted(found, key=lambda a: (a.start, a.site), reverse=True)
 
 
-def point_anomalies(site: str, point: SitePoint,
-                    baseline: Sequence[SitePoint]) -> list[Anomaly]:
+def point_anomalies(site: str, point: SitePoint, baseline: Sequence[SitePoint]) -> list[Anomaly]:
     """What is wrong with ``point`` against the site's recent ``baseline`` (oldest first)."""
     found = [_output_anomaly(point, baseline)]
     if len(baseline) >= MIN_BASELINE_RUNS:
         found += [_reject_jump(point, baseline, reason) for reason in sorted(point.rejected)]
         found += [_residue_jump(point, baseline, name) for name in RESIDUE_SIGNALS]
-    return [Anomaly(site, point.start, kind, detail)
-            for kind, detail in (f for f in found if f is not None)]
+    return [
+        Anomaly(site, point.start, kind, detail)
+        for kind, detail in (f for f in found if f is not None)
+    ]
 
 
 def _output_anomaly(point: SitePoint, baseline: Sequence[SitePoint]) -> tuple[str, str] | None:
     recent = median(p.emitted for p in baseline) if baseline else None
     versus = f", recent median {recent:g}" if recent is not None else ""
     if point.emitted == 0 and point.rejected_total:
-        return ALL_REJECTED, (f"0 articles emitted, all {point.rejected_total} page(s) "
-                                f"rejected ({_top_reasons(point.rejected)}){versus}")
+        return ALL_REJECTED, (
+            f"0 articles emitted, all {point.rejected_total} page(s) "
+            f"rejected ({_top_reasons(point.rejected)}){versus}"
+        )
     if point.emitted == 0 and recent is not None and recent >= NO_ARTICLES_MIN_MEDIAN:
         return NO_ARTICLES, f"0 articles emitted{versus}"
-    if (len(baseline) >= MIN_BASELINE_RUNS and recent is not None
-            and recent >= COLLAPSE_MIN_MEDIAN and point.emitted < COLLAPSE_SHARE * recent):
+    if (
+        len(baseline) >= MIN_BASELINE_RUNS
+        and recent is not None
+        and recent >= COLLAPSE_MIN_MEDIAN
+        and point.emitted < COLLAPSE_SHARE * recent
+    ):
         return COLLAPSE, f"{point.emitted} article(s) emitted{versus}"
     return None
 
 
-def _reject_jump(point: SitePoint, baseline: Sequence[SitePoint],
-                 reason: str) -> tuple[str, str] | None:
+def _reject_jump(
+    point: SitePoint, baseline: Sequence[SitePoint], reason: str
+) -> tuple[str, str] | None:
     count = point.rejected[reason]
     recent = median(p.rejected.get(reason, 0) for p in baseline)
     if count >= JUMP_MIN_COUNT and count >= JUMP_FACTOR * max(recent, 1):
@@ -144,34 +155,39 @@ def _reject_jump(point: SitePoint, baseline: Sequence[SitePoint],
     return None
 
 
-def _residue_jump(point: SitePoint, baseline: Sequence[SitePoint],
-                  name: str) -> tuple[str, str] | None:
+def _residue_jump(
+    point: SitePoint, baseline: Sequence[SitePoint], name: str
+) -> tuple[str, str] | None:
     share = point.residue.get(name)
     earlier = [s for p in baseline if (s := p.residue.get(name)) is not None]
     if share is None or len(earlier) < MIN_BASELINE_RUNS:
         return None
     recent = median(earlier)
     if share - recent >= RESIDUE_JUMP:
-        return RESIDUE_JUMP_KIND, (f"{RESIDUE_SIGNALS[name]}: {share:.0%}, "
-                                f"recent median {recent:.0%}")
+        return RESIDUE_JUMP_KIND, (
+            f"{RESIDUE_SIGNALS[name]}: {share:.0%}, recent median {recent:.0%}"
+        )
     return None
 
 
 def _top_reasons(rejected: Mapping[str, int], shown: int = 3) -> str:
     ranked = sorted(rejected.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{reason} {count}" for reason, count in ranked[:shown]) + (
-        ", ..." if len(ranked) > shown else "")
+        ", ..." if len(ranked) > shown else ""
+    )
 
 
-def latest_anomalies(series: Mapping[str, Sequence[SitePoint]],
-                     anomalies: Iterable[Anomaly]) -> list[Anomaly]:
+def latest_anomalies(
+    series: Mapping[str, Sequence[SitePoint]], anomalies: Iterable[Anomaly]
+) -> list[Anomaly]:
     """The anomalies of each site's latest run: what needs looking at now."""
     latest = {site: points[-1].start for site, points in series.items() if points}
     return [a for a in anomalies if latest.get(a.site) == a.start]
 
 
-def sites_by_trouble(series: Mapping[str, Sequence[SitePoint]],
-                     anomalies: Iterable[Anomaly]) -> list[str]:
+def sites_by_trouble(
+    series: Mapping[str, Sequence[SitePoint]], anomalies: Iterable[Anomaly]
+) -> list[str]:
     """Sites with an anomaly in their latest run first, then those with an earlier one, then
     the others; by name within each group."""
     anomalies = list(anomalies)

@@ -16,7 +16,6 @@ from newscrawl.pipelines import Rejected
 class ConformPipeline:
     def process_item(self, item: Any) -> Any:
         if found := list(impossible_dates(ItemAdapter(item))):
-            evidence = "; ".join(f"{field} {value!r} is not a real date"
-                                 for field, value in found)
+            evidence = "; ".join(f"{field} {value!r} is not a real date" for field, value in found)
             raise Rejected(Reason.INVALID_DATE, evidence, item)
         return item

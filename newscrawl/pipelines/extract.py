@@ -41,29 +41,50 @@ def _extraction(page: Page, options: CleaningOptions) -> partial[Extracted]:
     to run it, a worker process need not import this module (Scrapy, the state store). The
     page carries its site's context (language, timezone, patterns, selectors) from the spider."""
     site = SiteContext(language=page.language, footer_patterns=page.footer_patterns)
-    return partial(extract_and_sketch, page.html, page.url, num_perm=NUM_PERM,
-                   timezone=page.timezone, hints=page.hints,
-                   prune_xpath=page.prune_xpath, site=site, options=options)
+    return partial(
+        extract_and_sketch,
+        page.html,
+        page.url,
+        num_perm=NUM_PERM,
+        timezone=page.timezone,
+        hints=page.hints,
+        prune_xpath=page.prune_xpath,
+        site=site,
+        options=options,
+    )
 
 
 def _metadata(page: Page, found: Extraction, cleaned: Cleaned) -> dict[str, Any]:
-    return {"dateDownloaded": utc_seconds(page.downloaded), "encoding": page.encoding,
-            "dateSource": found.date_source, "expectedLanguage": page.language,
-            **({"update": True} if page.update else {}),
-            **({"titleInjection": cleaned.title_injection}
-               if cleaned.title_injection and cleaned.rejection is None else {}),
-            **({"bodyRepairs": repairs} if (repairs := cleaned.repairs) else {})}
+    return {
+        "dateDownloaded": utc_seconds(page.downloaded),
+        "encoding": page.encoding,
+        "dateSource": found.date_source,
+        "expectedLanguage": page.language,
+        **({"update": True} if page.update else {}),
+        **(
+            {"titleInjection": cleaned.title_injection}
+            if cleaned.title_injection and cleaned.rejection is None
+            else {}
+        ),
+        **({"bodyRepairs": repairs} if (repairs := cleaned.repairs) else {}),
+    }
 
 
 def _article(page: Page, found: Extraction, cleaned: Cleaned) -> Article:
     return Article(
-        url=page.url, site=page.site, headline=cleaned.headline, articleBody=cleaned.body,
-        canonicalUrl=found.canonical_url, description=cleaned.description,
-        datePublished=found.date_published, dateModified=found.date_modified,
+        url=page.url,
+        site=page.site,
+        headline=cleaned.headline,
+        articleBody=cleaned.body,
+        canonicalUrl=found.canonical_url,
+        description=cleaned.description,
+        datePublished=found.date_published,
+        dateModified=found.date_modified,
         authors=[{"name": name} for name in found.authors],
         inLanguage=found.language or page.language,
         mainImage={"url": found.image} if found.image else None,
-        breadcrumbs=found.breadcrumbs, sourceCredit=cleaned.source_credit,
+        breadcrumbs=found.breadcrumbs,
+        sourceCredit=cleaned.source_credit,
         metadata=_metadata(page, found, cleaned),
     )
 
@@ -77,22 +98,35 @@ class ExtractPipeline:
     the pool's reason (``extraction-timeout``, ``extraction-crashed``).
     """
 
-    def __init__(self, workers: int, stats: StatsCollector, options: CleaningOptions,
-                 crawler: Crawler | None = None, timeout: float = 0) -> None:
+    def __init__(
+        self,
+        workers: int,
+        stats: StatsCollector,
+        options: CleaningOptions,
+        crawler: Crawler | None = None,
+        timeout: float = 0,
+    ) -> None:
         self.stats = stats
         self.options = options
         self.crawler = crawler
         self.since: date | None = None  # -a since: an article published before is not emitted
-        self.pool = ExtractorPool(workers, timeout=timeout, count=self._count_pool_event
-                                  ) if workers else None
+        self.pool = (
+            ExtractorPool(workers, timeout=timeout, count=self._count_pool_event)
+            if workers
+            else None
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         workers = settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
-        return cls(workers if workers >= 0 else os.cpu_count() or 1, crawler.stats,
-                   cleaning_options(settings), crawler,
-                   max(settings.getfloat("NEWSCRAWL_EXTRACTION_TIMEOUT"), 0))
+        return cls(
+            workers if workers >= 0 else os.cpu_count() or 1,
+            crawler.stats,
+            cleaning_options(settings),
+            crawler,
+            max(settings.getfloat("NEWSCRAWL_EXTRACTION_TIMEOUT"), 0),
+        )
 
     def open_spider(self) -> None:
         spider = self.crawler.spider if self.crawler else None
@@ -107,21 +141,26 @@ class ExtractPipeline:
             return item
         extraction = _extraction(item, self.options)
         try:
-            found, cleaned, signature = (await self.pool.run(extraction)
-                                         if self.pool is not None else extraction())
+            found, cleaned, signature = (
+                await self.pool.run(extraction) if self.pool is not None else extraction()
+            )
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
         if found.dropped_json:
             self.stats.inc_value(JSON_DROPPED, len(found.dropped_json))
-            logger.info("JSON scripts of %s dropped unread: %s", item.url,
-                        "; ".join(found.dropped_json))
+            logger.info(
+                "JSON scripts of %s dropped unread: %s", item.url, "; ".join(found.dropped_json)
+            )
         article = _article(item, found, cleaned)
         attach(article, BodySignature(cleaned.body, NUM_PERM, signature))
         self._count(cleaned, item.site)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)
-        if self.since and (published := to_moment(article.datePublished, None)) and (
-                published.date() < self.since):  # sources that gave no date: the page's own
+        if (
+            self.since
+            and (published := to_moment(article.datePublished, None))
+            and (published.date() < self.since)
+        ):  # sources that gave no date: the page's own
             raise Rejected(Reason.OLDER_THAN_SINCE, f"published {article.datePublished}", article)
         return article
 

@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 
 
 class PublishPipeline:
-    def __init__(self, crawler: Crawler, store: StateStore, rule: FurnitureRule,
-                 min_chars: int) -> None:
+    def __init__(
+        self, crawler: Crawler, store: StateStore, rule: FurnitureRule, min_chars: int
+    ) -> None:
         self.crawler = crawler
         self.store = store
         self.rule = rule
@@ -54,8 +55,10 @@ class PublishPipeline:
         if state is None:
             raise NotConfigured("PublishPipeline needs the IncrementalState extension")
         settings = crawler.settings
-        rule = FurnitureRule(settings.getint("NEWSCRAWL_FURNITURE_MIN_PAGES"),
-                             settings.getfloat("NEWSCRAWL_FURNITURE_MIN_SHARE"))
+        rule = FurnitureRule(
+            settings.getint("NEWSCRAWL_FURNITURE_MIN_PAGES"),
+            settings.getfloat("NEWSCRAWL_FURNITURE_MIN_SHARE"),
+        )
         return cls(crawler, state.store, rule, settings.getint("NEWSCRAWL_MIN_BODY_CHARS"))
 
     def open_spider(self) -> None:
@@ -83,11 +86,13 @@ class PublishPipeline:
         rank = preference(
             repaired_injection="titleInjection" in (adapter.get("metadata") or {}),
             date_published=adapter.get("datePublished"),
-            ad_hoc=adapter.get("site") in self.ad_hoc)
+            ad_hoc=adapter.get("site") in self.ad_hoc,
+        )
         sketch = self.store.sketch(body, attached(item, body, self.store.num_perm))
         detach(item)
-        self.held.add(adapter.get("site") or "", rank,
-                      Held(item, sketch, frozenset(line_keys(body))))
+        self.held.add(
+            adapter.get("site") or "", rank, Held(item, sketch, frozenset(line_keys(body)))
+        )
         self.crawler.stats.inc_value(HELD)
         raise Staged("held for publication at the end of the run")
 
@@ -98,8 +103,12 @@ class PublishPipeline:
             # An article decided without the state would be published unrecorded, or lost as
             # a reject: the run publishes nothing (IncrementalState) and is fetched again.
             self.crawler.stats.set_value(STATE_UNREACHABLE, 1)
-            logger.error("State store unreachable while publishing (%s: %s): nothing of this "
-                         "run is published or recorded", type(exc).__name__, exc)
+            logger.error(
+                "State store unreachable while publishing (%s: %s): nothing of this "
+                "run is published or recorded",
+                type(exc).__name__,
+                exc,
+            )
         finally:
             self.held.close()
 
@@ -130,8 +139,12 @@ class PublishPipeline:
             adapter["metadata"] = {**adapter.get("metadata", {}), "furnitureLines": len(removed)}
             sketch = self.store.sketch(body)
             if len(body) < self.min_chars:
-                raise Rejected(Reason.TOO_SHORT, f"{len(body)} chars < {self.min_chars} once the "
-                               f"site's furniture ({len(removed)} lines) is removed", item)
+                raise Rejected(
+                    Reason.TOO_SHORT,
+                    f"{len(body)} chars < {self.min_chars} once the "
+                    f"site's furniture ({len(removed)} lines) is removed",
+                    item,
+                )
         self._check_duplicates(adapter, sketch, item)
         self.store.stage_site_lines(site, held.line_keys)
         return item
@@ -159,26 +172,39 @@ class PublishPipeline:
         assert spider is not None  # the pipeline closes with its spider
         self._log(self.crawler.logformatter.scraped(item, None, spider))
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_scraped, item=item, response=None, spider=spider)
+            signal=signals.item_scraped, item=item, response=None, spider=spider
+        )
 
     async def _drop(self, item: Any, exception: Rejected) -> None:
         spider = self.crawler.spider
         assert spider is not None
         self._log(self.crawler.logformatter.dropped(item, exception, None, spider))
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_dropped, item=item, response=None, spider=spider,
-            exception=exception)
+            signal=signals.item_dropped,
+            item=item,
+            response=None,
+            spider=spider,
+            exception=exception,
+        )
 
     async def _fail(self, item: Any, exception: Exception) -> None:
         spider = self.crawler.spider
         assert spider is not None
-        self._log(self.crawler.logformatter.item_error(item, exception, None, spider),
-                  exc_info=True)
+        self._log(
+            self.crawler.logformatter.item_error(item, exception, None, spider), exc_info=True
+        )
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_error, item=item, response=None, spider=spider,
-            failure=Failure(exception))
+            signal=signals.item_error,
+            item=item,
+            response=None,
+            spider=spider,
+            failure=Failure(exception),
+        )
 
     def _log(self, logkws: Any, exc_info: bool = False) -> None:
         if logkws is not None:
-            logger.log(*logformatter_adapter(logkws), extra={"spider": self.crawler.spider},
-                       exc_info=exc_info)
+            logger.log(
+                *logformatter_adapter(logkws),
+                extra={"spider": self.crawler.spider},
+                exc_info=exc_info,
+            )

@@ -33,8 +33,7 @@ class WarcArchiveSpiderMiddleware:
         if not 200 <= response.status < 300:  # to the errback: no page to wait for
             self.archive.page_made(response)
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]
-                              ) -> Iterator[Any]:
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         try:
             for output in result:
                 self._made(response, output)
@@ -42,8 +41,9 @@ class WarcArchiveSpiderMiddleware:
         finally:  # no page made (a reject), or the callback failed
             self.archive.page_made(response)
 
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
-                                          ) -> AsyncIterator[Any]:
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
         try:
             async for output in result:
                 self._made(response, output)

@@ -60,29 +60,50 @@ class RejectAccounting:
             self._skipped.add(url)
             self.crawler.stats.inc_value(skipped(reason))
 
-    def reject(self, url: str, reason: str, evidence: str, site: Site | None, *,
-               source: bool = False, redirected_from: Sequence[str] = ()) -> None:
+    def reject(
+        self,
+        url: str,
+        reason: str,
+        evidence: str,
+        site: Site | None,
+        *,
+        source: bool = False,
+        redirected_from: Sequence[str] = (),
+    ) -> None:
         """Report ``url`` rejected. ``source``: a sitemap, feed or listing page (fetched on
         every run, so its reject is not remembered); ``redirected_from``: the URLs that
         redirected to ``url``, the first one as requested."""
         self.logger.warning("Rejected %s: %s (%s)", url, reason, evidence)
         # a URL list's lines that name no host are in a site of key "": they belong to none
-        self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason,
-                                            evidence=evidence,
-                                            site=(site.key or None) if site else None,
-                                            source=source, redirected_from=redirected_from)
+        self.crawler.signals.send_catch_log(
+            page_rejected,
+            url=url,
+            reason=reason,
+            evidence=evidence,
+            site=(site.key or None) if site else None,
+            source=source,
+            redirected_from=redirected_from,
+        )
 
     def _reject_page(self, response: Response, reason: str, evidence: str, site: Site) -> None:
         """Reject an article page, reached through the redirects its response names."""
-        self.reject(response.url, reason, evidence, site,
-                    redirected_from=response.meta.get("redirect_urls", ()))
+        self.reject(
+            response.url,
+            reason,
+            evidence,
+            site,
+            redirected_from=response.meta.get("redirect_urls", ()),
+        )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self._source_finished(request.meta)
         response = getattr(failure.value, "response", None)
-        evidence = (f"HTTP {response.status}" if response is not None
-                    else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        evidence = (
+            f"HTTP {response.status}"
+            if response is not None
+            else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        )
         reason: str = Reason.FETCH_FAILED
         if failure.check(AddressRefused):
             reason, evidence = Reason.ADDRESS_REFUSED, failure.value.evidence
@@ -90,14 +111,18 @@ class RejectAccounting:
         elif isinstance(failure.value, GivenUp) or failure.check(CaptureUnreadable):
             reason, evidence = failure.value.reason, failure.value.evidence
         elif response is None and failure.check(IgnoreRequest):
-            reason = (Reason.ROBOTS_DISALLOWED if "robots.txt" in evidence
-                      else Reason.IGNORED)
+            reason = Reason.ROBOTS_DISALLOWED if "robots.txt" in evidence else Reason.IGNORED
         site = next((s for s in self.sites if s.key == request.meta.get("site")), None)
         if "source" in request.meta:
-            self.sources.failed(root_source(request), request.url,
-                                f"{reason}: {evidence}")
-        self.reject(request.url, reason, evidence, site, source="source" in request.meta,
-                    redirected_from=request.meta.get("redirect_urls", ()))
+            self.sources.failed(root_source(request), request.url, f"{reason}: {evidence}")
+        self.reject(
+            request.url,
+            reason,
+            evidence,
+            site,
+            source="source" in request.meta,
+            redirected_from=request.meta.get("redirect_urls", ()),
+        )
 
     def item_scraped(self, item: Any) -> None:
         self.sources.emitted(ItemAdapter(item)["url"])

@@ -64,9 +64,11 @@ class ArchiveFileRequests:
     def _file_request(self, location: str) -> Request:
         # Filtered as seen like an article (NEWSCRAWL_REDIS_SEEN_HOURS): archive files do not
         # change, so a month seeded again queues only the files published since.
-        return Request(file_request_url(location), self.parse_archive_file,
-                       meta={FILE_META: location, "dont_obey_robotstxt": True,
-                             "allow_offsite": True})
+        return Request(
+            file_request_url(location),
+            self.parse_archive_file,
+            meta={FILE_META: location, "dont_obey_robotstxt": True, "allow_offsite": True},
+        )
 
     def parse_archive_file(self, response: Response) -> None:
         """Start reading one archive file, whole, in this worker (see the module)."""
@@ -89,8 +91,9 @@ class ArchiveFileRequests:
         engine = self.crawler.engine
         assert engine is not None
         try:
-            async for request in self._requests_of(_noting_unreadable(records, unreadable),
-                                                   bytes_read, backlog=self._local_backlog):
+            async for request in self._requests_of(
+                _noting_unreadable(records, unreadable), bytes_read, backlog=self._local_backlog
+            ):
                 request.meta[FROM_FILE_META] = location  # kept by this worker: see scheduler
                 # straight to the scheduler: the file's callback has returned, so no spider
                 # middleware sees them (none has work on a capture's request)
@@ -107,8 +110,9 @@ class ArchiveFileRequests:
         for reader in list(getattr(self, "_file_readers", ())):
             reader.cancel()
 
-    def _open_file(self, location: str
-                   ) -> tuple[Records, Callable[[], int], Callable[[], int] | None]:
+    def _open_file(
+        self, location: str
+    ) -> tuple[Records, Callable[[], int], Callable[[], int] | None]:
         """The records of an archive file, its bytes read so far, and (a local file) its size,
         counted once it is done."""
         if is_remote(location):
@@ -117,8 +121,9 @@ class ArchiveFileRequests:
         return scan(Path(location)), _nothing_yet, lambda: _size(location)
 
     def _file_read(self, response: Response, *, failed: bool) -> None:
-        self.crawler.signals.send_catch_log(archive_file_read, request=response.request,
-                                            failed=failed)
+        self.crawler.signals.send_catch_log(
+            archive_file_read, request=response.request, failed=failed
+        )
 
     def _local_backlog(self) -> int:
         """Article requests of archive files waiting in this worker's scheduler."""

@@ -83,8 +83,13 @@ class ArchiveSources(ArchiveFileRequests):
         try:
             return await asyncio.to_thread(archive_urls, base, month)
         except (OSError, EOFError, UnicodeDecodeError) as exc:  # a gzip error is an OSError
-            self.reject(f"{base}#CC-NEWS/{month}", Reason.WARC_UNREADABLE,
-                        f"path listing: {type(exc).__name__}: {exc}", None, source=True)
+            self.reject(
+                f"{base}#CC-NEWS/{month}",
+                Reason.WARC_UNREADABLE,
+                f"path listing: {type(exc).__name__}: {exc}",
+                None,
+                source=True,
+            )
             return None
 
     async def _ccnews_requests(self, month: str) -> AsyncIterator[Request]:
@@ -94,10 +99,12 @@ class ArchiveSources(ArchiveFileRequests):
                 yield request
             self._bytes_done += archive.bytes_read()
 
-    async def _requests_of(self, records: Iterator[Capture | Unusable | str],
-                           bytes_read: Callable[[], int],
-                           backlog: Callable[[], int | None] | None = None
-                           ) -> AsyncIterator[Request]:
+    async def _requests_of(
+        self,
+        records: Iterator[Capture | Unusable | str],
+        bytes_read: Callable[[], int],
+        backlog: Callable[[], int | None] | None = None,
+    ) -> AsyncIterator[Request]:
         """The requests of one archive's captures; its records read in a thread (disk and
         network reads would hold the reactor). ``backlog``: the requests already waiting (by
         default, the scheduler's)."""
@@ -126,8 +133,9 @@ class ArchiveSources(ArchiveFileRequests):
         takes it as an article if any does); without any, its host's."""
         if self.sites:
             owners = [s for s in self.sites if s.owns(url)]
-            return next((s for s in owners if s.article_verdict(url) is None),
-                        owners[0] if owners else None)
+            return next(
+                (s for s in owners if s.article_verdict(url) is None), owners[0] if owners else None
+            )
         site = ad_hoc_site(url)
         return self._archived_sites.setdefault(site.key, site)
 
@@ -138,11 +146,15 @@ class ArchiveSources(ArchiveFileRequests):
         elif self.since and capture.fetched[:10] < self.since.isoformat():
             stats.inc_value(skipped(Skip.OLDER_THAN_SINCE))
         elif request := self._article_request(capture.url, site, capture.hints):
-            where: dict[str, Any] = {"path": capture.path, "offset": capture.offset,
-                                     "response": capture.response}
+            where: dict[str, Any] = {
+                "path": capture.path,
+                "offset": capture.offset,
+                "response": capture.response,
+            }
             # no robots.txt: nothing is fetched
-            request.meta.update({WARC_META: where, "fetched": capture.fetched,
-                                 "dont_obey_robotstxt": True})
+            request.meta.update(
+                {WARC_META: where, "fetched": capture.fetched, "dont_obey_robotstxt": True}
+            )
             return request
         return None
 

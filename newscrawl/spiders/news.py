@@ -44,9 +44,16 @@ def _entry_date(entry: dict[str, Any]) -> date | None:
     return moment.date() if moment else None
 
 
-_SOURCE_ARGUMENTS = ("site", "sites_file", "sitemap", "feed", "start_url", "urls_file", "warc",
-                     "ccnews")
-
+_SOURCE_ARGUMENTS = (
+    "site",
+    "sites_file",
+    "sitemap",
+    "feed",
+    "start_url",
+    "urls_file",
+    "warc",
+    "ccnews",
+)
 
 
 class _Hints(dict[str, str]):
@@ -89,15 +96,17 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
         return spider
 
     @staticmethod
-    def check_arguments(since: str | None = None, **sources: str | None
-                        ) -> tuple[tuple[Site, ...], date | None]:
+    def check_arguments(
+        since: str | None = None, **sources: str | None
+    ) -> tuple[tuple[Site, ...], date | None]:
         """The sites and ``since`` date of ``-a`` arguments; ``RegistryError`` if one is bad.
         Scrapyd's ``_job`` (and its other ``_`` arguments) are accepted and ignored."""
-        unknown = sorted(k for k in sources
-                         if k not in _SOURCE_ARGUMENTS and not k.startswith("_"))
+        unknown = sorted(k for k in sources if k not in _SOURCE_ARGUMENTS and not k.startswith("_"))
         if unknown:
-            raise RegistryError(f"unknown argument(s) {', '.join(unknown)}; known: since, "
-                                f"{', '.join(_SOURCE_ARGUMENTS)}")
+            raise RegistryError(
+                f"unknown argument(s) {', '.join(unknown)}; known: since, "
+                f"{', '.join(_SOURCE_ARGUMENTS)}"
+            )
         chosen = {key: value for key, value in sources.items() if key in _SOURCE_ARGUMENTS}
         return sites_from_arguments(**chosen), parse_since(since)
 
@@ -106,8 +115,11 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
         super().update_settings(settings)
         if not settings.getdict("FEEDS") and not settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY"):
             # neither -o/-O nor a FEEDS setting: one file a run
-            settings.set("FEEDS", {default_feed_uri(settings, cls.name): feed_options(settings)},
-                         priority="spider")
+            settings.set(
+                "FEEDS",
+                {default_feed_uri(settings, cls.name): feed_options(settings)},
+                priority="spider",
+            )
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -115,9 +127,9 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
         state = self.crawler.get_extension(IncrementalState)
         self.emitted = state.store if state else None
         self.refetch_window = timedelta(
-            days=self.settings.getfloat("NEWSCRAWL_REFETCH_WINDOW_DAYS"))
-        if is_distributed(self.settings) and not self.settings.getbool(
-                "NEWSCRAWL_REDIS_SEED_ONLY"):
+            days=self.settings.getfloat("NEWSCRAWL_REFETCH_WINDOW_DAYS")
+        )
+        if is_distributed(self.settings) and not self.settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY"):
             return  # a worker takes its requests from the shared frontier; `scrapy seed` fills it
         async for archived in self.archived_requests():
             yield archived
@@ -132,32 +144,23 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
                 yield self._source_request(url, self.parse_listing, site, listing_depth=0)
             for url in site.urls:
                 if self._admitted(url, site, "the site's URL list") and (
-                        request := self._article_request(url, site, {})):
+                    request := self._article_request(url, site, {})
+                ):
                     yield request
 
     def site_of(self, response: Response) -> Site:
         key = response.meta.get("site")
-        return next((s for s in self.sites if s.key == key), None) or self._archived_sites.get(
-            str(key)) or next(s for s in self.sites if s.owns(response.url))
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+        return (
+            next((s for s in self.sites if s.key == key), None)
+            or self._archived_sites.get(str(key))
+            or next(s for s in self.sites if s.owns(response.url))
+        )
 
     # -- articles --------------------------------------------------------------------------
 
-    def _article_requests(self, entries: Iterable[dict[str, Any]], site: Site,
-                          found_in: Response) -> Iterator[Request]:
+    def _article_requests(
+        self, entries: Iterable[dict[str, Any]], site: Site, found_in: Response
+    ) -> Iterator[Request]:
         root = root_source(found_in)
         for entry in entries:
             url = entry["loc"]
@@ -174,8 +177,9 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
                 if request := self._article_request(url, site, hints, found_in):
                     yield request
 
-    def _article_request(self, url: str, site: Site, hints: dict[str, str],
-                         found_in: Response | None = None) -> Request | None:
+    def _article_request(
+        self, url: str, site: Site, hints: dict[str, str], found_in: Response | None = None
+    ) -> Request | None:
         try:
             # Without tracking parameters and fragments the same article has one URL whichever
             # feed, sitemap or listing links to it, so the duplicate filter sees it once.
@@ -192,8 +196,9 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
             return None
         update = False
         if self.emitted is not None and (emitted := self.emitted.lookup(url)) is not None:
-            if not should_refetch(emitted, hints.get("lastmod"), datetime.now(UTC),
-                                  self.refetch_window, site.timezone):
+            if not should_refetch(
+                emitted, hints.get("lastmod"), datetime.now(UTC), self.refetch_window, site.timezone
+            ):
                 self.crawler.stats.inc_value(skipped(Skip.ALREADY_EMITTED))
                 return None
             update = True
@@ -201,17 +206,25 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
             self.crawler.stats.inc_value(skipped(Skip.REJECTED_BEFORE))
             return None
         self._pending_hints[url] = pending = _Hints(hints)
-        return Request(url, self.parse_article, errback=self.on_error,
-                       meta={"site": site.key, "hints": pending, "update": update})
+        return Request(
+            url,
+            self.parse_article,
+            errback=self.on_error,
+            meta={"site": site.key, "hints": pending, "update": update},
+        )
 
     def _rejected_before(self, url: str) -> bool:
         """Whether an earlier run rejected ``url`` and its reject is still in force."""
         rejection = self.emitted.rejection(url) if self.emitted is not None else None
         if rejection is None or not rejection.in_force(datetime.now(UTC)):
             return False
-        self.logger.debug("Skipped %s: rejected before as %s (%s), fetched again after %s",
-                          url, rejection.reason, rejection.evidence,
-                          rejection.retry_after or "never")
+        self.logger.debug(
+            "Skipped %s: rejected before as %s (%s), fetched again after %s",
+            url,
+            rejection.reason,
+            rejection.evidence,
+            rejection.retry_after or "never",
+        )
         return True
 
     def parse_article(self, response: Response) -> Iterator[Page]:
@@ -220,11 +233,15 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
         if not response.body.strip():
             self._reject_page(response, Reason.EMPTY_PAGE, f"HTTP {response.status}, no body", site)
             return
-        is_html = (content_type.lower().startswith(HTML_TYPES) if content_type
-                   else isinstance(response, HtmlResponse))
+        is_html = (
+            content_type.lower().startswith(HTML_TYPES)
+            if content_type
+            else isinstance(response, HtmlResponse)
+        )
         if not is_html:
-            self._reject_page(response, Reason.NOT_HTML,
-                              content_type.decode("latin-1") or "?", site)
+            self._reject_page(
+                response, Reason.NOT_HTML, content_type.decode("latin-1") or "?", site
+            )
             return
         try:
             decoded = decode_html(response.body, content_type.decode("latin-1") or None)
@@ -232,20 +249,17 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
             self._reject_page(response, Reason.UNDECODABLE, str(exc), site)
             return
         self.crawler.stats.inc_value(f"{DECODED}{decoded.source}")
-        yield Page(url=response.url, html=decoded.text, site=site.key, encoding=decoded.encoding,
-                   language=site.language, timezone=site.timezone, prune_xpath=site.prune_xpath,
-                   footer_patterns=site.footer_patterns,
-                   hints=dict(response.meta.get("hints", {})),
-                   downloaded=response.meta.get("fetched")
-                   or datetime.now(UTC).isoformat(timespec="seconds"),
-                   update=response.meta.get("update", False))
-
-
-
-
-
-
-
-
-
-
+        yield Page(
+            url=response.url,
+            html=decoded.text,
+            site=site.key,
+            encoding=decoded.encoding,
+            language=site.language,
+            timezone=site.timezone,
+            prune_xpath=site.prune_xpath,
+            footer_patterns=site.footer_patterns,
+            hints=dict(response.meta.get("hints", {})),
+            downloaded=response.meta.get("fetched")
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+            update=response.meta.get("update", False),
+        )

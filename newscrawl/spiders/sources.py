@@ -75,9 +75,16 @@ class SourceCallbacks:
     on_error: Callable[[Failure], None]
     _get_sitemap_body: Callable[[Response], bytes | None]
 
-    def _source_request(self, url: str, callback: Parse, site: Site, *,
-                        found_in: Response | None = None, dont_filter: bool = True,
-                        **meta: Any) -> Request:
+    def _source_request(
+        self,
+        url: str,
+        callback: Parse,
+        site: Site,
+        *,
+        found_in: Response | None = None,
+        dont_filter: bool = True,
+        **meta: Any,
+    ) -> Request:
         """A request for a sitemap, feed or listing, pending until parsed or failed. Sources
         are fetched on every run, so never filtered as seen, except deeper listing pages. One
         ``found_in`` another source's response counts towards that source's root."""
@@ -90,17 +97,27 @@ class SourceCallbacks:
         else:
             root = root_source(found_in)
             self.sources.taken(root)
-        return Request(url, callback, errback=self.on_error, dont_filter=dont_filter,
-                       meta={"site": site.key, "source": token, "root": root, **meta})
+        return Request(
+            url,
+            callback,
+            errback=self.on_error,
+            dont_filter=dont_filter,
+            meta={"site": site.key, "source": token, "root": root, **meta},
+        )
 
-    def _sitemap_request(self, url: str, site: Site, depth: int,
-                         found_in: Response | None = None) -> Request:
+    def _sitemap_request(
+        self, url: str, site: Site, depth: int, found_in: Response | None = None
+    ) -> Request:
         # a sitemap has its own size limit (Scrapy's download, decompression and gunzip limits
         # all read download_maxsize): up to 50 MB is a valid sitemap, not a runaway page
-        return self._source_request(url, self.parse_sitemap, site, found_in=found_in,
-                                    sitemap_depth=depth,
-                                    download_maxsize=self.settings.getint(
-                                        "NEWSCRAWL_SITEMAP_MAXSIZE"))
+        return self._source_request(
+            url,
+            self.parse_sitemap,
+            site,
+            found_in=found_in,
+            sitemap_depth=depth,
+            download_maxsize=self.settings.getint("NEWSCRAWL_SITEMAP_MAXSIZE"),
+        )
 
     def _source_finished(self, meta: dict[str, Any]) -> None:
         if (token := meta.get("source")) in self._pending_sources:
@@ -122,8 +139,7 @@ class SourceCallbacks:
         self._sources_seen.add(key)
         return False
 
-    def _child_sitemaps(self, urls: Iterable[str], response: Response, site: Site
-                        ) -> list[Request]:
+    def _child_sitemaps(self, urls: Iterable[str], response: Response, site: Site) -> list[Request]:
         depth = response.meta.get("sitemap_depth", 0) + 1
         limit = self.settings.getint("NEWSCRAWL_SITEMAP_MAX_DEPTH")
         requests = []
@@ -131,9 +147,13 @@ class SourceCallbacks:
             if not self._admitted(url, site, response.url) or self._seen_source(url):
                 continue
             if depth > limit:
-                self.reject(url, Reason.SITEMAP_TOO_DEEP,
-                            f"listed in {response.url}, nesting depth {depth} > "
-                            f"NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})", site)
+                self.reject(
+                    url,
+                    Reason.SITEMAP_TOO_DEEP,
+                    f"listed in {response.url}, nesting depth {depth} > "
+                    f"NEWSCRAWL_SITEMAP_MAX_DEPTH ({limit})",
+                    site,
+                )
             else:
                 requests.append(self._sitemap_request(url, site, depth, response))
         return requests
@@ -149,8 +169,9 @@ class SourceCallbacks:
             return
         sitemap = await off_loop(self._open_sitemap, response)
         if sitemap is None:
-            self._source_failed(response, Reason.MALFORMED_SITEMAP,
-                                "not a sitemap or sitemap index", site)
+            self._source_failed(
+                response, Reason.MALFORMED_SITEMAP, "not a sitemap or sitemap index", site
+            )
             return
         entries, found = iter(sitemap), 0
         while batch := await off_loop(take, entries, _SITEMAP_BATCH):
@@ -163,8 +184,9 @@ class SourceCallbacks:
                     yield request
         self._source_parsed(response, found)
         if sitemap.malformed:
-            self._source_failed(response, Reason.MALFORMED_SITEMAP,
-                                f"XML errors; {found} entries recovered", site)
+            self._source_failed(
+                response, Reason.MALFORMED_SITEMAP, f"XML errors; {found} entries recovered", site
+            )
 
     def _open_sitemap(self, response: Response) -> NewsSitemap | None:
         body = self._get_sitemap_body(response)  # decompressed, if a .xml.gz
@@ -175,15 +197,24 @@ class SourceCallbacks:
         site = self.site_of(response)
         feed = await off_loop(feedparser.parse, response.body)
         if feed.bozo and not feed.entries:
-            self._source_failed(response, Reason.MALFORMED_FEED,
-                                str(feed.get("bozo_exception", "")), site)
+            self._source_failed(
+                response, Reason.MALFORMED_FEED, str(feed.get("bozo_exception", "")), site
+            )
             return
         if feed.bozo:
-            self.logger.warning("Feed %s is malformed; %d entries recovered",
-                                response.url, len(feed.entries))
+            self.logger.warning(
+                "Feed %s is malformed; %d entries recovered", response.url, len(feed.entries)
+            )
             self.crawler.stats.inc_value(FEED_RECOVERED)
-        entries = [{"loc": e.get("link", ""), "published": e.get("published", ""),
-                    "title": e.get("title", "")} for e in feed.entries if e.get("link")]
+        entries = [
+            {
+                "loc": e.get("link", ""),
+                "published": e.get("published", ""),
+                "title": e.get("title", ""),
+            }
+            for e in feed.entries
+            if e.get("link")
+        ]
         self._source_parsed(response, len(entries))
         for request in self._article_requests(entries, site, response):
             yield request
@@ -204,9 +235,16 @@ class SourceCallbacks:
                 if request := self._article_request(url, site, {}, response):
                     yield request
             elif verdict != Skip.URL_DENIED and depth < self.settings.getint(
-                    "NEWSCRAWL_LISTING_DEPTH"):
-                yield self._source_request(url, self.parse_listing, site, found_in=response,
-                                           dont_filter=False, listing_depth=depth + 1)
+                "NEWSCRAWL_LISTING_DEPTH"
+            ):
+                yield self._source_request(
+                    url,
+                    self.parse_listing,
+                    site,
+                    found_in=response,
+                    dont_filter=False,
+                    listing_depth=depth + 1,
+                )
             else:
                 self._count_skip(url, verdict)
 
@@ -223,8 +261,6 @@ class SourceCallbacks:
     def _source_parsed(self, response: Response, found: int) -> None:
         self.sources.parsed(root_source(response), found)
 
-    def _source_failed(self, response: Response, reason: str, evidence: str,
-                       site: Site) -> None:
-        self.sources.failed(root_source(response), response.url,
-                            f"{reason}: {evidence}")
+    def _source_failed(self, response: Response, reason: str, evidence: str, site: Site) -> None:
+        self.sources.failed(root_source(response), response.url, f"{reason}: {evidence}")
         self.reject(response.url, reason, evidence, site, source=True)

@@ -11,5 +11,12 @@ from .factory import open_state_store
 from .minhash import Sketch
 from .rejects import Rejection, next_rejection
 
-__all__ = ["Emitted", "Rejection", "Sketch", "StateConfigError", "StateStore", "next_rejection",
-           "open_state_store"]
+__all__ = [
+    "Emitted",
+    "Rejection",
+    "Sketch",
+    "StateConfigError",
+    "StateStore",
+    "next_rejection",
+    "open_state_store",
+]

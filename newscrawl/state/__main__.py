@@ -23,26 +23,37 @@ def _positive_days(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.state",
-                                     description="Inspect or maintain the state of emitted "
-                                                 "articles and remembered rejects.")
-    parser.add_argument("--uri", required=True,
-                        help="sqlite:///abs/path.db, sqlite:rel/path.db, a path, or redis://host:port/db")
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.state",
+        description="Inspect or maintain the state of emitted articles and remembered rejects.",
+    )
+    parser.add_argument(
+        "--uri",
+        required=True,
+        help="sqlite:///abs/path.db, sqlite:rel/path.db, a path, or redis://host:port/db",
+    )
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="Redis key prefix")
-    parser.add_argument("--spider", default="news",
-                        help="Redis: the spider whose frontier a reset clears too")
+    parser.add_argument(
+        "--spider", default="news", help="Redis: the spider whose frontier a reset clears too"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("stats", help="print counts (rejects by reason) and size as JSON")
-    commands.add_parser("reset", help="forget every emitted article and reject (on Redis, "
-                                      "clear the spider's frontier and seen URLs too)")
-    lookup = commands.add_parser("lookup", help="print the record or reject of a URL or "
-                                                "canonical URL")
+    commands.add_parser(
+        "reset",
+        help="forget every emitted article and reject (on Redis, "
+        "clear the spider's frontier and seen URLs too)",
+    )
+    lookup = commands.add_parser(
+        "lookup", help="print the record or reject of a URL or canonical URL"
+    )
     lookup.add_argument("url")
-    forget = commands.add_parser("forget", help="forget the record and reject of one URL, so "
-                                                "that the next run fetches it")
+    forget = commands.add_parser(
+        "forget", help="forget the record and reject of one URL, so that the next run fetches it"
+    )
     forget.add_argument("url")
-    prune = commands.add_parser("prune", help="forget the articles emitted and the rejects "
-                                              "last rejected more than DAYS ago")
+    prune = commands.add_parser(
+        "prune", help="forget the articles emitted and the rejects last rejected more than DAYS ago"
+    )
     prune.add_argument("--older-than", type=_positive_days, required=True, metavar="DAYS")
     return parser
 
@@ -59,14 +70,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "reset":
             counts = store.stats()
             store.reset()
-            print(f"reset {args.uri}: forgot {counts['articles']} articles and "
-                  f"{counts['rejects']} rejects")
+            print(
+                f"reset {args.uri}: forgot {counts['articles']} articles and "
+                f"{counts['rejects']} rejects"
+            )
             if path is None:
                 print(_reset_frontier(args.uri, args.spider))
         elif args.command == "prune":
             removed = store.prune(timedelta(days=args.older_than))
-            print(f"pruned {args.uri}: forgot {removed['articles']} articles and "
-                  f"{removed['rejects']} rejects older than {args.older_than:g} days")
+            print(
+                f"pruned {args.uri}: forgot {removed['articles']} articles and "
+                f"{removed['rejects']} rejects older than {args.older_than:g} days"
+            )
         elif args.command == "forget":
             return _forget(store, args.url)
         else:

@@ -13,18 +13,25 @@ class BandIndex:
 
     def __init__(self, records: str, bands_table: str, id_column: str, bands: int) -> None:
         band_query = f"SELECT {id_column} FROM {bands_table} WHERE band = ? AND key = ?"
-        self._candidates_sql = (f"SELECT url, signature FROM {records} WHERE id IN ("
-                                + " UNION ".join([band_query] * bands) + ")")
+        self._candidates_sql = (
+            f"SELECT url, signature FROM {records} WHERE id IN ("
+            + " UNION ".join([band_query] * bands)
+            + ")"
+        )
         self._insert_sql = f"INSERT INTO {bands_table} (band, key, {id_column}) VALUES (?, ?, ?)"
-        self._delete_sql = (f"DELETE FROM {bands_table} WHERE band = ? AND key = ? "
-                           f"AND {id_column} = ?")
+        self._delete_sql = (
+            f"DELETE FROM {bands_table} WHERE band = ? AND key = ? AND {id_column} = ?"
+        )
 
-    def candidates(self, db: sqlite3.Connection, band_keys: tuple[bytes, ...]
-                   ) -> dict[str, Signature]:
+    def candidates(
+        self, db: sqlite3.Connection, band_keys: tuple[bytes, ...]
+    ) -> dict[str, Signature]:
         """URLs of records sharing at least one band key, with their signatures."""
         params = [value for band in enumerate(band_keys) for value in band]
-        return {url: signature_from_bytes(blob)
-                for url, blob in db.execute(self._candidates_sql, params)}
+        return {
+            url: signature_from_bytes(blob)
+            for url, blob in db.execute(self._candidates_sql, params)
+        }
 
     def insert(self, db: sqlite3.Connection, band_keys: tuple[bytes, ...], row_id: int) -> None:
         db.executemany(self._insert_sql, _rows(band_keys, row_id))

@@ -76,8 +76,9 @@ class BaseStateStore(ABC):
         """Committed (pages counted for ``site``, pages counted per line key of ``keys``)."""
 
     @abstractmethod
-    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
-                            pages: dict[str, int]) -> None:
+    def _persist_site_lines(
+        self, lines: Iterator[tuple[str, str, int]], pages: dict[str, int]
+    ) -> None:
         """Add this run's per-site line and page counts to the committed ones."""
 
     @abstractmethod
@@ -117,8 +118,11 @@ class BaseStateStore(ABC):
         if sketch.signature is None:
             return None
         # A staged URL will replace its committed version, bands included.
-        candidates = {url: stored for url, stored in self._load_candidates(sketch.band_keys).items()
-                      if url not in self._staged}
+        candidates = {
+            url: stored
+            for url, stored in self._load_candidates(sketch.band_keys).items()
+            if url not in self._staged
+        }
         candidates.update(self._staged.candidates(sketch.band_keys))
         if exclude_url:
             candidates.pop(exclude_url, None)
@@ -212,16 +216,23 @@ class BaseStateStore(ABC):
 
     def _require_same_lsh_params(self, sketch: Sketch) -> None:
         if sketch.params != self._hasher.params:
-            raise ValueError(f"sketch made with near-duplicate parameters [{sketch.params}], "
-                             f"this store uses [{self._hasher.params}]: use its sketch()")
+            raise ValueError(
+                f"sketch made with near-duplicate parameters [{sketch.params}], "
+                f"this store uses [{self._hasher.params}]: use its sketch()"
+            )
         if self._stored_params not in (None, self._hasher.params):
             raise StateConfigError(
                 f"state store was built with near-duplicate parameters [{self._stored_params}], "
-                f"configured [{self._hasher.params}]: use those settings or reset the store")
+                f"configured [{self._hasher.params}]: use those settings or reset the store"
+            )
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()

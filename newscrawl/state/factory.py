@@ -25,10 +25,15 @@ def sqlite_path(uri: str) -> Path | None:
     return Path(path)
 
 
-def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_perm: int = NUM_PERM,
-                     ttl_days: float | None = None,
-                     prefix: str = DEFAULT_PREFIX,
-                     retry_seconds: float | None = None) -> BaseStateStore:
+def open_state_store(
+    uri: str,
+    *,
+    near_duplicate_threshold: float = 0.8,
+    num_perm: int = NUM_PERM,
+    ttl_days: float | None = None,
+    prefix: str = DEFAULT_PREFIX,
+    retry_seconds: float | None = None,
+) -> BaseStateStore:
     """Open (creating if needed) the store at ``uri``: a SQLite path/URI or ``redis://host:port/db``.
 
     ``ttl_days``, ``prefix`` (key prefix) and ``retry_seconds`` (how long an unreachable server
@@ -42,8 +47,9 @@ def open_state_store(uri: str, *, near_duplicate_threshold: float = 0.8, num_per
         except ModuleNotFoundError as error:  # redis is an optional dependency
             raise ModuleNotFoundError(f"{error}: pip install 'newscrawl[redis]'") from error
 
-        return RedisStateStore(uri, hasher, prefix=prefix, ttl_days=ttl_days,
-                               retry_seconds=retry_seconds)
+        return RedisStateStore(
+            uri, hasher, prefix=prefix, ttl_days=ttl_days, retry_seconds=retry_seconds
+        )
     if ttl_days is not None:
         raise ValueError("ttl_days is supported by the Redis backend only; use reset for SQLite")
     from .sqlite_store import SQLiteStateStore

@@ -12,5 +12,3 @@ def body_fingerprint(body: str) -> str:
     """Stable across whitespace, case and punctuation edits of the same text."""
     words = " ".join(_WORDS.findall(body.casefold()))
     return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
-
-

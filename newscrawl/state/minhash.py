@@ -87,8 +87,13 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 # MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash
 # before the permutations.
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
-           np.uint32(16))
+_FMIX32 = (
+    np.uint32(16),
+    np.uint32(0x85EBCA6B),
+    np.uint32(13),
+    np.uint32(0xC2B2AE35),
+    np.uint32(16),
+)
 
 
 @lru_cache
@@ -112,8 +117,11 @@ def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
     if not tokens:
         return None
     # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian
-    hashes = np.frombuffer(b"".join(hashlib.sha1(token).digest()[:4] for token in tokens),
-                           dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    hashes = (
+        np.frombuffer(b"".join(hashlib.sha1(token).digest()[:4] for token in tokens), dtype="<u4")
+        .astype(np.uint32)
+        .reshape(-1, 1)
+    )
     shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
     hashes = hashes ^ (hashes >> shift1)
     hashes = hashes * multiply1
@@ -164,8 +172,11 @@ class NearDuplicateHasher:
         """The text's signature and band keys; ``signature``: the text's, computed elsewhere
         (``signature_to_bytes(body_signature(text, num_perm))``, b"" for a text without
         words)."""
-        found = self.signature(text) if signature is None else (
-            signature_from_bytes(signature) if signature else None)
+        found = (
+            self.signature(text)
+            if signature is None
+            else (signature_from_bytes(signature) if signature else None)
+        )
         return Sketch(found, self.band_keys(found), self.params)
 
     def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
@@ -175,8 +186,10 @@ class NearDuplicateHasher:
         """
         if signature is None:
             return ()
-        return tuple(band_hash(signature[start:end].astype(">u4").tobytes())
-                     for start, end in self.hashranges)
+        return tuple(
+            band_hash(signature[start:end].astype(">u4").tobytes())
+            for start, end in self.hashranges
+        )
 
     def similarity(self, first: Signature, second: Signature) -> float:
         """datasketch's Jaccard estimate between two signatures (``MinHash.jaccard``: the

@@ -81,8 +81,10 @@ SITE_PAGES_UPSERT = """INSERT INTO site_pages (site, pages) VALUES (?, ?)
 
 _RECORD = "url, canonical_url, fingerprint, emitted_at, modified"
 _BY_URL = f"SELECT {_RECORD} FROM staged WHERE url_key = ? AND url = ?"
-_BY_CANONICAL = (f"SELECT {_RECORD} FROM staged WHERE canonical_key = ? AND canonical_url = ? "
-                 "ORDER BY id DESC LIMIT 1")
+_BY_CANONICAL = (
+    f"SELECT {_RECORD} FROM staged WHERE canonical_key = ? AND canonical_url = ? "
+    "ORDER BY id DESC LIMIT 1"
+)
 _INSERT = """INSERT INTO staged (url_key, canonical_key, url, canonical_url, fingerprint,
              emitted_at, modified, signature, band_keys, first_of)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
@@ -128,9 +130,13 @@ class StagedOverlay:
         return self._count
 
     def __contains__(self, url: str) -> bool:
-        return bool(self._count) and self._db.execute(
-            "SELECT 1 FROM staged WHERE url_key = ? AND url = ?", (hash(url), url)
-        ).fetchone() is not None
+        return (
+            bool(self._count)
+            and self._db.execute(
+                "SELECT 1 FROM staged WHERE url_key = ? AND url = ?", (hash(url), url)
+            ).fetchone()
+            is not None
+        )
 
     def add(self, staged: StagedRecord) -> None:
         """Stage a record, replacing the one staged before under its URL.
@@ -144,20 +150,34 @@ class StagedOverlay:
         signature = signature_to_bytes(staged.signature) if staged.signature is not None else None
         previous = self._db.execute(
             "SELECT id, band_keys, first_of FROM staged WHERE url_key = ? AND url = ?",
-            (url_key, record.url)).fetchone()
+            (url_key, record.url),
+        ).fetchone()
         first_of: list[str] = []
         if previous is not None:
             previous_id, previous_keys, previous_first_of = previous
             first_of += previous_first_of.split()
             self._bands.delete(self._db, _split_keys(previous_keys), previous_id)
             self._db.execute("DELETE FROM staged WHERE id = ?", (previous_id,))
-        if self._db.execute("INSERT OR IGNORE INTO first_urls (fingerprint, url) VALUES (?, ?)",
-                            (record.fingerprint, record.url)).rowcount:
+        if self._db.execute(
+            "INSERT OR IGNORE INTO first_urls (fingerprint, url) VALUES (?, ?)",
+            (record.fingerprint, record.url),
+        ).rowcount:
             first_of.append(record.fingerprint)
-        staged_id = self._db.execute(_INSERT, (
-            url_key, hash(canonical) if canonical is not None else None, record.url, canonical,
-            record.fingerprint, record.emitted_at, record.modified, signature,
-            b"".join(staged.band_keys), " ".join(first_of))).lastrowid
+        staged_id = self._db.execute(
+            _INSERT,
+            (
+                url_key,
+                hash(canonical) if canonical is not None else None,
+                record.url,
+                canonical,
+                record.fingerprint,
+                record.emitted_at,
+                record.modified,
+                signature,
+                b"".join(staged.band_keys),
+                " ".join(first_of),
+            ),
+        ).lastrowid
         assert staged_id is not None  # an INSERT's row id
         self._bands.insert(self._db, staged.band_keys, staged_id)
         if previous is None:
@@ -167,15 +187,18 @@ class StagedOverlay:
         if not self._count:
             return None
         key = (hash(url), url)
-        row = (self._db.execute(_BY_URL, key).fetchone()
-               or self._db.execute(_BY_CANONICAL, key).fetchone())
+        row = (
+            self._db.execute(_BY_URL, key).fetchone()
+            or self._db.execute(_BY_CANONICAL, key).fetchone()
+        )
         return Emitted(*row) if row else None
 
     def first_url(self, fingerprint: str) -> str | None:
         if not self._count:
             return None
-        row = self._db.execute("SELECT url FROM first_urls WHERE fingerprint = ?",
-                               (fingerprint,)).fetchone()
+        row = self._db.execute(
+            "SELECT url FROM first_urls WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
         return row[0] if row else None
 
     def candidates(self, band_keys: tuple[bytes, ...]) -> dict[str, Signature]:
@@ -191,7 +214,8 @@ class StagedOverlay:
                 Emitted(*fields),
                 signature_from_bytes(signature) if signature is not None else None,
                 _split_keys(band_keys),
-                tuple(first_of.split()))
+                tuple(first_of.split()),
+            )
 
     def add_site_lines(self, site: str, keys: Iterable[str]) -> None:
         """Count one published page of ``site`` with these line keys (``cleaning.furniture``)."""
@@ -207,12 +231,15 @@ class StagedOverlay:
 
     def add_rejection(self, rejection: Rejection) -> None:
         """Stage a URL's reject, replacing the one staged before under its URL."""
-        self._db.execute(f"INSERT OR REPLACE INTO rejects ({REJECT_FIELDS}) VALUES "
-                         "(?, ?, ?, ?, ?, ?, ?)", rejection.row())
+        self._db.execute(
+            f"INSERT OR REPLACE INTO rejects ({REJECT_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rejection.row(),
+        )
 
     def rejection(self, url: str) -> Rejection | None:
-        row = self._db.execute(f"SELECT {REJECT_FIELDS} FROM rejects WHERE url = ?",
-                               (url,)).fetchone()
+        row = self._db.execute(
+            f"SELECT {REJECT_FIELDS} FROM rejects WHERE url = ?", (url,)
+        ).fetchone()
         return Rejection(*row) if row else None
 
     def rejections(self) -> Iterator[Rejection]:
@@ -232,5 +259,4 @@ class StagedOverlay:
 
 
 def _split_keys(blob: bytes) -> tuple[bytes, ...]:
-    return tuple(blob[i:i + BAND_KEY_BYTES] for i in range(0, len(blob), BAND_KEY_BYTES))
-
+    return tuple(blob[i : i + BAND_KEY_BYTES] for i in range(0, len(blob), BAND_KEY_BYTES))

@@ -67,16 +67,26 @@ def bounded_retry(seconds: float) -> Retry:
 
 def connection_options(retry_seconds: float) -> dict[str, object]:
     """Options of a Redis client of a crawl: bounded retries, and no socket read without end."""
-    return {"retry": bounded_retry(retry_seconds), "socket_connect_timeout": _CONNECT_SECONDS,
-            "socket_timeout": _REPLY_SECONDS}
+    return {
+        "retry": bounded_retry(retry_seconds),
+        "socket_connect_timeout": _CONNECT_SECONDS,
+        "socket_timeout": _REPLY_SECONDS,
+    }
 
 
 class RedisStateStore(BaseStateStore):
     commit_batch = 1_000  # articles a MULTI/EXEC of a commit
     unreachable = (redis.ConnectionError, redis.TimeoutError)
 
-    def __init__(self, url: str, hasher: NearDuplicateHasher, *, prefix: str,
-                 ttl_days: float | None, retry_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        hasher: NearDuplicateHasher,
+        *,
+        prefix: str,
+        ttl_days: float | None,
+        retry_seconds: float | None = None,
+    ) -> None:
         if ttl_days is not None and ttl_days <= 0:
             raise ValueError(f"ttl_days must be positive, got {ttl_days}")
         options = connection_options(retry_seconds) if retry_seconds is not None else {}
@@ -115,8 +125,9 @@ class RedisStateStore(BaseStateStore):
         if sketch.signature is None:
             return
         pipe = self._redis.pipeline(transaction=True)
-        pipe.set(self._key("cs", record.url), signature_to_bytes(sketch.signature),
-                 ex=_CLAIM_SECONDS)
+        pipe.set(
+            self._key("cs", record.url), signature_to_bytes(sketch.signature), ex=_CLAIM_SECONDS
+        )
         for key in self._claim_band_keys(sketch.band_keys):
             pipe.sadd(key, record.url)
             pipe.expire(key, _CLAIM_SECONDS)
@@ -142,8 +153,10 @@ class RedisStateStore(BaseStateStore):
             pipe.srem(key, item.record.url)
 
     def _claim_band_keys(self, band_keys: tuple[bytes, ...]) -> list[bytes]:
-        return [self._prefix + b"cb:%d:%s" % (band, key.hex().encode())
-                for band, key in enumerate(band_keys)]
+        return [
+            self._prefix + b"cb:%d:%s" % (band, key.hex().encode())
+            for band, key in enumerate(band_keys)
+        ]
 
     # --- reads ---------------------------------------------------------------------------
     def _stored_lsh_params(self) -> str | None:
@@ -174,11 +187,15 @@ class RedisStateStore(BaseStateStore):
             pipe.get(self._key("cs", url.decode()))
         candidates = dict(zip(claimed, pipe.execute(), strict=True))
         committed = self._members(self._band_keys(band_keys))
-        candidates.update(zip(committed, self._signatures(url.decode() for url in committed),
-                              strict=True))
+        candidates.update(
+            zip(committed, self._signatures(url.decode() for url in committed), strict=True)
+        )
         # A member whose article or claim expired has no signature left.
-        return {url.decode(): signature_from_bytes(blob)
-                for url, blob in sorted(candidates.items()) if blob}
+        return {
+            url.decode(): signature_from_bytes(blob)
+            for url, blob in sorted(candidates.items())
+            if blob
+        }
 
     def _members(self, keys: list[bytes]) -> list[bytes]:
         pipe = self._redis.pipeline(transaction=False)
@@ -212,12 +229,14 @@ class RedisStateStore(BaseStateStore):
         pipe.set(self._prefix + b"meta", self._hasher.params, ex=self._ttl)
         pipe.execute()
 
-    def _write_article(self, pipe: redis.client.Pipeline, item: StagedRecord,
-                       old_band_keys: tuple[bytes, ...]) -> None:
+    def _write_article(
+        self, pipe: redis.client.Pipeline, item: StagedRecord, old_band_keys: tuple[bytes, ...]
+    ) -> None:
         record = item.record
         article = self._key("a", record.url)
         mapping: dict[FieldT, EncodableT] = {
-            name: value for name, value in asdict(record).items() if value is not None}
+            name: value for name, value in asdict(record).items() if value is not None
+        }
         if item.signature is not None:
             mapping["sig"] = signature_to_bytes(item.signature)
         pipe.delete(article)  # an update may drop fields (modified, sig)
@@ -239,8 +258,14 @@ class RedisStateStore(BaseStateStore):
             for rejection in batch:
                 key = self._key("r", rejection.url)
                 pipe.delete(key)  # a permanent reject has no retry_after
-                pipe.hset(key, mapping={name: str(value) for name, value
-                                        in asdict(rejection).items() if value is not None})
+                pipe.hset(
+                    key,
+                    mapping={
+                        name: str(value)
+                        for name, value in asdict(rejection).items()
+                        if value is not None
+                    },
+                )
                 self._expire(pipe, key)
             pipe.execute()
 
@@ -262,11 +287,13 @@ class RedisStateStore(BaseStateStore):
         if pages is None or not keys:
             return int(pages or 0), {}
         values = self._redis.hmget(self._key("l", site), keys)
-        return int(pages), {key: int(v) for key, v in zip(keys, values, strict=True)
-                            if v is not None}
+        return int(pages), {
+            key: int(v) for key, v in zip(keys, values, strict=True) if v is not None
+        }
 
-    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
-                            pages: dict[str, int]) -> None:
+    def _persist_site_lines(
+        self, lines: Iterator[tuple[str, str, int]], pages: dict[str, int]
+    ) -> None:
         while batch := list(islice(lines, self.commit_batch * 10)):
             pipe = self._redis.pipeline(transaction=True)
             for site, key, count in batch:
@@ -299,11 +326,15 @@ class RedisStateStore(BaseStateStore):
 
     def _delete(self, url: str) -> list[str]:
         article, reject = self._key("a", url), self._key("r", url)
-        fingerprint, canonical, blob = self._redis.hmget(article, ("fingerprint",
-                                                                   "canonical_url", "sig"))
+        fingerprint, canonical, blob = self._redis.hmget(
+            article, ("fingerprint", "canonical_url", "sig")
+        )
         # Read before MULTI: the keys that point at this URL, to remove only those.
-        pointers = [self._key(kind, _text(name)) for kind, name
-                    in (("f", fingerprint), ("c", canonical)) if name is not None]
+        pointers = [
+            self._key(kind, _text(name))
+            for kind, name in (("f", fingerprint), ("c", canonical))
+            if name is not None
+        ]
         owned = [key for key in pointers if self._redis.get(key) == url.encode()]
         signature = signature_from_bytes(blob) if isinstance(blob, bytes) else None
         band_keys = self._hasher.band_keys(signature)
@@ -330,12 +361,17 @@ class RedisStateStore(BaseStateStore):
 
     def _stored_stats(self) -> dict[str, int]:
         """Counts by one SCAN over the prefix: O(keys in the database), for inspection only."""
-        kinds = {b"a:": "articles", b"c:": "canonical_urls", b"f:": "fingerprints",
-                 b"b:": "band_sets", b"r:": "rejects"}
+        kinds = {
+            b"a:": "articles",
+            b"c:": "canonical_urls",
+            b"f:": "fingerprints",
+            b"b:": "band_sets",
+            b"r:": "rejects",
+        }
         counts = dict.fromkeys(kinds.values(), 0)
         start = len(self._prefix)
         for key in self._scan():
-            kind = kinds.get(key[start:start + 2])
+            kind = kinds.get(key[start : start + 2])
             if kind is not None:
                 counts[kind] += 1
         reasons = Counter(reason.decode() for _, reason in self._field_of_each("r", "reason"))
@@ -363,22 +399,35 @@ def _text(value: bytes | str) -> str:
 
 def _rejection(values: Sequence[bytes | str | None]) -> Rejection | None:
     """A reject hash read with ``HMGET _REJECT_FIELDS``; None when there is none."""
-    text = {name: _text(value) for name, value in zip(_REJECT_FIELDS, values, strict=True)
-            if value is not None}
+    text = {
+        name: _text(value)
+        for name, value in zip(_REJECT_FIELDS, values, strict=True)
+        if value is not None
+    }
     if "url" not in text:
         return None
-    return Rejection(url=text["url"], reason=text["reason"], evidence=text["evidence"],
-                     first_rejected_at=text["first_rejected_at"],
-                     rejected_at=text["rejected_at"], attempts=int(text["attempts"]),
-                     retry_after=text.get("retry_after"))
+    return Rejection(
+        url=text["url"],
+        reason=text["reason"],
+        evidence=text["evidence"],
+        first_rejected_at=text["first_rejected_at"],
+        rejected_at=text["rejected_at"],
+        attempts=int(text["attempts"]),
+        retry_after=text.get("retry_after"),
+    )
 
 
 def _record(values: list[bytes | str | None]) -> Emitted | None:
     """An article hash read with ``HMGET _FIELDS``; None when there is none."""
-    text = dict(zip(_FIELDS, (_text(value) if value is not None else None for value in values),
-                    strict=True))
+    text = dict(
+        zip(_FIELDS, (_text(value) if value is not None else None for value in values), strict=True)
+    )
     if text["url"] is None:
         return None
-    return Emitted(url=text["url"], canonical_url=text["canonical_url"],
-                   fingerprint=text["fingerprint"] or "", emitted_at=text["emitted_at"] or "",
-                   modified=text["modified"])
+    return Emitted(
+        url=text["url"],
+        canonical_url=text["canonical_url"],
+        fingerprint=text["fingerprint"] or "",
+        emitted_at=text["emitted_at"] or "",
+        modified=text["modified"],
+    )

@@ -106,8 +106,14 @@ def is_remembered(reason: str) -> bool:
     return RETRY_POLICY.get(reason, Retry.NOT_REMEMBERED) is not Retry.NOT_REMEMBERED
 
 
-def next_rejection(previous: Rejection | None, url: str, reason: str, evidence: str,
-                   now: datetime, backoff: Sequence[timedelta]) -> Rejection | None:
+def next_rejection(
+    previous: Rejection | None,
+    url: str,
+    reason: str,
+    evidence: str,
+    now: datetime,
+    backoff: Sequence[timedelta],
+) -> Rejection | None:
     """The record of ``url`` rejected at ``now`` for ``reason``, after ``previous``; None when
     the reason is not remembered. The n-th attempt in a row waits ``backoff[n - 1]`` (the
     last one once they run out)."""
@@ -119,9 +125,15 @@ def next_rejection(previous: Rejection | None, url: str, reason: str, evidence: 
     if retry is Retry.BACKOFF:
         wait = backoff[min(attempts, len(backoff)) - 1]
         retry_after = _timestamp(now + wait)
-    return Rejection(url=url, reason=reason, evidence=evidence[:_EVIDENCE_CHARS],
-                     first_rejected_at=previous.first_rejected_at if previous else _timestamp(now),
-                     rejected_at=_timestamp(now), attempts=attempts, retry_after=retry_after)
+    return Rejection(
+        url=url,
+        reason=reason,
+        evidence=evidence[:_EVIDENCE_CHARS],
+        first_rejected_at=previous.first_rejected_at if previous else _timestamp(now),
+        rejected_at=_timestamp(now),
+        attempts=attempts,
+        retry_after=retry_after,
+    )
 
 
 def _timestamp(moment: datetime) -> str:

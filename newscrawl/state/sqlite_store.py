@@ -83,8 +83,9 @@ _FIRST_URL = """SELECT url FROM fingerprints AS f JOIN articles ON articles.id =
 _INSERT = """INSERT INTO articles (canonical_key, canonical_url, fingerprint, emitted_at, modified,
              signature, url_key, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 _REJECT = f"SELECT {REJECT_FIELDS} FROM rejects WHERE url_key = ? AND url = ?"
-_UPSERT_REJECT = (f"INSERT OR REPLACE INTO rejects (url_key, {REJECT_FIELDS}) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_UPSERT_REJECT = (
+    f"INSERT OR REPLACE INTO rejects (url_key, {REJECT_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _DELETE_REJECT = "DELETE FROM rejects WHERE url_key = ? AND url = ?"
 _UPDATE = """UPDATE articles SET canonical_key = ?, canonical_url = ?, fingerprint = ?,
              emitted_at = ?, modified = ?, signature = ? WHERE id = ?"""
@@ -109,8 +110,10 @@ class SQLiteStateStore(BaseStateStore):
 
     def _load(self, url: str) -> Emitted | None:
         key = (_url_key(url), url)
-        row = (self._db.execute(_BY_URL, key).fetchone()
-               or self._db.execute(_BY_CANONICAL, key).fetchone())
+        row = (
+            self._db.execute(_BY_URL, key).fetchone()
+            or self._db.execute(_BY_CANONICAL, key).fetchone()
+        )
         return Emitted(*row) if row else None
 
     def _load_first_url(self, fingerprint: str) -> str | None:
@@ -126,21 +129,33 @@ class SQLiteStateStore(BaseStateStore):
             for item in staged:
                 article_id = self._write_article(item)
                 for fingerprint in item.first_of:
-                    self._db.execute("INSERT OR IGNORE INTO fingerprints (fingerprint, article_id) "
-                                     "VALUES (?, ?)", (fingerprint, article_id))
-            self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('lsh', ?)",
-                             (self._hasher.params,))
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO fingerprints (fingerprint, article_id) "
+                        "VALUES (?, ?)",
+                        (fingerprint, article_id),
+                    )
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('lsh', ?)",
+                (self._hasher.params,),
+            )
 
     def _write_article(self, item: StagedRecord) -> int:
         """Insert or update the article row and its band rows; returns its id."""
         record = item.record
         blob = signature_to_bytes(item.signature) if item.signature is not None else None
         canonical = record.canonical_url
-        values = (_url_key(canonical) if canonical is not None else None, canonical,
-                  record.fingerprint, record.emitted_at, record.modified, blob)
+        values = (
+            _url_key(canonical) if canonical is not None else None,
+            canonical,
+            record.fingerprint,
+            record.emitted_at,
+            record.modified,
+            blob,
+        )
         key = (_url_key(record.url), record.url)
-        row = self._db.execute("SELECT id, signature FROM articles WHERE url_key = ? AND url = ?",
-                               key).fetchone()
+        row = self._db.execute(
+            "SELECT id, signature FROM articles WHERE url_key = ? AND url = ?", key
+        ).fetchone()
         if row is None:
             inserted = self._db.execute(_INSERT, (*values, *key)).lastrowid
             assert inserted is not None  # an INSERT's row id
@@ -160,8 +175,10 @@ class SQLiteStateStore(BaseStateStore):
 
     def _persist_rejections(self, rejections: Iterator[Rejection]) -> None:
         with self._transaction():
-            self._db.executemany(_UPSERT_REJECT, ((_url_key(rejection.url), *rejection.row())
-                                                  for rejection in rejections))
+            self._db.executemany(
+                _UPSERT_REJECT,
+                ((_url_key(rejection.url), *rejection.row()) for rejection in rejections),
+            )
 
     def _delete(self, url: str) -> list[str]:
         key = (_url_key(url), url)
@@ -174,8 +191,9 @@ class SQLiteStateStore(BaseStateStore):
         # ISO 8601 UTC timestamps, all written alike, compare in time order as text
         with self._transaction():
             articles = self._delete_articles("emitted_at < ?", (cutoff,))
-            rejects = self._db.execute("DELETE FROM rejects WHERE rejected_at < ?",
-                                       (cutoff,)).rowcount
+            rejects = self._db.execute(
+                "DELETE FROM rejects WHERE rejected_at < ?", (cutoff,)
+            ).rowcount
         return {"articles": articles, "rejects": rejects}
 
     def _delete_articles(self, where: str, params: tuple[object, ...]) -> int:
@@ -192,14 +210,19 @@ class SQLiteStateStore(BaseStateStore):
             return 0, {}
         counts: dict[str, int] = {}
         for start in range(0, len(keys), _MAX_VARIABLES):
-            chunk = keys[start:start + _MAX_VARIABLES]
-            counts.update(self._db.execute(
-                "SELECT key, pages FROM site_lines WHERE site = ? AND key IN "
-                f"({','.join('?' * len(chunk))})", (site, *chunk)))
+            chunk = keys[start : start + _MAX_VARIABLES]
+            counts.update(
+                self._db.execute(
+                    "SELECT key, pages FROM site_lines WHERE site = ? AND key IN "
+                    f"({','.join('?' * len(chunk))})",
+                    (site, *chunk),
+                )
+            )
         return row[0], counts
 
-    def _persist_site_lines(self, lines: Iterator[tuple[str, str, int]],
-                            pages: dict[str, int]) -> None:
+    def _persist_site_lines(
+        self, lines: Iterator[tuple[str, str, int]], pages: dict[str, int]
+    ) -> None:
         with self._transaction():
             self._db.executemany(SITE_LINES_UPSERT, lines)
             self._db.executemany(SITE_PAGES_UPSERT, pages.items())
@@ -237,8 +260,12 @@ class SQLiteStateStore(BaseStateStore):
             "band_entries": count("bands"),
             "site_line_keys": count("site_lines"),
             "rejects": count("rejects"),
-            **{f"rejects/{reason}": n for reason, n in self._db.execute(
-                "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason")},
+            **{
+                f"rejects/{reason}": n
+                for reason, n in self._db.execute(
+                    "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason"
+                )
+            },
             "bytes": sum(file.stat().st_size for file in files if file.exists()),
         }
 
@@ -254,4 +281,3 @@ class SQLiteStateStore(BaseStateStore):
 
 def _url_key(url: str) -> int:
     return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), signed=True)
-

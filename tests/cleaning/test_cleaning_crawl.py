@@ -26,8 +26,9 @@ def dropping(tmp_path_factory: pytest.TempPathFactory, farm: DemoSite) -> CrawlR
 
 @pytest.fixture(scope="module")
 def repairing(tmp_path_factory: pytest.TempPathFactory, farm: DemoSite) -> CrawlRun:
-    return _farm_run(tmp_path_factory.mktemp("repair"), farm,
-                     "-s", "NEWSCRAWL_SPAM_TITLE_ACTION=repair")
+    return _farm_run(
+        tmp_path_factory.mktemp("repair"), farm, "-s", "NEWSCRAWL_SPAM_TITLE_ACTION=repair"
+    )
 
 
 def _injected(farm: DemoSite) -> dict[str, dict[str, str]]:
@@ -51,8 +52,7 @@ def test_copies_without_injection_are_kept(dropping: CrawlRun, farm: DemoSite) -
     assert set(dropping.by_url_path()) == clean
 
 
-def test_repair_mode_keeps_items_with_clean_headlines(repairing: CrawlRun,
-                                                      farm: DemoSite) -> None:
+def test_repair_mode_keeps_items_with_clean_headlines(repairing: CrawlRun, farm: DemoSite) -> None:
     items = repairing.by_url_path()
     injected = _injected(farm)
     # a headline made only of glued search queries has no title left to keep
@@ -79,5 +79,6 @@ def test_every_drop_is_in_the_rejects_file_and_the_stats(dropping: CrawlRun) -> 
     counted = sum(v for k, v in dropping.stats.items() if k.startswith("newscrawl/rejected/"))
     assert counted == len(dropping.rejects)
     assert dropping.stats.get("item_dropped_count", 0) == sum(
-        1 for r in dropping.rejects if r["headline"])
+        1 for r in dropping.rejects if r["headline"]
+    )
     assert "Dropped" in dropping.stderr and "spam-title" in dropping.stderr  # one line a drop

@@ -17,85 +17,219 @@ SEEDS = DATA / "seeds"
 FOOTERS = [
     ("VOV glued credit and end mark", [LEAD, MORE + "./.", "TheoVOV"], "", [LEAD, END], "VOV"),
     ("VOV byline", [LEAD, END, "Nguyễn Quỳnh/VOV.VN"], "", [LEAD, END], "VOV.VN"),
-    ("VOV regional byline", [LEAD, END, "Thiên Lý /VOV-TP HCM"], "", [LEAD, END],
-     "VOV-TP HCM"),
-    ("VOV translated byline", [LEAD, END, "M.K./VOV.VN (biên dịch)"], "", [LEAD, END],
-     "VOV.VN"),
+    ("VOV regional byline", [LEAD, END, "Thiên Lý /VOV-TP HCM"], "", [LEAD, END], "VOV-TP HCM"),
+    ("VOV translated byline", [LEAD, END, "M.K./VOV.VN (biên dịch)"], "", [LEAD, END], "VOV.VN"),
     ("VOV spaced end mark", [LEAD, MORE + " ./.", "Theo VOV"], "", [LEAD, END], "VOV"),
     ("VOV dateline", ["VOV.VN - " + LEAD, END], "", [LEAD, END], None),
     ("VOV World dateline", ["(VOVWORLD) - " + LEAD, END], "", [LEAD, END], None),
     ("TTXVN credit line", [LEAD, END, "(Theo TTXVN)"], "", [LEAD, END], "TTXVN"),
     ("TTXVN byline", [LEAD, END, "Hoàng Hùng/TTXVN"], "", [LEAD, END], "TTXVN"),
-    ("TTXVN credit closing the paragraph", [LEAD, END + " (Theo TTXVN)"], "", [LEAD, END],
-     "TTXVN"),
+    ("TTXVN credit closing the paragraph", [LEAD, END + " (Theo TTXVN)"], "", [LEAD, END], "TTXVN"),
     ("agency dateline", ["HÀ NỘI (Reuters) - " + LEAD, END], "", [LEAD, END], None),
-    ("VnExpress author and source", [LEAD, END, "Như Tâm (Theo Reuters)"], "", [LEAD, END],
-     "Reuters"),
-    ("VnExpress two sources", [LEAD, END, "Theo VnExpress, Reuters"], "", [LEAD, END],
-     "VnExpress, Reuters"),
-    ("VnExpress see-also link", [LEAD, "Xem thêm: Quốc hội thông qua Luật Đất đai", END], "",
-     [LEAD, END], None),
+    (
+        "VnExpress author and source",
+        [LEAD, END, "Như Tâm (Theo Reuters)"],
+        "",
+        [LEAD, END],
+        "Reuters",
+    ),
+    (
+        "VnExpress two sources",
+        [LEAD, END, "Theo VnExpress, Reuters"],
+        "",
+        [LEAD, END],
+        "VnExpress, Reuters",
+    ),
+    (
+        "VnExpress see-also link",
+        [LEAD, "Xem thêm: Quốc hội thông qua Luật Đất đai", END],
+        "",
+        [LEAD, END],
+        None,
+    ),
     ("Tuổi Trẻ dateline", ["TTO - " + LEAD, END], "", [LEAD, END], None),
     ("Tuổi Trẻ source line", [LEAD, END, "Nguồn: Tuổi Trẻ"], "", [LEAD, END], "Tuổi Trẻ"),
     ("Tuổi Trẻ reporter in capitals", [LEAD, END, "LÂM NGUYÊN"], "", [LEAD, END], None),
     ("Dân Trí dateline", ["(Dân trí) - " + LEAD, END], "", [LEAD, END], None),
-    ("Dân Trí follow and copyright",
-     [LEAD, END, "Theo dõi Báo Dân trí trên Google News",
-      "Bản quyền thuộc về Báo điện tử Dân trí"], "", [LEAD, END], None),
-    ("Thanh Niên related box",
-     [LEAD, END, "Tin liên quan", "Quốc hội thông qua Luật Đất đai",
-      "Giá đất tăng mạnh ở ngoại thành"], "", [LEAD, END], None),
-    ("Thanh Niên share and comment buttons",
-     [LEAD, "Chia sẻ", END, "Bình luận (0)", "Gửi bình luận"], "", [LEAD, END], None),
+    (
+        "Dân Trí follow and copyright",
+        [
+            LEAD,
+            END,
+            "Theo dõi Báo Dân trí trên Google News",
+            "Bản quyền thuộc về Báo điện tử Dân trí",
+        ],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "Thanh Niên related box",
+        [
+            LEAD,
+            END,
+            "Tin liên quan",
+            "Quốc hội thông qua Luật Đất đai",
+            "Giá đất tăng mạnh ở ngoại thành",
+        ],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "Thanh Niên share and comment buttons",
+        [LEAD, "Chia sẻ", END, "Bình luận (0)", "Gửi bình luận"],
+        "",
+        [LEAD, END],
+        None,
+    ),
     ("Thanh Niên credit", [LEAD, END, "Theo Thanh Niên"], "", [LEAD, END], "Thanh Niên"),
     ("VietnamPlus credit", [LEAD, END, "(TTXVN/Vietnam+)"], "", [LEAD, END], "TTXVN/Vietnam+"),
     ("VietnamPlus dateline", ["(Vietnam+) - " + LEAD, END], "", [LEAD, END], None),
-    ("VietnamPlus credit without brackets", [LEAD, END, "Theo TTXVN/Vietnam+"], "", [LEAD, END],
-     "TTXVN/Vietnam+"),
-    ("Quân đội Nhân dân byline credit", [LEAD, END, "Theo Thái Sơn/Báo QĐND"], "", [LEAD, END],
-     "Báo QĐND"),
+    (
+        "VietnamPlus credit without brackets",
+        [LEAD, END, "Theo TTXVN/Vietnam+"],
+        "",
+        [LEAD, END],
+        "TTXVN/Vietnam+",
+    ),
+    (
+        "Quân đội Nhân dân byline credit",
+        [LEAD, END, "Theo Thái Sơn/Báo QĐND"],
+        "",
+        [LEAD, END],
+        "Báo QĐND",
+    ),
     ("Nhân Dân dateline", ["NDO - " + LEAD, END], "", [LEAD, END], None),
-    ("Nhân Dân copyright",
-     [LEAD, END, "© Báo Nhân Dân",
-      "Ghi rõ nguồn 'Báo Nhân Dân điện tử' khi phát hành lại thông tin từ website này."],
-     "", [LEAD, END], None),
+    (
+        "Nhân Dân copyright",
+        [
+            LEAD,
+            END,
+            "© Báo Nhân Dân",
+            "Ghi rõ nguồn 'Báo Nhân Dân điện tử' khi phát hành lại thông tin từ website này.",
+        ],
+        "",
+        [LEAD, END],
+        None,
+    ),
     ("Nhân Dân masthead", [LEAD, END, "Tổng biên tập: Lê Quốc Minh"], "", [LEAD, END], None),
-    ("Chinese CMS editor in fullwidth brackets", [LEAD, END, "【责任编辑\uff1a王平】"], "",
-     [LEAD, END], None),
+    (
+        "Chinese CMS editor in fullwidth brackets",
+        [LEAD, END, "【责任编辑\uff1a王平】"],
+        "",
+        [LEAD, END],
+        None,
+    ),
     ("Chinese CMS short editor", [LEAD, END, "责编\uff1a李四"], "", [LEAD, END], None),
-    ("Chinese CMS previous and next",
-     [LEAD, END, "上一篇\uff1aQuốc hội họp phiên bế mạc", "下一篇\uff1aGiá vàng tăng"], "",
-     [LEAD, END], None),
-    ("farm editor line and link list",
-     [LEAD, END, "(责任编辑:La liga)", "- ·Turkish PM praises relations with Việt Nam",
-      "- ·VN creativity honoured in book"], "", [LEAD, END], None),
-    ("audio player", ["Nghe audio", "0:00 / 02:35", "Giọng nữ miền Bắc", "0.5x 1x 1.25x 1.5x 2x",
-                      LEAD, END], "", [LEAD, END], None),
-    ("text-to-speech widget", ["Nghe bài viết", "Đọc bài", "Giọng nam | Giọng nữ", "Tốc độ đọc",
-                               LEAD, END], "", [LEAD, END], None),
-    ("caption repeating the headline", [LEAD, "Quốc hội thảo luận Luật Đất đai sửa đổi", END],
-     "Quốc hội thảo luận Luật Đất đai (sửa đổi)", [LEAD, END], None),
-    ("tags", [LEAD, END, "Từ khóa: Luật Đất đai, Quốc hội", "Tags: đất đai"], "", [LEAD, END],
-     None),
-    ("bulleted links", [LEAD, END, "· Quốc hội thông qua Luật Đất đai", "· Giá đất tăng mạnh",
-                        "• Người dân lo lắng về bảng giá đất"], "", [LEAD, END], None),
+    (
+        "Chinese CMS previous and next",
+        [LEAD, END, "上一篇\uff1aQuốc hội họp phiên bế mạc", "下一篇\uff1aGiá vàng tăng"],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "farm editor line and link list",
+        [
+            LEAD,
+            END,
+            "(责任编辑:La liga)",
+            "- ·Turkish PM praises relations with Việt Nam",
+            "- ·VN creativity honoured in book",
+        ],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "audio player",
+        ["Nghe audio", "0:00 / 02:35", "Giọng nữ miền Bắc", "0.5x 1x 1.25x 1.5x 2x", LEAD, END],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "text-to-speech widget",
+        ["Nghe bài viết", "Đọc bài", "Giọng nam | Giọng nữ", "Tốc độ đọc", LEAD, END],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "caption repeating the headline",
+        [LEAD, "Quốc hội thảo luận Luật Đất đai sửa đổi", END],
+        "Quốc hội thảo luận Luật Đất đai (sửa đổi)",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "tags",
+        [LEAD, END, "Từ khóa: Luật Đất đai, Quốc hội", "Tags: đất đai"],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "bulleted links",
+        [
+            LEAD,
+            END,
+            "· Quốc hội thông qua Luật Đất đai",
+            "· Giá đất tăng mạnh",
+            "• Người dân lo lắng về bảng giá đất",
+        ],
+        "",
+        [LEAD, END],
+        None,
+    ),
     ("photo credits", [LEAD, "Ảnh: PHƯƠNG UYÊN", END, "(Ảnh minh hoạ)"], "", [LEAD, END], None),
-    ("category footer", [LEAD, END, "Bạn đang đọc bài viết Quốc hội thảo luận tại chuyên mục "
-                                    "Thời sự"], "", [LEAD, END], None),
-    ("credit then teasers",
-     [LEAD, END, "Theo AFP", "Giá vàng hôm nay tăng mạnh",
-      "(Dân trí) - Sáng nay, giá vàng miếng tăng thêm 500.000 đồng mỗi lượng."],
-     "", [LEAD, END], "AFP"),
-    ("related box in the middle",
-     [LEAD, "Đọc thêm", "Quốc hội thông qua Luật Đất đai", "Giá đất tăng mạnh ở ngoại thành",
-      LONG, LONG, END], "", [LEAD, LONG, LONG, END], None),
+    (
+        "category footer",
+        [LEAD, END, "Bạn đang đọc bài viết Quốc hội thảo luận tại chuyên mục Thời sự"],
+        "",
+        [LEAD, END],
+        None,
+    ),
+    (
+        "credit then teasers",
+        [
+            LEAD,
+            END,
+            "Theo AFP",
+            "Giá vàng hôm nay tăng mạnh",
+            "(Dân trí) - Sáng nay, giá vàng miếng tăng thêm 500.000 đồng mỗi lượng.",
+        ],
+        "",
+        [LEAD, END],
+        "AFP",
+    ),
+    (
+        "related box in the middle",
+        [
+            LEAD,
+            "Đọc thêm",
+            "Quốc hội thông qua Luật Đất đai",
+            "Giá đất tăng mạnh ở ngoại thành",
+            LONG,
+            LONG,
+            END,
+        ],
+        "",
+        [LEAD, LONG, LONG, END],
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("lines", "headline", "expected", "credit"),
-                         [case[1:] for case in FOOTERS], ids=[case[0] for case in FOOTERS])
-def test_footers_of_vietnamese_papers(lines: list[str], headline: str, expected: list[str],
-                                      credit: str | None) -> None:
+@pytest.mark.parametrize(
+    ("lines", "headline", "expected", "credit"),
+    [case[1:] for case in FOOTERS],
+    ids=[case[0] for case in FOOTERS],
+)
+def test_footers_of_vietnamese_papers(
+    lines: list[str], headline: str, expected: list[str], credit: str | None
+) -> None:
     stripped = strip_boilerplate("\n".join(lines), headline)
     assert stripped.body.split("\n") == expected
     assert stripped.source_credit == credit
@@ -149,20 +283,35 @@ def test_ordinary_sentences_stay(sentence: str) -> None:
     assert stripped.removed == ()
 
 
-@pytest.mark.parametrize("lead", [
-    "WHO - Tổ chức Y tế Thế giới khuyến cáo người dân tiêm nhắc lại vaccine.",
-    "(Kỳ 2) Những người giữ rừng ở Tây Nguyên vẫn bám trụ dù lương thấp.",
-    "Covid-19 - căn bệnh từng làm thay đổi thế giới - nay đã trở thành bệnh lưu hành.",
-    "Hà Nội (TTXVN) - hôm nay trời rét đậm, nhiệt độ xuống dưới 10 độ C.",
-])
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "WHO - Tổ chức Y tế Thế giới khuyến cáo người dân tiêm nhắc lại vaccine.",
+        "(Kỳ 2) Những người giữ rừng ở Tây Nguyên vẫn bám trụ dù lương thấp.",
+        "Covid-19 - căn bệnh từng làm thay đổi thế giới - nay đã trở thành bệnh lưu hành.",
+        "Hà Nội (TTXVN) - hôm nay trời rét đậm, nhiệt độ xuống dưới 10 độ C.",
+    ],
+)
 def test_lead_without_dateline_stays(lead: str) -> None:
     assert strip_boilerplate(f"{lead}\n{END}").body == f"{lead}\n{END}"
 
 
-@pytest.mark.parametrize("dateline", [
-    "(Ngày Nay) - ", "(Dân trí) - ", "TPO - ", "(NLĐO) - ", "(VOVWORLD) - ", "HÀ NỘI (Reuters) - ",
-    "(PLO)- ", "VTV.vn - ", "(CLO) ", "SGGPO - ", "(TTXVN/Vietnam+) \u2013 ",
-])
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "(Ngày Nay) - ",
+        "(Dân trí) - ",
+        "TPO - ",
+        "(NLĐO) - ",
+        "(VOVWORLD) - ",
+        "HÀ NỘI (Reuters) - ",
+        "(PLO)- ",
+        "VTV.vn - ",
+        "(CLO) ",
+        "SGGPO - ",
+        "(TTXVN/Vietnam+) \u2013 ",
+    ],
+)
 def test_lead_datelines(dateline: str) -> None:
     stripped = strip_boilerplate(f"{dateline}{LEAD}\n{END}")
     assert stripped.body == f"{LEAD}\n{END}"
@@ -197,7 +346,6 @@ def test_empty_body() -> None:
 def seed_000() -> tuple[str, str]:
     headline, _, body = (SEEDS / "000_3ada59ce4aafafe5.txt").read_text("utf-8").partition("\n")
     return headline, body
-
 
 
 def test_seed_000(seed_000: tuple[str, str]) -> None:

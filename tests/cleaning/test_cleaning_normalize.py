@@ -48,14 +48,20 @@ NORMALIZATION_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in NORMALIZATION_CASES],
-                         ids=[c[0] for c in NORMALIZATION_CASES])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [c[1:] for c in NORMALIZATION_CASES],
+    ids=[c[0] for c in NORMALIZATION_CASES],
+)
 def test_normalize_text(raw: str, expected: str) -> None:
     assert normalize_text(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in NORMALIZATION_CASES],
-                         ids=[c[0] for c in NORMALIZATION_CASES])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [c[1:] for c in NORMALIZATION_CASES],
+    ids=[c[0] for c in NORMALIZATION_CASES],
+)
 def test_normalize_text_is_idempotent(raw: str, expected: str) -> None:
     assert normalize_text(normalize_text(raw)) == normalize_text(raw)
 
@@ -102,8 +108,10 @@ def test_tone_marks_are_left_alone_by_default() -> None:
 
 
 def test_normalize_line_joins_lines() -> None:
-    assert normalize_line("  Hội nghị\u00a0thượng đỉnh\r\nNga-Mỹ \u200b") == \
-        "Hội nghị thượng đỉnh Nga-Mỹ"
+    assert (
+        normalize_line("  Hội nghị\u00a0thượng đỉnh\r\nNga-Mỹ \u200b")
+        == "Hội nghị thượng đỉnh Nga-Mỹ"
+    )
 
 
 def test_normalize_line_takes_the_same_options() -> None:

@@ -29,37 +29,50 @@ CHINESE = (  # \uff0c is the fullwidth comma
 
 
 def test_good_vietnamese_article() -> None:
-    assert check_quality("Quốc hội thảo luận Luật Đất đai", VIETNAMESE,
-                         expected_language="vi", min_chars=200) is None
+    assert (
+        check_quality(
+            "Quốc hội thảo luận Luật Đất đai", VIETNAMESE, expected_language="vi", min_chars=200
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize("headline", ["", "   ", "\n"])
 def test_no_headline(headline: str) -> None:
     assert check_quality(headline, VIETNAMESE, expected_language="vi", min_chars=200) == (
-        "no-headline", "headline is empty")
+        "no-headline",
+        "headline is empty",
+    )
 
 
 def test_too_short() -> None:
-    assert check_quality("Tin ngắn", "Giá vàng tăng.", expected_language="vi",
-                         min_chars=200) == ("too-short", "14 chars < 200")
+    assert check_quality("Tin ngắn", "Giá vàng tăng.", expected_language="vi", min_chars=200) == (
+        "too-short",
+        "14 chars < 200",
+    )
 
 
 def test_length_ignores_surrounding_whitespace() -> None:
     body = "  " + "a" * 199 + "\n\n"
     assert check_quality("Tin", body, expected_language=None, min_chars=200) == (
-        "too-short", "199 chars < 200")
+        "too-short",
+        "199 chars < 200",
+    )
 
 
 @pytest.mark.parametrize(("body", "detected"), [(ENGLISH, "en"), (CHINESE, "zh")])
 def test_wrong_language(body: str, detected: str) -> None:
     assert len(body) >= 200
     assert check_quality("Luật Đất đai", body, expected_language="vi", min_chars=100) == (
-        "wrong-language", f"detected {detected} (expected vi)")
+        "wrong-language",
+        f"detected {detected} (expected vi)",
+    )
 
 
 def test_language_with_a_region_subtag() -> None:
-    assert check_quality("Luật Đất đai", VIETNAMESE, expected_language="vi-VN",
-                         min_chars=100) is None
+    assert (
+        check_quality("Luật Đất đai", VIETNAMESE, expected_language="vi-VN", min_chars=100) is None
+    )
 
 
 def test_short_bodies_are_not_judged_on_language() -> None:
@@ -85,6 +98,8 @@ def test_plain_vietnamese_does_not_need_the_model(monkeypatch: pytest.MonkeyPatc
 
 
 def test_english_naming_vietnamese_people_goes_to_the_model() -> None:
-    text = ("Prime Minister Phạm Minh Chính met Nguyễn Văn Thành in Hà Nội on Tuesday to discuss "
-            "trade, investment and the economy, officials said after the meeting. ") * 3
+    text = (
+        "Prime Minister Phạm Minh Chính met Nguyễn Văn Thành in Hà Nội on Tuesday to discuss "
+        "trade, investment and the economy, officials said after the meeting. "
+    ) * 3
     assert detect_language(text) == "en"

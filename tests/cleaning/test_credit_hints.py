@@ -37,14 +37,18 @@ def _page(name: str) -> str:
 
 # -- credits from the page's source and byline elements ----------------------------------------
 
-@pytest.mark.parametrize(("name", "hint", "credit"), [
-    # <p class="article__author cms-author">PV/VOV.VN</p> after the body
-    ("vov-relate.html", "PV/VOV.VN", "VOV.VN"),
-    # <span class="kbwcm-source">Theo Trí Thức Trẻ</span> in the header's meta line
-    ("kenh14-relate.html", "Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
-    # <a class="link-source-name">Theo <span>Trí Thức Trẻ</span></a> in a footer link box
-    ("soha-source.html", "Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "hint", "credit"),
+    [
+        # <p class="article__author cms-author">PV/VOV.VN</p> after the body
+        ("vov-relate.html", "PV/VOV.VN", "VOV.VN"),
+        # <span class="kbwcm-source">Theo Trí Thức Trẻ</span> in the header's meta line
+        ("kenh14-relate.html", "Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
+        # <a class="link-source-name">Theo <span>Trí Thức Trẻ</span></a> in a footer link box
+        ("soha-source.html", "Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
+    ],
+)
 def test_credit_from_an_element_the_extractor_drops(name: str, hint: str, credit: str) -> None:
     found = extract_article(_html(name), URL)
     assert hint in found.credit_hints
@@ -62,20 +66,27 @@ def test_credit_hint_of_a_pruned_footer_link_box() -> None:
     assert 'class="link-source-name"' in html
     found = extract_article(html, URL)
     assert "Trí Thức Trẻ" not in found.body
-    assert found.credit_hints[:3] == (
-        found.credit_hints[0], "Theo Trí Thức Trẻ", "Trí Thức Trẻ")
+    assert found.credit_hints[:3] == (found.credit_hints[0], "Theo Trí Thức Trẻ", "Trí Thức Trẻ")
     assert found.credit_hints[0].startswith("Theo Trí Thức TrẻLink bài gốcCopy link")
 
 
-@pytest.mark.parametrize(("name", "credit"), [
-    ("vov-relate.html", "VOV.VN"),
-    ("kenh14-relate.html", "Trí Thức Trẻ"),
-    ("soha-source.html", "Trí Thức Trẻ"),
-    ("vnexpress-onelink.html", "SCMP"),  # "Anh Ngọc (Theo SCMP)" closes the body itself
-])
+@pytest.mark.parametrize(
+    ("name", "credit"),
+    [
+        ("vov-relate.html", "VOV.VN"),
+        ("kenh14-relate.html", "Trí Thức Trẻ"),
+        ("soha-source.html", "Trí Thức Trẻ"),
+        ("vnexpress-onelink.html", "SCMP"),  # "Anh Ngọc (Theo SCMP)" closes the body itself
+    ],
+)
 def test_credit_through_the_extraction_worker_call(name: str, credit: str) -> None:
-    _, cleaned = extract(_html(name), URL, timezone="Asia/Ho_Chi_Minh",
-                         site=SiteContext(language="vi"), options=CleaningOptions())
+    _, cleaned = extract(
+        _html(name),
+        URL,
+        timezone="Asia/Ho_Chi_Minh",
+        site=SiteContext(language="vi"),
+        options=CleaningOptions(),
+    )
     assert cleaned.source_credit == credit
     assert cleaned.vietnamese
     assert cleaned.rejection is None
@@ -88,10 +99,13 @@ def test_credit_element_named_nguon_tin() -> None:
     html = _html("thanhnien-abody.html").replace(
         '<div id="abdf" class="details__content">',
         '<div class="nguon-tin">(Nguồn: Tân Hoa Xã)</div>\n'
-        '<div id="abdf" class="details__content">', 1)
+        '<div id="abdf" class="details__content">',
+        1,
+    )
     assert 'class="nguon-tin"' in html
-    found, cleaned = extract(html, URL, timezone=None, site=SiteContext(),
-                             options=CleaningOptions())
+    found, cleaned = extract(
+        html, URL, timezone=None, site=SiteContext(), options=CleaningOptions()
+    )
     assert "(Nguồn: Tân Hoa Xã)" in found.credit_hints
     assert "Tân Hoa Xã" not in found.body
     assert cleaned.source_credit == "Tân Hoa Xã"
@@ -114,8 +128,10 @@ def test_credit_hint_cuts_a_credit_run_into_the_last_paragraph() -> None:
     what follows it (teasers)."""
     found = extract_article(_html("vov-relate.html"), URL)
     last = found.body.splitlines()[-1]
-    body = found.body.replace(last, last + " PV/VOV.VN") + "\nĐề nghị Bộ Chính trị kỷ luật ông " \
+    body = (
+        found.body.replace(last, last + " PV/VOV.VN") + "\nĐề nghị Bộ Chính trị kỷ luật ông "
         "Triệu Tài Vinh"
+    )
     cleaned = clean_article(found.headline or "", body, credit_hints=found.credit_hints)
     assert cleaned.source_credit == "VOV.VN"
     assert cleaned.body.splitlines()[-1].rstrip() == last
@@ -133,6 +149,7 @@ def test_credit_hint_cut_leaves_no_trailing_space() -> None:
 
 # -- the Vietnamese rules apply to Vietnamese bodies only --------------------------------------
 
+
 def test_chinese_page_without_lang_keeps_its_lines() -> None:
     found = extract_article(_page("zh-xinhuanet-no-lang.html"), URL)
     assert found.language is None  # no <html lang>, no declaration anywhere
@@ -142,8 +159,10 @@ def test_chinese_page_without_lang_keeps_its_lines() -> None:
     lines = [line for line in found.body.splitlines() if CJK.search(line)]
     assert len(lines) >= 10
     assert [line for line in cleaned.body.splitlines() if CJK.search(line)] == lines
-    lead = ("在抗击新冠肺炎疫情的日子里\uff0c"  # fullwidth comma
-            "封在武汉的父母们总要万般无奈而又小心翼翼回应着孩子天真的追问。")
+    lead = (
+        "在抗击新冠肺炎疫情的日子里\uff0c"  # fullwidth comma
+        "封在武汉的父母们总要万般无奈而又小心翼翼回应着孩子天真的追问。"
+    )
     assert lead in cleaned.body.splitlines()
 
 
@@ -155,8 +174,10 @@ def test_german_quotation_opening_a_paragraph_stays() -> None:
     assert len(quoted) >= 3
     for line in quoted:
         assert line in cleaned.body.splitlines()
-    assert ("»Die Würde des Menschen ist unantastbar. Sie zu achten und zu schützen ist "
-            "Verpflichtung aller staatlichen Gewalt.«") in cleaned.body.splitlines()
+    assert (
+        "»Die Würde des Menschen ist unantastbar. Sie zu achten und zu schützen ist "
+        "Verpflichtung aller staatlichen Gewalt.«"
+    ) in cleaned.body.splitlines()
     assert not any(kind == "related" for kind, _text in cleaned.removed)
 
 

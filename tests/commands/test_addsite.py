@@ -22,15 +22,26 @@ from newscrawl.registry import load_registry, parse_registry
 pytestmark = pytest.mark.e2e
 
 # loopback needs no politeness delay, and the address guard must let it through
-FAST_PROBE = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-              "-s", "NEWSCRAWL_ALLOW_LOOPBACK=1")
+FAST_PROBE = (
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "NEWSCRAWL_ALLOW_LOOPBACK=1",
+)
 
 
 def scrapy(*args: str, loopback: bool = True) -> subprocess.CompletedProcess[str]:
     settings = FAST_PROBE if loopback else FAST_PROBE[:4]
-    return subprocess.run([sys.executable, "-m", "scrapy", *args, *settings], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=180,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args, *settings],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +56,9 @@ def _entry(done: subprocess.CompletedProcess[str], key: str) -> str:
     return done.stdout
 
 
-def test_addsite_proposes_an_entry_whose_crawl_emits_articles(paper: DemoSite,
-                                                               tmp_path: Path) -> None:
+def test_addsite_proposes_an_entry_whose_crawl_emits_articles(
+    paper: DemoSite, tmp_path: Path
+) -> None:
     done = scrapy("addsite", paper.base_url + "/", "--name", "tinnhanh")
     entry = _entry(done, "tinnhanh")
     site = parse_registry(entry, "entry")["tinnhanh"]
@@ -67,8 +79,9 @@ def test_addsite_proposes_an_entry_whose_crawl_emits_articles(paper: DemoSite,
     assert emitted <= listed
 
 
-def test_addsite_finds_the_sitemap_only_robots_txt_names(feedless: DemoSite,
-                                                         tmp_path: Path) -> None:
+def test_addsite_finds_the_sitemap_only_robots_txt_names(
+    feedless: DemoSite, tmp_path: Path
+) -> None:
     done = scrapy("addsite", feedless.base_url + "/")
     key = "127-0-0-1"
     site = parse_registry(_entry(done, key), "entry")[key]
@@ -85,18 +98,21 @@ def test_addsite_finds_the_sitemap_only_robots_txt_names(feedless: DemoSite,
     assert len(run.items) >= 20
 
 
-def test_addsite_appends_to_a_sites_file_once(paper: DemoSite, feedless: DemoSite,
-                                              tmp_path: Path) -> None:
+def test_addsite_appends_to_a_sites_file_once(
+    paper: DemoSite, feedless: DemoSite, tmp_path: Path
+) -> None:
     sites_file = tmp_path / "my-sites.toml"
     sites_file.write_text(paper.registry_toml("demo"), "utf-8")
-    done = scrapy("addsite", feedless.base_url + "/", "--name", "plain", "--append",
-                  str(sites_file))
+    done = scrapy(
+        "addsite", feedless.base_url + "/", "--name", "plain", "--append", str(sites_file)
+    )
     assert done.returncode == EXIT_OK, done.stderr
     assert done.stdout == ""
     assert list(load_registry(sites_file)) == ["demo", "plain"]
 
-    again = scrapy("addsite", feedless.base_url + "/", "--name", "plain", "--append",
-                   str(sites_file))
+    again = scrapy(
+        "addsite", feedless.base_url + "/", "--name", "plain", "--append", str(sites_file)
+    )
     assert again.returncode == EXIT_USAGE
     assert "already has a site 'plain'" in again.stderr
     assert list(load_registry(sites_file)) == ["demo", "plain"]
@@ -127,8 +143,9 @@ def test_checksite_fails_on_a_dead_source(paper: DemoSite, tmp_path: Path) -> No
 
 
 def test_checksite_obeys_robots_txt(paper: DemoSite, tmp_path: Path) -> None:
-    entry = paper.registry_toml("demo").replace(f'"{paper.base_url}/thoi-su"',
-                                                f'"{paper.base_url}/tim-kiem?q=x"')
+    entry = paper.registry_toml("demo").replace(
+        f'"{paper.base_url}/thoi-su"', f'"{paper.base_url}/tim-kiem?q=x"'
+    )
     (tmp_path / "sites.toml").write_text(entry, "utf-8")
     before = len(paper.requests)
     done = scrapy("checksite", "demo", "--sites-file", str(tmp_path / "sites.toml"))
@@ -137,8 +154,9 @@ def test_checksite_obeys_robots_txt(paper: DemoSite, tmp_path: Path) -> None:
     assert "/tim-kiem?q=x" not in paper.requests[before:]
 
 
-def test_checksite_fails_when_article_allow_matches_nothing(paper: DemoSite,
-                                                             tmp_path: Path) -> None:
+def test_checksite_fails_when_article_allow_matches_nothing(
+    paper: DemoSite, tmp_path: Path
+) -> None:
     entry = paper.registry_toml("demo").replace(r"-\d{6,}\.html?$", r"/bai-bao/\d+$")
     (tmp_path / "sites.toml").write_text(entry, "utf-8")
     done = scrapy("checksite", "demo", "--sites-file", str(tmp_path / "sites.toml"))

@@ -78,8 +78,9 @@ def test_empty_run_writes_a_report_but_no_jsonl(tmp_path: Path, site: DemoSite) 
     again = crawl(tmp_path / "run2", *args, data_dir=data)
     assert again.returncode == EXIT_OK
     assert again.items == []
-    assert not [p for p in (tmp_path / "run2").glob("news-*.jsonl")
-                if not p.name.endswith(".rejects.jsonl")]
+    assert not [
+        p for p in (tmp_path / "run2").glob("news-*.jsonl") if not p.name.endswith(".rejects.jsonl")
+    ]
     assert again.report["emitted"] == 0 and again.report["exitStatus"] == EXIT_OK
 
 
@@ -94,8 +95,9 @@ def _wait_for_lock(data: Path, timeout: float = 60) -> None:
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_killed_run_publishes_nothing_and_loses_nothing(tmp_path: Path, slow_site: DemoSite,
-                                                         how: signal.Signals) -> None:
+def test_killed_run_publishes_nothing_and_loses_nothing(
+    tmp_path: Path, slow_site: DemoSite, how: signal.Signals
+) -> None:
     args, data = _site_args(tmp_path, slow_site), tmp_path / "data"
     run = start_crawl(tmp_path / "killed", *args, data_dir=data)
     wait_for_articles(slow_site, 3)
@@ -147,18 +149,22 @@ def test_all_500_site_exits_unhealthy(tmp_path: Path, site: DemoSite) -> None:
     assert run.items == []
 
 
-def test_near_duplicate_on_a_second_site_is_dropped(tmp_path: Path, site: DemoSite,
-                                                     farm: DemoSite) -> None:
+def test_near_duplicate_on_a_second_site_is_dropped(
+    tmp_path: Path, site: DemoSite, farm: DemoSite
+) -> None:
     data = tmp_path / "data"
     registry = _registry(tmp_path, ("demo", site), ("farm", farm))
     crawl(tmp_path / "paper", "-a", "site=demo", "-a", f"sites_file={registry}", data_dir=data)
-    copies = {a.url_path: a.expected["copy_of"] for a in farm.articles()
-              if a.kind.startswith("near-duplicate-of:")}
+    copies = {
+        a.url_path: a.expected["copy_of"]
+        for a in farm.articles()
+        if a.kind.startswith("near-duplicate-of:")
+    }
     assert len(copies) == 3
-    run = crawl(tmp_path / "farm", "-a", "site=farm", "-a", f"sites_file={registry}",
-                data_dir=data)
-    duplicates = {r["url"].removeprefix(farm.base_url): r["evidence"]
-                  for r in run.rejects_for("duplicate")}
+    run = crawl(tmp_path / "farm", "-a", "site=farm", "-a", f"sites_file={registry}", data_dir=data)
+    duplicates = {
+        r["url"].removeprefix(farm.base_url): r["evidence"] for r in run.rejects_for("duplicate")
+    }
     assert set(duplicates) == set(copies)
     for path, original in copies.items():
         assert original in duplicates[path] and site.base_url in duplicates[path]
@@ -185,18 +191,30 @@ def test_gzip_output(tmp_path: Path, site: DemoSite) -> None:
 
 
 @pytest.mark.parametrize("order", ["farm,demo", "demo,farm"])
-def test_the_original_is_kept_whatever_is_crawled_first(tmp_path: Path, site: DemoSite,
-                                                         farm: DemoSite, order: str) -> None:
+def test_the_original_is_kept_whatever_is_crawled_first(
+    tmp_path: Path, site: DemoSite, farm: DemoSite, order: str
+) -> None:
     """A farm's near-copies, published after the originals, lose to them in one run."""
     registry = _registry(tmp_path, ("demo", site), ("farm", farm))
-    run = crawl(tmp_path / "out", "-a", f"site={order}", "-a", f"sites_file={registry}",
-                "-s", "CONCURRENT_REQUESTS=1")
+    run = crawl(
+        tmp_path / "out",
+        "-a",
+        f"site={order}",
+        "-a",
+        f"sites_file={registry}",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+    )
     assert run.returncode == EXIT_OK
-    copies = {a.url_path: a.expected["copy_of"] for a in farm.articles()
-              if a.kind.startswith("near-duplicate-of:")}
+    copies = {
+        a.url_path: a.expected["copy_of"]
+        for a in farm.articles()
+        if a.kind.startswith("near-duplicate-of:")
+    }
     emitted = {item["url"] for item in run.items}
-    duplicates = {r["url"].removeprefix(farm.base_url): r["evidence"]
-                  for r in run.rejects_for("duplicate")}
+    duplicates = {
+        r["url"].removeprefix(farm.base_url): r["evidence"] for r in run.rejects_for("duplicate")
+    }
     for path, original in copies.items():
         assert farm.base_url + path not in emitted
         assert original in duplicates[path] and site.base_url in duplicates[path]
@@ -205,7 +223,8 @@ def test_the_original_is_kept_whatever_is_crawled_first(tmp_path: Path, site: De
 
 @pytest.mark.parametrize("limit", [("CLOSESPIDER_ITEMCOUNT", "3"), ("CLOSESPIDER_TIMEOUT", "4")])
 def test_a_run_closed_at_a_limit_publishes_and_records_what_it_did(
-        tmp_path: Path, limit: tuple[str, str]) -> None:
+    tmp_path: Path, limit: tuple[str, str]
+) -> None:
     """A time- or size-boxed cron run is a completed run: its file is published, its articles
     recorded, and the next run emits the rest, nothing twice."""
     # 1 s a response, 4 at a time: the 26 articles take longer than the 4 s limit
@@ -230,8 +249,15 @@ def test_output_in_batches_is_published_and_recorded_whole(tmp_path: Path, site:
     the state records exactly what the files hold."""
     args, data = _site_args(tmp_path, site), tmp_path / "data"
     out = tmp_path / "batches"
-    run = crawl(out, *args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=5",
-                "-O", f"{out}/news-%(batch_id)02d.jsonl", data_dir=data)
+    run = crawl(
+        out,
+        *args,
+        "-s",
+        "FEED_EXPORT_BATCH_ITEM_COUNT=5",
+        "-O",
+        f"{out}/news-%(batch_id)02d.jsonl",
+        data_dir=data,
+    )
     assert run.returncode == EXIT_OK
     assert not list(out.glob("*.part"))
     files = sorted(out.glob("news-[0-9][0-9].jsonl"))
@@ -250,9 +276,9 @@ def test_a_crawl_with_a_jobdir_keeps_its_spider_state(tmp_path: Path, site: Demo
     assert (tmp_path / "job" / "spider.state").exists()
 
 
-
 def test_overwriting_output_replaces_the_feed_and_rejects_even_when_nothing_is_new(
-        tmp_path: Path, site: DemoSite) -> None:
+    tmp_path: Path, site: DemoSite
+) -> None:
     """``-O``: the file and its rejects are this run's alone; a run with nothing new leaves an
     empty file, not the previous run's articles under this run's name."""
     args, data, out = _site_args(tmp_path, site), tmp_path / "data", tmp_path / "out"

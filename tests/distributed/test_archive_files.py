@@ -32,13 +32,16 @@ def test_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert file_request_url(URL) == URL
 
 
-@pytest.mark.parametrize(("held", "taken"), [
-    (claim_value(URL, "host-1"), True),  # an earlier reading of the file, by a dead worker
-    (claim_value(URL, "host-2"), False),  # this very reading: the URL twice in the file
-    (claim_value(OTHER, "host-1"), False),  # another file's
-    (claim_value(URL + "x", "host-1"), False),  # a file whose name starts alike
-    ("1", False),  # a live crawl's fetch (the dupefilter's own value)
-])
+@pytest.mark.parametrize(
+    ("held", "taken"),
+    [
+        (claim_value(URL, "host-1"), True),  # an earlier reading of the file, by a dead worker
+        (claim_value(URL, "host-2"), False),  # this very reading: the URL twice in the file
+        (claim_value(OTHER, "host-1"), False),  # another file's
+        (claim_value(URL + "x", "host-1"), False),  # a file whose name starts alike
+        ("1", False),  # a live crawl's fetch (the dupefilter's own value)
+    ],
+)
 def test_who_may_take_a_claim_over(held: str, taken: bool) -> None:
     assert may_take_over(held, URL, "host-2") is taken
 
@@ -51,9 +54,17 @@ def client(redis_server_url: str) -> Iterator[redis.Redis]:  # noqa: F811
     server.close()
 
 
-@pytest.mark.parametrize("held", [None, claim_value(URL, "host-1"), claim_value(URL, "host-2"),
-                                  claim_value(OTHER, "host-1"), claim_value(URL + "x", "host-1"),
-                                  "1"])
+@pytest.mark.parametrize(
+    "held",
+    [
+        None,
+        claim_value(URL, "host-1"),
+        claim_value(URL, "host-2"),
+        claim_value(OTHER, "host-1"),
+        claim_value(URL + "x", "host-1"),
+        "1",
+    ],
+)
 def test_the_claim_script_applies_the_rule(client: redis.Redis, held: str | None) -> None:
     from newscrawl.distributed.archivefiles import _CLAIM
 

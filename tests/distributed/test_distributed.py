@@ -44,19 +44,34 @@ def redis_url(redis_server_url: str) -> Iterator[str]:  # noqa: F811
 def _args(tmp_path: Path, site: DemoSite, redis_url: str) -> tuple[str, ...]:
     registry = tmp_path / "sites.toml"
     registry.write_text(site.registry_toml("demo"), "utf-8")
-    return ("-a", "site=demo", "-a", f"sites_file={registry}", "-s", f"REDIS_URL={redis_url}",
-            *FAST_WORKERS)
+    return (
+        "-a",
+        "site=demo",
+        "-a",
+        f"sites_file={registry}",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *FAST_WORKERS,
+    )
 
 
 def _seed(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scrapy", "seed", "news", *FAST, *args],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "seed", "news", *FAST, *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _published(output: Path) -> list[dict]:
-    return [json.loads(line) for path in output.glob("news-*.jsonl")
-            if not path.name.endswith(".rejects.jsonl")
-            for line in path.read_text("utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for path in output.glob("news-*.jsonl")
+        if not path.name.endswith(".rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
 
 
 def _canonical_paths(items: list[dict], site: DemoSite) -> Counter[str]:
@@ -64,9 +79,21 @@ def _canonical_paths(items: list[dict], site: DemoSite) -> Counter[str]:
 
 
 def test_seed_needs_redis(tmp_path: Path, paper: DemoSite) -> None:
-    done = subprocess.run([sys.executable, "-m", "scrapy", "seed", "news", "-a",
-                           f"sitemap={paper.base_url}/sitemap.xml"], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "seed",
+            "news",
+            "-a",
+            f"sitemap={paper.base_url}/sitemap.xml",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "REDIS_URL" in done.stderr
 
 
@@ -139,8 +166,9 @@ def test_state_keys_expire_when_configured(tmp_path: Path, redis_url: str) -> No
         assert keys and all(0 < client.ttl(key) <= 2 * 86400 for key in keys)
 
 
-def test_a_seed_in_progress_stops_a_second_one(tmp_path: Path, redis_url: str,
-                                                paper: DemoSite) -> None:
+def test_a_seed_in_progress_stops_a_second_one(
+    tmp_path: Path, redis_url: str, paper: DemoSite
+) -> None:
     redis.Redis.from_url(redis_url).set("news:seeding", "otherhost-1234")
     second = _seed(_args(tmp_path, paper, redis_url))
     assert second.returncode == EXIT_ALREADY_RUNNING
@@ -179,9 +207,13 @@ def test_reset_clears_the_frontier_too(tmp_path: Path, redis_url: str) -> None:
     with DemoSite("paper").start() as site:
         args = _args(tmp_path, site, redis_url)
         first = _seed_and_crawl(tmp_path, args, "run1")
-        reset = subprocess.run([sys.executable, "-m", "newscrawl.state", "--uri", redis_url,
-                                "reset"], cwd=PROJECT, capture_output=True, text=True,
-                               timeout=60)
+        reset = subprocess.run(
+            [sys.executable, "-m", "newscrawl.state", "--uri", redis_url, "reset"],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert reset.returncode == 0, reset.stderr
         assert "cleared the frontier of news" in reset.stdout
         assert redis.Redis.from_url(redis_url).keys("news:*") == []
@@ -196,8 +228,11 @@ class RestartableRedis:
     def __init__(self, directory: Path, aof: bool) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.options = ("--dir", str(directory),
-                        *(("--appendonly", "yes", "--appendfsync", "always") if aof else ()))
+        self.options = (
+            "--dir",
+            str(directory),
+            *(("--appendonly", "yes", "--appendfsync", "always") if aof else ()),
+        )
         self.process = start_redis_server(self.port, *self.options)
 
     def kill(self) -> None:
@@ -209,8 +244,7 @@ class RestartableRedis:
 
 
 @pytest.fixture(params=[True, False], ids=["aof", "no-persistence"])
-def restartable_redis(request: pytest.FixtureRequest, tmp_path: Path
-                      ) -> Iterator[RestartableRedis]:
+def restartable_redis(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RestartableRedis]:
     if REDIS_SERVER is None:
         pytest.skip(SKIP_REASON)
     server = RestartableRedis(tmp_path, aof=request.param)
@@ -223,8 +257,9 @@ def _all_once(site: DemoSite, *outputs: Path) -> bool:
     return _canonical_paths(items, site) == Counter({a.url_path: 1 for a in site.articles()})
 
 
-def test_a_worker_rides_out_a_short_redis_outage(tmp_path: Path,
-                                                 restartable_redis: RestartableRedis) -> None:
+def test_a_worker_rides_out_a_short_redis_outage(
+    tmp_path: Path, restartable_redis: RestartableRedis
+) -> None:
     with DemoSite("paper", latency=0.2).start() as site:
         args = _args(tmp_path, site, restartable_redis.url)
         assert _seed(args).returncode == 0
@@ -244,10 +279,14 @@ def test_a_worker_rides_out_a_short_redis_outage(tmp_path: Path,
 
 
 def test_a_long_redis_outage_ends_the_worker_with_nothing_published(
-        tmp_path: Path, restartable_redis: RestartableRedis) -> None:
+    tmp_path: Path, restartable_redis: RestartableRedis
+) -> None:
     with DemoSite("paper", latency=0.2).start() as site:
-        args = (*_args(tmp_path, site, restartable_redis.url),
-                "-s", "NEWSCRAWL_REDIS_RETRY_SECONDS=2")
+        args = (
+            *_args(tmp_path, site, restartable_redis.url),
+            "-s",
+            "NEWSCRAWL_REDIS_RETRY_SECONDS=2",
+        )
         assert _seed(args).returncode == 0
         worker = start_crawl(tmp_path / "run1", *args, data_dir=tmp_path / "data")
         wait_for_articles(site, 3)

@@ -26,8 +26,14 @@ pytestmark = pytest.mark.e2e  # runs scrapy seed/crawl as subprocesses, with a r
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, nothing may be fetched
 MONTH = "2024/06"
-WORKERS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=3", "-s", "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1",
-           "-s", "LOGSTATS_INTERVAL=0.5")
+WORKERS = (
+    "-s",
+    "NEWSCRAWL_REDIS_IDLE_SECONDS=3",
+    "-s",
+    "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1",
+    "-s",
+    "LOGSTATS_INTERVAL=0.5",
+)
 
 
 @pytest.fixture
@@ -46,8 +52,10 @@ def _article(index: int) -> Archived:
 def _files(tmp_path: Path, groups: list[list[Archived]]) -> list[Path]:
     directory = tmp_path / "warcs"
     directory.mkdir()
-    return [write_warc(directory / f"CC-NEWS-{n:05d}.warc.gz", records)
-            for n, records in enumerate(groups)]
+    return [
+        write_warc(directory / f"CC-NEWS-{n:05d}.warc.gz", records)
+        for n, records in enumerate(groups)
+    ]
 
 
 def _serve_month(server: Server, files: list[Path]) -> list[str]:
@@ -55,15 +63,22 @@ def _serve_month(server: Server, files: list[Path]) -> list[str]:
     paths = [f"/crawl-data/CC-NEWS/{MONTH}/{file.name}" for file in files]
     for path, file in zip(paths, files, strict=True):
         server.serve(path, file.read_bytes(), "application/octet-stream")
-    server.serve(f"/crawl-data/CC-NEWS/{MONTH}/warc.paths.gz",
-                 gzip.compress("".join(f"{p.lstrip('/')}\n" for p in paths).encode()),
-                 "application/gzip")
+    server.serve(
+        f"/crawl-data/CC-NEWS/{MONTH}/warc.paths.gz",
+        gzip.compress("".join(f"{p.lstrip('/')}\n" for p in paths).encode()),
+        "application/gzip",
+    )
     return paths
 
 
 def _seed(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scrapy", "seed", "news", *FAST, *args],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "seed", "news", *FAST, *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _finish(worker: subprocess.Popen[str]) -> str:
@@ -73,9 +88,13 @@ def _finish(worker: subprocess.Popen[str]) -> str:
 
 
 def _items(*outputs: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for output in outputs for path in output.glob("news-*.jsonl")
-            if not path.name.endswith(".rejects.jsonl")
-            for line in path.read_text("utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for output in outputs
+        for path in output.glob("news-*.jsonl")
+        if not path.name.endswith(".rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
 
 
 def _stats(output: Path) -> dict[str, Any]:
@@ -85,20 +104,31 @@ def _stats(output: Path) -> dict[str, Any]:
 
 def _file_claims(client: redis.Redis) -> int:
     """Article URLs claimed on the frontier by a worker reading an archive file."""
-    return sum(1 for key in client.scan_iter("news:dupefilter:*")
-               if (client.get(key) or b"").startswith(b"file "))
+    return sum(
+        1
+        for key in client.scan_iter("news:dupefilter:*")
+        if (client.get(key) or b"").startswith(b"file ")
+    )
 
 
 def test_two_workers_share_the_ccnews_files_and_emit_each_article_once(
-        tmp_path: Path, redis_url: str, server: Server) -> None:
+    tmp_path: Path, redis_url: str, server: Server
+) -> None:
     groups = [[_article(6 * n + i) for i in range(6)] for n in range(4)]
     groups[3].append(_article(0))  # a URL in two files: one worker emits it
     groups[1].append(Archived(f"{NOWHERE}/a.pdf", "%PDF", "application/pdf"))
     paths = _serve_month(server, _files(tmp_path, groups))
     for path in paths:  # slow enough that one worker cannot take every file first
         server.delays[path] = 2.0
-    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    args = (
+        "-a",
+        "ccnews=2024-06",
+        "-s",
+        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *WORKERS,
+    )
     seeded = _seed(*args)
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     assert "Seeded 4 source request(s)" in seeded.stdout
@@ -113,20 +143,32 @@ def test_two_workers_share_the_ccnews_files_and_emit_each_article_once(
     assert {path: server.hits[path] for path in paths} == dict.fromkeys(paths, 1)
     for stderr, files in zip(stderrs, files_read, strict=True):  # progress, per worker
         assert f"Archives: {files} file(s) done" in stderr
-    rejects = [json.loads(line) for output in outputs for path in output.glob("*.rejects.jsonl")
-               for line in path.read_text("utf-8").splitlines()]
+    rejects = [
+        json.loads(line)
+        for output in outputs
+        for path in output.glob("*.rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
     assert [r["reason"] for r in rejects] == ["not-html"]
     assert redis.Redis.from_url(redis_url).keys("news:inflight:*") == []
 
 
 def test_a_worker_killed_mid_file_leaves_the_file_to_another(
-        tmp_path: Path, redis_url: str, server: Server) -> None:
+    tmp_path: Path, redis_url: str, server: Server
+) -> None:
     groups = [[_article(40 * n + i) for i in range(40)] for n in range(3)]
     paths = _serve_month(server, _files(tmp_path, groups))
     for path in paths:  # each file arrives over 6 s: a worker reads its records as they come
         server.trickles[path] = 6.0
-    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    args = (
+        "-a",
+        "ccnews=2024-06",
+        "-s",
+        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *WORKERS,
+    )
     assert _seed(*args).returncode == 0
     client = redis.Redis.from_url(redis_url)
     doomed = start_crawl(tmp_path / "doomed", *args, data_dir=tmp_path / "d0")
@@ -170,17 +212,28 @@ def test_local_warc_files_are_seeded_one_request_each(tmp_path: Path, redis_url:
     assert "Seeded 0 source request(s)" in again.stdout
 
 
-def test_a_worker_closed_mid_file_gives_the_file_back(tmp_path: Path, redis_url: str,
-                                                      server: Server) -> None:
+def test_a_worker_closed_mid_file_gives_the_file_back(
+    tmp_path: Path, redis_url: str, server: Server
+) -> None:
     """A worker closed early (here at CLOSESPIDER_ITEMCOUNT) publishes what it emitted and
     puts the file back on the frontier; the next worker reads it and emits the rest."""
     (path,) = _serve_month(server, _files(tmp_path, [[_article(i) for i in range(40)]]))
     server.trickles[path] = 20.0  # read for long after its first 5 articles are made
-    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    args = (
+        "-a",
+        "ccnews=2024-06",
+        "-s",
+        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *WORKERS,
+    )
     assert _seed(*args).returncode == 0
-    _finish(start_crawl(tmp_path / "first", *args, "-s", "CLOSESPIDER_ITEMCOUNT=5",
-                        data_dir=tmp_path / "d0"))
+    _finish(
+        start_crawl(
+            tmp_path / "first", *args, "-s", "CLOSESPIDER_ITEMCOUNT=5", data_dir=tmp_path / "d0"
+        )
+    )
     first = _items(tmp_path / "first")
     assert 5 <= len(first) < 40
     assert _stats(tmp_path / "first")["newscrawl/warc/files-given-back"] == 1
@@ -191,12 +244,20 @@ def test_a_worker_closed_mid_file_gives_the_file_back(tmp_path: Path, redis_url:
     assert server.hits[path] == 2
 
 
-def test_a_file_that_could_not_be_read_is_seeded_again(tmp_path: Path, redis_url: str,
-                                                      server: Server) -> None:
+def test_a_file_that_could_not_be_read_is_seeded_again(
+    tmp_path: Path, redis_url: str, server: Server
+) -> None:
     paths = _serve_month(server, _files(tmp_path, [[_article(1)], [_article(2)]]))
     del server.pages[paths[1]]  # listed, but 404
-    args = ("-a", "ccnews=2024-06", "-s", f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-            "-s", f"REDIS_URL={redis_url}", *WORKERS)
+    args = (
+        "-a",
+        "ccnews=2024-06",
+        "-s",
+        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *WORKERS,
+    )
     assert "Seeded 2 source request(s)" in _seed(*args).stdout
     worker = start_crawl(tmp_path / "out", *args, data_dir=tmp_path / "data")
     worker.communicate(timeout=240)

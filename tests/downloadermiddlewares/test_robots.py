@@ -14,12 +14,14 @@ pytestmark = pytest.mark.e2e
 
 
 def test_sources_requested_together_are_all_checked_against_robots_txt(
-        paper: DemoSite, tmp_path: Path) -> None:
+    paper: DemoSite, tmp_path: Path
+) -> None:
     # four sources requested at start, the last two under the robots.txt's "Disallow: /tim-kiem"
     entry = paper.registry_toml("demo").replace(
         f'listings = ["{paper.base_url}/thoi-su"]',
         f'listings = ["{paper.base_url}/thoi-su", "{paper.base_url}/tim-kiem?q=a", '
-        f'"{paper.base_url}/tim-kiem?q=b"]')
+        f'"{paper.base_url}/tim-kiem?q=b"]',
+    )
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(entry, "utf-8")
     before = len(paper.requests)

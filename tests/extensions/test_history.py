@@ -25,11 +25,17 @@ from newscrawl.history import (
 
 def _report(**overrides: Any) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "finishReason": "finished", "exitStatus": 0, "problems": [], "emitted": 4,
+        "finishReason": "finished",
+        "exitStatus": 0,
+        "problems": [],
+        "emitted": 4,
         "sites": {"tuoitre": {"emitted": 4, "rejected": 3}},
-        "stats": {"start_time": datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
-                  "finish_time": datetime(2026, 11, 30, 6, 5, tzinfo=UTC),
-                  residue_key("tuoitre", KEPT): 5, residue_key("tuoitre", FOOTER_STRIPPED): 2},
+        "stats": {
+            "start_time": datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
+            "finish_time": datetime(2026, 11, 30, 6, 5, tzinfo=UTC),
+            residue_key("tuoitre", KEPT): 5,
+            residue_key("tuoitre", FOOTER_STRIPPED): 2,
+        },
     }
     return {**report, **overrides}
 
@@ -44,23 +50,36 @@ def _tally() -> SiteTally:
 
 
 def test_a_record_holds_per_site_figures_and_residue_shares() -> None:
-    record = build_record(_report(), spider="news", sites=["tuoitre", "vnexpress"],
-                          tally=_tally())
+    record = build_record(_report(), spider="news", sites=["tuoitre", "vnexpress"], tally=_tally())
     assert record["start"] == "2026-11-30T06:00:00+00:00"
     assert record["end"] == "2026-11-30T06:05:00+00:00"
     assert (record["spider"], record["exitStatus"], record["unhealthy"]) == ("news", 0, False)
     assert record["sites"]["tuoitre"] == {
-        "emitted": 4, "rejected": {"fetch-failed": 2, "too-short": 1}, "fetchErrors": 2,
-        "footerStripped": 0.4, "furnitureStripped": 0.25, "noCredit": 0.5}
+        "emitted": 4,
+        "rejected": {"fetch-failed": 2, "too-short": 1},
+        "fetchErrors": 2,
+        "footerStripped": 0.4,
+        "furnitureStripped": 0.25,
+        "noCredit": 0.5,
+    }
     # a site the run was given that yielded nothing is there with zeros: the collapse to see
     assert record["sites"]["vnexpress"] == {
-        "emitted": 0, "rejected": {}, "fetchErrors": 0, "footerStripped": None,
-        "furnitureStripped": None, "noCredit": None}
+        "emitted": 0,
+        "rejected": {},
+        "fetchErrors": 0,
+        "footerStripped": None,
+        "furnitureStripped": None,
+        "noCredit": None,
+    }
 
 
 def test_an_unhealthy_run_is_flagged_and_its_problems_kept() -> None:
-    record = build_record(_report(exitStatus=3, problems=["sitemap x: listed no URL"]),
-                          spider="news", sites=[], tally=SiteTally())
+    record = build_record(
+        _report(exitStatus=3, problems=["sitemap x: listed no URL"]),
+        spider="news",
+        sites=[],
+        tally=SiteTally(),
+    )
     assert record["unhealthy"] is True
     assert record["problems"] == ["sitemap x: listed no URL"]
 
@@ -78,11 +97,13 @@ def test_records_round_trip_through_the_file(tmp_path: Path) -> None:
     assert history.runs[0] == json.loads(json.dumps(first))
     assert history.broken_lines == 0
     assert [r["start"] for r in read_history(path, since=date(2026, 12, 1)).runs] == [
-        second["start"]]
+        second["start"]
+    ]
 
 
 def test_a_line_cut_by_a_crash_is_skipped_counted_and_the_next_record_starts_a_line(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "history.jsonl"
     record = build_record(_report(), spider="news", sites=[], tally=_tally())
     append_record(path, record)
@@ -96,16 +117,20 @@ def test_a_line_cut_by_a_crash_is_skipped_counted_and_the_next_record_starts_a_l
     assert "line 2: not a run record" in caplog.text
 
 
-@pytest.mark.parametrize("line", [
-    b"not json at all",
-    b"[1, 2, 3]",
-    b'{"sites": {}}',  # no start
-    b'{"start": "yesterday", "sites": {}}',
-    b'{"start": "2026-11-30T06:00:00+00:00", "sites": {"a": 3}}',
-    b"\xff\xfe garbage",
-])
-def test_a_line_that_is_not_a_run_record_is_skipped_and_counted(tmp_path: Path,
-                                                                 line: bytes) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json at all",
+        b"[1, 2, 3]",
+        b'{"sites": {}}',  # no start
+        b'{"start": "yesterday", "sites": {}}',
+        b'{"start": "2026-11-30T06:00:00+00:00", "sites": {"a": 3}}',
+        b"\xff\xfe garbage",
+    ],
+)
+def test_a_line_that_is_not_a_run_record_is_skipped_and_counted(
+    tmp_path: Path, line: bytes
+) -> None:
     path = tmp_path / "history.jsonl"
     append_record(path, build_record(_report(), spider="news", sites=[], tally=SiteTally()))
     with path.open("ab") as file:
@@ -134,13 +159,16 @@ def test_runs_appending_at_once_never_mix_their_lines(tmp_path: Path) -> None:
     assert (len(history.runs), history.broken_lines) == (100, 0)
 
 
-@pytest.mark.parametrize(("kinds", "residue"), [
-    ((), False),
-    (("credit",), False),  # where the source credit comes from: most articles have one
-    (("byline", "credit"), False),
-    (("credit", "share"), True),
-    (("teaser",), True),
-    (("copyright",), True),
-])
+@pytest.mark.parametrize(
+    ("kinds", "residue"),
+    [
+        ((), False),
+        (("credit",), False),  # where the source credit comes from: most articles have one
+        (("byline", "credit"), False),
+        (("credit", "share"), True),
+        (("teaser",), True),
+        (("copyright",), True),
+    ],
+)
 def test_layout_residue_is_told_from_credit_lines(kinds: tuple[str, ...], residue: bool) -> None:
     assert lost_layout_lines(kinds) is residue

@@ -19,9 +19,11 @@ SITE = "127.0.0.1"
 @pytest.mark.e2e
 def test_a_run_appends_its_sites_rejects_and_residue(tmp_path: Path, server: Server) -> None:
     articles = [server.article(i) for i in range(1, 4)]
-    stub = server.serve("/tin/ngan-qua-90001.html",
-                        "<html lang='vi'><body><article><h1>Tin ngắn</h1><p>Một dòng.</p>"
-                        "</article></body></html>", "text/html")
+    stub = server.serve(
+        "/tin/ngan-qua-90001.html",
+        "<html lang='vi'><body><article><h1>Tin ngắn</h1><p>Một dòng.</p></article></body></html>",
+        "text/html",
+    )
     gone = server.base_url + "/tin/mat-1-20001.html"  # 404
     sitemap = server.serve("/sitemap.xml", urlset(*articles, stub, gone))
     history = tmp_path / "history" / "runs.jsonl"
@@ -31,9 +33,9 @@ def test_a_run_appends_its_sites_rejects_and_residue(tmp_path: Path, server: Ser
     rejected = {r["reason"] for r in run.rejects}
     assert record["sites"][SITE]["emitted"] == 3
     # every reject of the rejects file, by reason, dropped by a pipeline or refused by the spider
-    assert record["sites"][SITE]["rejected"] == {reason: sum(r["reason"] == reason
-                                                             for r in run.rejects)
-                                                 for reason in rejected}
+    assert record["sites"][SITE]["rejected"] == {
+        reason: sum(r["reason"] == reason for r in run.rejects) for reason in rejected
+    }
     assert "fetch-failed" in rejected and len(rejected) == 2
     assert record["sites"][SITE]["fetchErrors"] == 1
     assert record["exitStatus"] == run.returncode
@@ -44,21 +46,27 @@ def test_a_run_appends_its_sites_rejects_and_residue(tmp_path: Path, server: Ser
 
 @pytest.mark.e2e
 def test_a_history_that_cannot_be_written_is_logged_and_the_run_goes_on(
-        tmp_path: Path, server: Server) -> None:
+    tmp_path: Path, server: Server
+) -> None:
     sitemap = server.serve("/sitemap.xml", urlset(server.article(1)))
     run = crawl(tmp_path, "-a", f"sitemap={sitemap}", "-s", "NEWSCRAWL_HISTORY=/dev/full")
     assert (run.returncode, len(run.items)) == (0, 1)
     assert "Cannot append the run to the history /dev/full" in run.stderr
 
 
-@pytest.mark.parametrize(("setting", "expected"), [
-    (None, "data-here/newscrawl-history.jsonl"),
-    ("elsewhere/runs.jsonl", "elsewhere/runs.jsonl"),
-    ("", None),
-])
-def test_the_history_is_in_the_data_directory_unless_set(setting: str | None,
-                                                         expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (None, "data-here/newscrawl-history.jsonl"),
+        ("elsewhere/runs.jsonl", "elsewhere/runs.jsonl"),
+        ("", None),
+    ],
+)
+def test_the_history_is_in_the_data_directory_unless_set(
+    setting: str | None, expected: str | None
+) -> None:
     settings = {"NEWSCRAWL_DATA_DIR": "data-here"} | (
-        {"NEWSCRAWL_HISTORY": setting} if setting is not None else {})
+        {"NEWSCRAWL_HISTORY": setting} if setting is not None else {}
+    )
     found = history_path(get_crawler(Spider, settings))
     assert found == (Path(expected) if expected else None)

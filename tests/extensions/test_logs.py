@@ -24,12 +24,11 @@ def _summary(run: CrawlRun) -> list[str]:
     lines = run.stderr.splitlines()
     start = next(i for i, line in enumerate(lines) if ", exit status " in line)
     end = next(i for i, line in enumerate(lines) if line.startswith("Run report: "))
-    return lines[start:end + 1]
+    return lines[start : end + 1]
 
 
 @pytest.fixture(scope="module")
-def info_run(tmp_path_factory: pytest.TempPathFactory, paper: DemoSite,
-             farm: DemoSite) -> CrawlRun:
+def info_run(tmp_path_factory: pytest.TempPathFactory, paper: DemoSite, farm: DemoSite) -> CrawlRun:
     """The paper and the farm, at the project's LOG_LEVEL (INFO)."""
     out = tmp_path_factory.mktemp("info")
     registry = out / "sites.toml"
@@ -49,15 +48,20 @@ def test_no_stats_dump_at_info(info_run: CrawlRun) -> None:
 
 
 def test_summary_lists_skip_reasons(info_run: CrawlRun) -> None:
-    skipped = {reason: int(count) for _, reason, count in
-               (line.split() for line in _summary(info_run) if line.startswith("  skipped  "))}
+    skipped = {
+        reason: int(count)
+        for _, reason, count in (
+            line.split() for line in _summary(info_run) if line.startswith("  skipped  ")
+        )
+    }
     assert skipped == info_run.report["skipped"]
     assert skipped["url-denied"]  # the demo sites' tag, video and gallery links
 
 
 def test_stats_dump_is_left_to_debug(tmp_path: Path, sites_file: Path) -> None:
-    run = crawl(tmp_path, "-a", "site=farm", "-a", f"sites_file={sites_file}",
-                "-s", "LOG_LEVEL=DEBUG")
+    run = crawl(
+        tmp_path, "-a", "site=farm", "-a", f"sites_file={sites_file}", "-s", "LOG_LEVEL=DEBUG"
+    )
     assert "DEBUG: Scrapy stats (also in the run report):" in run.stderr
     assert f"'item_scraped_count': {run.report['emitted']}," in run.stderr
 
@@ -75,8 +79,17 @@ def test_unhealthy_summary_is_an_error(tmp_path: Path) -> None:
     with DemoSite("paper").start() as gone:
         registry = tmp_path / "sites.toml"
         registry.write_text(gone.registry_toml("demo"), "utf-8")
-    run = crawl(tmp_path, "-a", "site=demo", "-a", f"sites_file={registry}",
-                "-s", "RETRY_TIMES=0", "-s", "LOG_LEVEL=ERROR")
+    run = crawl(
+        tmp_path,
+        "-a",
+        "site=demo",
+        "-a",
+        f"sites_file={registry}",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "LOG_LEVEL=ERROR",
+    )
     assert run.returncode == 3
     (first, *_) = _summary(run)
     assert "ERROR: Run finished in" in first and "exit status 3 (UNHEALTHY: " in first
@@ -88,19 +101,24 @@ def slow_paper() -> Iterator[DemoSite]:
         yield slow
 
 
-PROGRESS = re.compile(r"Progress: .*; (\d+) requests queued, (\d+) sources \(sitemaps, feeds, "
-                      r"listings\) pending, time left (unknown|about \S+ \S+|at least \S+ \S+)$")
+PROGRESS = re.compile(
+    r"Progress: .*; (\d+) requests queued, (\d+) sources \(sitemaps, feeds, "
+    r"listings\) pending, time left (unknown|about \S+ \S+|at least \S+ \S+)$"
+)
 
 
 def test_progress_line_says_what_is_left(tmp_path: Path, slow_paper: DemoSite) -> None:
     registry = tmp_path / "sites.toml"
     registry.write_text(slow_paper.registry_toml("demo"), "utf-8")
-    run = crawl(tmp_path, "-a", "site=demo", "-a", f"sites_file={registry}",
-                "-s", "LOGSTATS_INTERVAL=0.5")
+    run = crawl(
+        tmp_path, "-a", "site=demo", "-a", f"sites_file={registry}", "-s", "LOGSTATS_INTERVAL=0.5"
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     progress = [m.groups() for line in run.stderr.splitlines() if (m := PROGRESS.search(line))]
     assert len(progress) >= 4
-    assert any(int(queued) and int(pending) and left.startswith("at least")
-               for queued, pending, left in progress)
+    assert any(
+        int(queued) and int(pending) and left.startswith("at least")
+        for queued, pending, left in progress
+    )
     # the last periodic line may come before the last source is parsed; the end state may not
     assert run.stats["newscrawl/sources/pending"] == 0

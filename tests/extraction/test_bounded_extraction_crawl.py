@@ -28,9 +28,11 @@ SLOW_MARKUP = "<table>" + f"<tr><td>{ROW}</td><td>{ROW}</td></tr>" * 10_000 + "<
 
 
 def _article_page(headline: str, body: str, head: str = "") -> str:
-    return (f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(headline)}</title>'
-            f"{head}</head><body><article><h1>{escape(headline)}</h1>{body}</article>"
-            "</body></html>")
+    return (
+        f'<html lang="vi"><head><meta charset="utf-8"><title>{escape(headline)}</title>'
+        f"{head}</head><body><article><h1>{escape(headline)}</h1>{body}</article>"
+        "</body></html>"
+    )
 
 
 def _json_ld(text: str) -> str:
@@ -38,18 +40,33 @@ def _json_ld(text: str) -> str:
 
 
 def test_a_page_over_the_time_limit_is_rejected_the_others_emitted(
-        tmp_path: Path, server: Server) -> None:
+    tmp_path: Path, server: Server
+) -> None:
     good = [server.article(i) for i in range(4)]
-    slow = server.serve("/tin/bang-gia-lua-so-9-10009.html",
-                        _article_page("Bảng giá lúa", SLOW_MARKUP), "text/html")
-    hostile_json = server.serve("/tin/gia-lua-so-8-10008.html", _article_page(
-        "Giá lúa tăng", f"<p>{ROW * 10}</p>",
-        _json_ld("[" * 100_000 + "]" * 100_000)
-        + _json_ld(json.dumps({"@type": "NewsArticle", "text": "x" * MAX_JSON_CHARS}))),
-        "text/html")
+    slow = server.serve(
+        "/tin/bang-gia-lua-so-9-10009.html", _article_page("Bảng giá lúa", SLOW_MARKUP), "text/html"
+    )
+    hostile_json = server.serve(
+        "/tin/gia-lua-so-8-10008.html",
+        _article_page(
+            "Giá lúa tăng",
+            f"<p>{ROW * 10}</p>",
+            _json_ld("[" * 100_000 + "]" * 100_000)
+            + _json_ld(json.dumps({"@type": "NewsArticle", "text": "x" * MAX_JSON_CHARS})),
+        ),
+        "text/html",
+    )
     sitemap = server.serve("/sitemap.xml", urlset(good[0], slow, *good[1:], hostile_json))
-    run = crawl(tmp_path, "-a", f"sitemap={sitemap}", "-s", "NEWSCRAWL_EXTRACT_WORKERS=2",
-                "-s", "NEWSCRAWL_EXTRACTION_TIMEOUT=2", timeout=120)
+    run = crawl(
+        tmp_path,
+        "-a",
+        f"sitemap={sitemap}",
+        "-s",
+        "NEWSCRAWL_EXTRACT_WORKERS=2",
+        "-s",
+        "NEWSCRAWL_EXTRACTION_TIMEOUT=2",
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert rejected(run, "extraction-timeout") == {slow}
     assert emitted(run) == {*good, hostile_json}
@@ -65,8 +82,9 @@ def test_a_page_over_the_time_limit_is_rejected_the_others_emitted(
 def test_a_neighbour_of_a_page_over_the_limit_starts_again_in_a_new_pool() -> None:
     """Killing the workers of a page over the limit breaks their pool: the page another worker
     was extracting is extracted again, not blamed (nor sent to the one-page-at-a-time retry)."""
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2,
-                                         "NEWSCRAWL_EXTRACTION_TIMEOUT": 4})
+    crawler = get_crawler(
+        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2, "NEWSCRAWL_EXTRACTION_TIMEOUT": 4}
+    )
     pipeline = ExtractPipeline.from_crawler(crawler)
 
     async def extract() -> list[Any]:

@@ -23,8 +23,12 @@ from newscrawl.registry import RegistryError, parse_registry, site_from_table
 DOM = DATA / "dom"
 URL = "https://example.vn/thoi-su/mot-bai-bao-that-dai-123456.html"
 # newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
-OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
-           "deduplicate": False}
+OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "deduplicate": False,
+}
 
 
 @cache
@@ -55,70 +59,121 @@ def _body(name: str, prune_xpath: tuple[str, ...] = ()) -> str:
 PRUNED = [
     pytest.param(
         "kenh14-relate.html",
-        ["//div[contains(@class, 'knc-relate-wrapper')]", "//div[@class='kbwc-socials']",
-         "//div[contains(@class, 'klw-new-socials')]"],
+        [
+            "//div[contains(@class, 'knc-relate-wrapper')]",
+            "//div[@class='kbwc-socials']",
+            "//div[contains(@class, 'klw-new-socials')]",
+        ],
         ["Khi AirPods Pro nổi hứng cà khịa", "Tiktok và cơn khát sự nổi tiếng"],
         "Vài tuần trước, cư dân mạng đã truyền tai nhau thông tin về website",
-        7, id="kenh14-relate-wrapper"),
+        7,
+        id="kenh14-relate-wrapper",
+    ),
     pytest.param(
         "tuoitre-relatedsapo.html",
-        ["//p[@class='VCObjectBoxRelatedNewsItemSapo']", "//div[@class='relate-container']",
-         "//section[contains(@class, 'comment-wrapper')]"],
-        ["TTO - Úc đã trục xuất và hủy visa", "'Phù phép' heo nái bị dịch tả châu Phi",
-         "Hiện chưa có bình luận nào"],
+        [
+            "//p[@class='VCObjectBoxRelatedNewsItemSapo']",
+            "//div[@class='relate-container']",
+            "//section[contains(@class, 'comment-wrapper')]",
+        ],
+        [
+            "TTO - Úc đã trục xuất và hủy visa",
+            "'Phù phép' heo nái bị dịch tả châu Phi",
+            "Hiện chưa có bình luận nào",
+        ],
         "Đài ABC (Úc) ngày 4-11 đưa tin một người đàn ông Việt Nam",
-        5, id="tuoitre-related-sapo-and-comments"),
+        5,
+        id="tuoitre-related-sapo-and-comments",
+    ),
     pytest.param(
         "thanhnien-abody.html",
-        ["//section[@id='commentbox']", "//div[@id='ctl00_main_divSidebar']",
-         "//ul[@class='social']", "//fieldset[@class='rating']"],
-        ["Ý kiến của bạn sẽ được biên tập trước khi đăng", "Tiêu dùng - Dịch vụ",
-         "Màn hình LED 360 độ"],
+        [
+            "//section[@id='commentbox']",
+            "//div[@id='ctl00_main_divSidebar']",
+            "//ul[@class='social']",
+            "//fieldset[@class='rating']",
+        ],
+        [
+            "Ý kiến của bạn sẽ được biên tập trước khi đăng",
+            "Tiêu dùng - Dịch vụ",
+            "Màn hình LED 360 độ",
+        ],
         "Ban quản lý Đại học Henderson State phải đóng cơ sở nghiên cứu hóa học",
-        7, id="thanhnien-comment-zone-sidebar-share"),
+        7,
+        id="thanhnien-comment-zone-sidebar-share",
+    ),
     pytest.param(
         "vov-relate.html",
         ["//article[contains(@class, 'cms-relate')]", "//div[contains(@class, 'article__social')]"],
-        ["Ủy ban Kiểm tra TW kết luận Bí thư Hà Nội Hoàng Trung Hải có vi phạm",
-         "Ông Triệu Tài Vinh chịu trách nhiệm người đứng đầu", "Like VOV"],
+        [
+            "Ủy ban Kiểm tra TW kết luận Bí thư Hà Nội Hoàng Trung Hải có vi phạm",
+            "Ông Triệu Tài Vinh chịu trách nhiệm người đứng đầu",
+            "Like VOV",
+        ],
         "Từ ngày 04 đến 06/12/2019, tại Hà Nội, Ủy ban Kiểm tra Trung ương đã họp kỳ 41",
-        4, id="vov-cms-relate"),
+        4,
+        id="vov-cms-relate",
+    ),
     pytest.param(
         "nld-voice.html",
-        ["//div[contains(@class, 'topshare')]", "//div[@class='relatednews']",
-         "//div[@class='boxxemnhieu']"],
-        ["Giọng Nam phía bắc", "Hy hữu vụ tai nạn bị hóc khi ăn vịt nấu chao",
-         "Cô gái trẻ ở TP HCM bị vỡ 2 túi độn ngực"],
+        [
+            "//div[contains(@class, 'topshare')]",
+            "//div[@class='relatednews']",
+            "//div[@class='boxxemnhieu']",
+        ],
+        [
+            "Giọng Nam phía bắc",
+            "Hy hữu vụ tai nạn bị hóc khi ăn vịt nấu chao",
+            "Cô gái trẻ ở TP HCM bị vỡ 2 túi độn ngực",
+        ],
         "Các nhà khoa học Đức cho biết chỉ cần nhiệt độ trên 70 độ C",
-        6, id="nld-voice-player-related-mostread"),
+        6,
+        id="nld-voice-player-related-mostread",
+    ),
     pytest.param(
         "24h-player.html",
-        ["//div[@class='v-24h-media-player']", "//a[@class='url_tin_lien_quan_trong_bai']",
-         "//div[contains(@class, 'icoSocial')]"],
+        [
+            "//div[@class='v-24h-media-player']",
+            "//a[@class='url_tin_lien_quan_trong_bai']",
+            "//div[contains(@class, 'icoSocial')]",
+        ],
         ["Lấy chồng đại gia, Đông Nhi - Bảo Thy", "Bấm xem"],
         "Không gian tiệc cưới lộng lẫy tại khách sạn 6 sao",
-        8, id="24h-media-player-related-link"),
+        8,
+        id="24h-media-player-related-link",
+    ),
     pytest.param(
         "soha-source.html",
-        ["//div[@class='clearfix mgt20 tags']", "//div[@id='boxdocthemngang']",
-         "//div[contains(@class, 'link-content-footer')]", "//div[@id='relationnews']"],
-        ["Tagscướp rồi hiếp", "Đọc thêm về:",
-         "Nữ công nhân bị cướp điện thoại, hiếp dâm trong nhà vệ sinh"],
+        [
+            "//div[@class='clearfix mgt20 tags']",
+            "//div[@id='boxdocthemngang']",
+            "//div[contains(@class, 'link-content-footer')]",
+            "//div[@id='relationnews']",
+        ],
+        [
+            "Tagscướp rồi hiếp",
+            "Đọc thêm về:",
+            "Nữ công nhân bị cướp điện thoại, hiếp dâm trong nhà vệ sinh",
+        ],
         "Khai báo với cơ quan chức năng, Liệt hừa nhận toàn bộ hành vi cướp tài sản",
-        6, id="soha-tags-docthem-footer-link"),
+        6,
+        id="soha-tags-docthem-footer-link",
+    ),
     pytest.param(
         "vnexpress-onelink.html",
         ["//div[contains(@class, 'block_share')]", "//div[@id='social_like']"],
         [],
         "Nhiều người đăng ảnh những ngọn nến cùng chân dung của nam bác sĩ",
-        2, id="vnexpress-share-bars"),
+        2,
+        id="vnexpress-share-bars",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "gone", "texts_gone", "kept", "boilerplate"), PRUNED)
-def test_named_boilerplate_containers_are_pruned(name: str, gone: list[str],
-                                                 texts_gone: list[str], kept: str,
-                                                 boilerplate: int) -> None:
+def test_named_boilerplate_containers_are_pruned(
+    name: str, gone: list[str], texts_gone: list[str], kept: str, boilerplate: int
+) -> None:
     before = _tree(name)
     assert all(before.xpath(xpath) for xpath in gone), "the fixture has the containers"
     assert all(text in _text(before) for text in texts_gone)
@@ -133,20 +188,27 @@ def test_named_boilerplate_containers_are_pruned(name: str, gone: list[str],
     assert kept in _body(name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "24h's in-body related box is div.bv-lq ('bài viết liên quan' abbreviated): only its links "
-    "(a.url_tin_lien_quan_trong_bai) are pruned, so the teaser's lead paragraph stays in the "
-    "article body, after extraction and after clean_article"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "24h's in-body related box is div.bv-lq ('bài viết liên quan' abbreviated): only its links "
+        "(a.url_tin_lien_quan_trong_bai) are pruned, so the teaser's lead paragraph stays in the "
+        "article body, after extraction and after clean_article"
+    ),
+)
 def test_24h_related_box_leaves_no_teaser_in_the_body() -> None:
     assert "Dù đều là những ngôi sao nổi tiếng trong showbiz" not in _body("24h-player.html")
 
 
-@pytest.mark.parametrize(("name", "xpath"), [
-    ("thanhnien-abody.html", "//div[@class='details__tags']"),
-    ("vov-relate.html", "//div[@class='article__tag']"),
-    ("tuoitre-relatedsapo.html", "//div[@class='tags-container']"),
-    ("kenh14-relate.html", "//div[contains(@class, 'klw-new-tags')]"),
-])
+@pytest.mark.parametrize(
+    ("name", "xpath"),
+    [
+        ("thanhnien-abody.html", "//div[@class='details__tags']"),
+        ("vov-relate.html", "//div[@class='article__tag']"),
+        ("tuoitre-relatedsapo.html", "//div[@class='tags-container']"),
+        ("kenh14-relate.html", "//div[contains(@class, 'klw-new-tags')]"),
+    ],
+)
 def test_tags_boxes_named_with_a_prefix_are_pruned(name: str, xpath: str) -> None:
     assert _tree(name).xpath(xpath)
     tree, _ = _prepared(name)
@@ -154,6 +216,7 @@ def test_tags_boxes_named_with_a_prefix_are_pruned(name: str, xpath: str) -> Non
 
 
 # -- 2. the article's container is never pruned, whatever its name says ------------------------
+
 
 def test_article_body_segment_named_sidebar_is_kept_with_its_tweets() -> None:
     """Vox wraps the article body in ``l-sidebar-fixed l-segment l-article-body-segment``:
@@ -166,8 +229,10 @@ def test_article_body_segment_named_sidebar_is_kept_with_its_tweets() -> None:
     assert len(tree.xpath(wrapper)) == 1
     assert len(tree.xpath(tweets)) == 2
     body = _body("en-vox-sidebar-tweets.html")
-    assert body.startswith("Another cloud of choking smoke and dust is set to descend upon the 20 "
-                           "million residents of Delhi this week")
+    assert body.startswith(
+        "Another cloud of choking smoke and dust is set to descend upon the 20 "
+        "million residents of Delhi this week"
+    )
     assert "Delhi has turned into a gas chamber due to smoke from crop burning" in body
     assert "The air quality in Delhi was horrific on Sunday" in body
     assert "— Josh Apte (@joshapte) November 3, 2019" in body
@@ -184,17 +249,24 @@ def test_fact_check_article_with_rating_class_is_kept() -> None:
     body = _body("en-snopes-rating.html")
     raw = trafilatura.extract(_html("en-snopes-rating.html"), url=URL, **OPTIONS)
     assert body == raw  # nothing of the article is lost to the name
-    assert "Former U.S. ambassador to Ukraine Marie Yovanovitch has a net worth of $17 " \
-           "million." in body
+    assert (
+        "Former U.S. ambassador to Ukraine Marie Yovanovitch has a net worth of $17 "
+        "million." in body
+    )
 
 
-@pytest.mark.parametrize(("name", "xpath", "text"), [
-    ("en-vox-sidebar-tweets.html", "//div[@id='newsletter-signup-short-form']",
-     "Sign up for the newsletter"),
-    ("en-snopes-rating.html", "//nav[contains(@class, 'share-links')]", ""),
-])
-def test_boilerplate_inside_a_spared_container_is_pruned(name: str, xpath: str,
-                                                         text: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "xpath", "text"),
+    [
+        (
+            "en-vox-sidebar-tweets.html",
+            "//div[@id='newsletter-signup-short-form']",
+            "Sign up for the newsletter",
+        ),
+        ("en-snopes-rating.html", "//nav[contains(@class, 'share-links')]", ""),
+    ],
+)
+def test_boilerplate_inside_a_spared_container_is_pruned(name: str, xpath: str, text: str) -> None:
     tree, _ = _prepared(name)
     assert tree.xpath(xpath) == []
     assert not text or text not in _text(tree)
@@ -211,13 +283,16 @@ def test_english_article_text_is_all_kept_next_to_pruned_embeds() -> None:
     _, counts = _prepared("en-nj-tweets.html")
     assert counts == {"site": 0, "boilerplate": 0, "links": 0}
     body = _body("en-nj-tweets.html")
-    for sentence in ("Remember New Jersey\u2019s epic quest to find a state slogan?",
-                     "So many people were talking about South Dakota\u2019s odd new slogan",
-                     "the state has paid the agency nearly $449,000 so far this year."):
+    for sentence in (
+        "Remember New Jersey\u2019s epic quest to find a state slogan?",
+        "So many people were talking about South Dakota\u2019s odd new slogan",
+        "the state has paid the agency nearly $449,000 so far this year.",
+    ):
         assert sentence in body
 
 
 # -- 3. layout tables are unwrapped -------------------------------------------------------------
+
 
 def test_layout_table_is_unwrapped_and_its_menu_is_no_table_row() -> None:
     """A Dân Trí article laid out, as old CMSs did, in one ``<table>`` with menu and footer
@@ -242,10 +317,12 @@ def test_image_table_with_one_block_per_cell_stays_a_table() -> None:
     tree, _ = _prepared("vov-relate.html")
     assert len(tree.xpath("//table[@class='contentimg']")) == 1
     assert "| Kỳ họp thứ 41 của Ủy ban Kiểm tra Trung ương (Ảnh: UBKTTW) |" in _body(
-        "vov-relate.html")
+        "vov-relate.html"
+    )
 
 
 # -- 4. runs of text divs are paragraphs; a lone caption div is not -------------------------------
+
 
 def test_thanhnien_div_paragraphs_become_paragraphs() -> None:
     before = _tree("thanhnien-abody.html")
@@ -282,10 +359,13 @@ def test_lone_sapo_div_is_left_a_div() -> None:
 
 # -- 5. blocks that are one link are removed; paragraphs with links are not ---------------------
 
+
 def test_one_link_paragraphs_are_removed_inline_links_kept() -> None:
     """VnExpress closes the article with related headlines written as ``p.Normal > a``."""
-    related = ("Trung Quốc tiếc thương 'người hùng dịch viêm phổi'",
-               "Đêm hỗn loạn vì cái chết của Lý Văn Lượng")
+    related = (
+        "Trung Quốc tiếc thương 'người hùng dịch viêm phổi'",
+        "Đêm hỗn loạn vì cái chết của Lý Văn Lượng",
+    )
     raw = trafilatura.extract(_html("vnexpress-onelink.html"), url=URL, **OPTIONS)
     assert all(title in raw for title in related)
     tree, counts = _prepared("vnexpress-onelink.html")
@@ -294,8 +374,10 @@ def test_one_link_paragraphs_are_removed_inline_links_kept() -> None:
     for title in related:
         assert title not in _text(tree)
         assert title not in body
-    inline = ("Bệnh viện Trung ương Vũ Hán xác nhận bác sĩ Lý qua đời ở tuổi 34 vào sáng sớm "
-              "qua, sau một thời gian chiến đấu với bệnh viêm phổi.")
+    inline = (
+        "Bệnh viện Trung ương Vũ Hán xác nhận bác sĩ Lý qua đời ở tuổi 34 vào sáng sớm "
+        "qua, sau một thời gian chiến đấu với bệnh viêm phổi."
+    )
     assert inline in body
     assert body.endswith("Anh Ngọc (Theo SCMP)")
 
@@ -305,8 +387,10 @@ def test_related_headline_list_items_are_removed() -> None:
     tree, counts = _prepared("thanhnien-abody.html")
     assert counts["links"] == 3
     assert tree.xpath("//div[@class='details__morenews']//li") == []
-    for title in ("Tương ớt Sriracha giấu ma túy đá trị giá hàng ngàn tỉ đồng",
-                  "Campuchia xét xử 2 phụ nữ Việt bị cáo buộc vận chuyển ma túy"):
+    for title in (
+        "Tương ớt Sriracha giấu ma túy đá trị giá hàng ngàn tỉ đồng",
+        "Campuchia xét xử 2 phụ nữ Việt bị cáo buộc vận chuyển ma túy",
+    ):
         assert title not in _text(tree)
         assert title not in _body("thanhnien-abody.html")
 
@@ -333,20 +417,24 @@ def test_short_link_block_is_left_to_trafilatura() -> None:
     """Tuổi Trẻ's tags are one link per ``<li>``: 'Úc' (one word, under the three-word floor)
     is left for trafilatura to judge, 'Dịch tả heo châu Phi' is a link block. (The whole tags
     box goes by its name too; here the link rule alone is asked.)"""
-    blocks = {" ".join(b.text_content().split()) for b in _link_blocks(_tree(
-        "tuoitre-relatedsapo.html"))}
+    blocks = {
+        " ".join(b.text_content().split()) for b in _link_blocks(_tree("tuoitre-relatedsapo.html"))
+    }
     assert "Dịch tả heo châu Phi" in blocks and "Úc" not in blocks
 
 
 # -- 6. the registry's prune_xpath --------------------------------------------------------------
 
+
 def test_prune_xpath_from_the_registry_removes_the_element() -> None:
-    site = site_from_table("thanhnien", {
-        "domains": ["thanhnien.vn"],
-        "prune_xpath": ["//div[@id='contentAvatar']", "//div[@id='abody']/div[1]"],
-    })
-    assert site.prune_xpath == ("//div[@id='contentAvatar']",
-                                "//div[@id='abody']/div[1]")
+    site = site_from_table(
+        "thanhnien",
+        {
+            "domains": ["thanhnien.vn"],
+            "prune_xpath": ["//div[@id='contentAvatar']", "//div[@id='abody']/div[1]"],
+        },
+    )
+    assert site.prune_xpath == ("//div[@id='contentAvatar']", "//div[@id='abody']/div[1]")
     tree, counts = _prepared("thanhnien-abody.html", site.prune_xpath)
     assert counts["site"] == 2
     assert "Cảnh sát đã bắt giữ và khởi tố tội sản xuất" not in _text(tree)
@@ -360,19 +448,23 @@ def test_prune_xpath_that_selects_nothing_changes_nothing() -> None:
     _, counts = _prepared("thanhnien-abody.html", ("//div[@id='no-such-box']",))
     assert counts["site"] == 0
     assert _body("thanhnien-abody.html", ("//div[@id='no-such-box']",)) == _body(
-        "thanhnien-abody.html")
+        "thanhnien-abody.html"
+    )
 
 
 @pytest.mark.parametrize("expression", ["//div[@class='sapo'", "//div[", "///", "count(("])
 def test_bad_prune_xpath_is_a_registry_error_naming_it(expression: str) -> None:
     with pytest.raises(RegistryError, match=r"site 'thanhnien': prune_xpath: bad XPath") as info:
-        site_from_table("thanhnien", {"domains": ["thanhnien.vn"],
-                                      "prune_xpath": ["//div[@id='abody']", expression]})
+        site_from_table(
+            "thanhnien",
+            {"domains": ["thanhnien.vn"], "prune_xpath": ["//div[@id='abody']", expression]},
+        )
     assert repr(expression) in str(info.value)
 
 
 def test_bad_prune_xpath_in_a_registry_file_is_reported() -> None:
-    text = ("[vov]\ndomains = ['vov.vn']\n"
-            "prune_xpath = [\"//article[contains(@class, 'cms-relate'\"]\n")
+    text = (
+        "[vov]\ndomains = ['vov.vn']\nprune_xpath = [\"//article[contains(@class, 'cms-relate'\"]\n"
+    )
     with pytest.raises(RegistryError, match="site 'vov': prune_xpath"):
         parse_registry(text, "sites.toml")

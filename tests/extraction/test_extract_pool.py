@@ -27,9 +27,11 @@ from newscrawl.pipelines.extract import ExtractPipeline
 pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
 
 GENERATED = 400  # pages: a few seconds of extraction, time to kill a worker mid-run
-ARTICLE_HTML = ("<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article><p>"
-                + "Giá lúa tại Đồng bằng sông Cửu Long tăng mạnh trong tuần qua. " * 20
-                + "</p></article></body></html>")
+ARTICLE_HTML = (
+    "<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article><p>"
+    + "Giá lúa tại Đồng bằng sông Cửu Long tăng mạnh trong tuần qua. " * 20
+    + "</p></article></body></html>"
+)
 
 
 def _comparable(run: CrawlRun) -> list[dict[str, Any]]:
@@ -38,9 +40,13 @@ def _comparable(run: CrawlRun) -> list[dict[str, Any]]:
     ``dateModified``: on these pages it comes from a sitemap's lastmod, which an article
     requested from the feed has only if the sitemap was read before its download (sources are
     read off the event loop, as downloads go on)."""
-    items = [{**{k: v for k, v in item.items() if k not in ("url", "dateModified")},
-              "metadata": {k: v for k, v in item["metadata"].items() if k != "dateDownloaded"}}
-             for item in run.items]
+    items = [
+        {
+            **{k: v for k, v in item.items() if k not in ("url", "dateModified")},
+            "metadata": {k: v for k, v in item["metadata"].items() if k != "dateDownloaded"},
+        }
+        for item in run.items
+    ]
     return sorted(items, key=lambda item: item["canonicalUrl"])
 
 
@@ -49,15 +55,25 @@ def test_pool_emits_what_in_process_extraction_emits(tmp_path: Path, paper: Demo
     registry.write_text(paper.registry_toml("demo"), "utf-8")
     # One request at a time: the same pages found in the same order, hence the same sitemap or
     # feed hints (lastmod, dates) for each, whichever of its sources is parsed first.
-    runs = [crawl(tmp_path / f"workers-{workers}", "-a", f"sites_file={registry}",
-                  "-s", f"NEWSCRAWL_EXTRACT_WORKERS={workers}", "-s", "CONCURRENT_REQUESTS=1")
-            for workers in (0, 2)]
+    runs = [
+        crawl(
+            tmp_path / f"workers-{workers}",
+            "-a",
+            f"sites_file={registry}",
+            "-s",
+            f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
+            "-s",
+            "CONCURRENT_REQUESTS=1",
+        )
+        for workers in (0, 2)
+    ]
     in_process, pool = runs
     assert pool.returncode == in_process.returncode == 0, pool.stderr[-3000:]
     assert len(in_process.items) >= 20
     assert _comparable(pool) == _comparable(in_process)
-    assert (sorted(r["reason"] for r in pool.rejects)
-            == sorted(r["reason"] for r in in_process.rejects))
+    assert sorted(r["reason"] for r in pool.rejects) == sorted(
+        r["reason"] for r in in_process.rejects
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +84,12 @@ def generated() -> Any:
 
 def _generated_only(site: DemoSite, path: Path) -> Path:
     """A registry entry for the generated pages alone: every page fetched is an article."""
-    path.write_text(f'[gen]\nname = "Gen"\ndomains = ["127.0.0.1"]\nlanguage = "vi"\n'
-                    f'sitemaps = ["{site.base_url}/sitemap-gen-index.xml"]\n'
-                    f"article_allow = ['{GENERATED_ALLOW}']\n", "utf-8")
+    path.write_text(
+        f'[gen]\nname = "Gen"\ndomains = ["127.0.0.1"]\nlanguage = "vi"\n'
+        f'sitemaps = ["{site.base_url}/sitemap-gen-index.xml"]\n'
+        f"article_allow = ['{GENERATED_ALLOW}']\n",
+        "utf-8",
+    )
     return path
 
 
@@ -94,8 +113,9 @@ def _busy_worker(process: subprocess.Popen, timeout: float = 60) -> psutil.Proce
 
 def test_a_killed_worker_loses_no_page(tmp_path: Path, generated: DemoSite) -> None:
     registry = _generated_only(generated, tmp_path / "sites.toml")
-    process = start_crawl(tmp_path / "out", "-a", f"sites_file={registry}",
-                          "-s", "NEWSCRAWL_EXTRACT_WORKERS=2")
+    process = start_crawl(
+        tmp_path / "out", "-a", f"sites_file={registry}", "-s", "NEWSCRAWL_EXTRACT_WORKERS=2"
+    )
     try:
         _busy_worker(process).send_signal(signal.SIGKILL)
         _, stderr = process.communicate(timeout=180)
@@ -116,10 +136,15 @@ def test_ctrl_c_shuts_a_pool_crawl_down_gracefully(tmp_path: Path, generated: De
     """Ctrl-C signals the whole process group, pool workers included."""
     registry = _generated_only(generated, tmp_path / "sites.toml")
     process = subprocess.Popen(
-        crawl_command(tmp_path / "out", "-a", f"sites_file={registry}",
-                      "-s", "NEWSCRAWL_EXTRACT_WORKERS=2"),
-        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
+        crawl_command(
+            tmp_path / "out", "-a", f"sites_file={registry}", "-s", "NEWSCRAWL_EXTRACT_WORKERS=2"
+        ),
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _busy_worker(process)
         os.killpg(process.pid, signal.SIGINT)
@@ -132,12 +157,12 @@ def test_ctrl_c_shuts_a_pool_crawl_down_gracefully(tmp_path: Path, generated: De
     assert "Traceback" not in stderr
 
 
-def test_a_killed_crawl_leaves_no_pool_process_behind(tmp_path: Path,
-                                                     generated: DemoSite) -> None:
+def test_a_killed_crawl_leaves_no_pool_process_behind(tmp_path: Path, generated: DemoSite) -> None:
     """Killed (SIGKILL, the OOM killer), the crawl process cannot close its pool."""
     registry = _generated_only(generated, tmp_path / "sites.toml")
-    process = start_crawl(tmp_path / "out", "-a", f"sites_file={registry}",
-                          "-s", "NEWSCRAWL_EXTRACT_WORKERS=2")
+    process = start_crawl(
+        tmp_path / "out", "-a", f"sites_file={registry}", "-s", "NEWSCRAWL_EXTRACT_WORKERS=2"
+    )
     try:
         _busy_worker(process)
         descendants = psutil.Process(process.pid).children(recursive=True)
@@ -152,13 +177,19 @@ def test_a_killed_crawl_leaves_no_pool_process_behind(tmp_path: Path,
 
 
 def _page(html: str) -> Page:
-    return Page(url="http://127.0.0.1/a-123456.html", html=html, site="demo", encoding="utf-8",
-                language="vi")
+    return Page(
+        url="http://127.0.0.1/a-123456.html",
+        html=html,
+        site="demo",
+        encoding="utf-8",
+        language="vi",
+    )
 
 
 def test_in_process_mode_starts_no_process() -> None:
-    pipeline = ExtractPipeline.from_crawler(get_crawler(
-        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 0}))
+    pipeline = ExtractPipeline.from_crawler(
+        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 0})
+    )
 
     async def extract() -> Any:
         try:
@@ -174,8 +205,9 @@ def test_in_process_mode_starts_no_process() -> None:
 
 def test_the_pool_starts_on_the_first_page_only() -> None:
     """A run that fetches no article page (everything skipped as emitted) forks no worker."""
-    pipeline = ExtractPipeline.from_crawler(get_crawler(
-        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2}))
+    pipeline = ExtractPipeline.from_crawler(
+        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2})
+    )
     before = set(psutil.Process().children(recursive=True))
 
     async def run(pages: list[Page]) -> set[psutil.Process]:
@@ -193,8 +225,9 @@ def test_the_pool_starts_on_the_first_page_only() -> None:
 
 
 def test_minus_one_means_one_worker_per_core() -> None:
-    pipeline = ExtractPipeline.from_crawler(get_crawler(
-        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": -1}))
+    pipeline = ExtractPipeline.from_crawler(
+        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": -1})
+    )
     assert pipeline.pool is not None and pipeline.pool.workers == os.cpu_count()
 
 
@@ -202,22 +235,29 @@ def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
     """The pages in the pool with it are extracted again, one at a time; only it is rejected."""
     crawler = get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2})
     pipeline = ExtractPipeline.from_crawler(crawler)
-    good = partial(extract_article, ARTICLE_HTML, "http://127.0.0.1/a-123456.html",
-                   timezone="Asia/Ho_Chi_Minh")
+    good = partial(
+        extract_article, ARTICLE_HTML, "http://127.0.0.1/a-123456.html", timezone="Asia/Ho_Chi_Minh"
+    )
 
     async def extract_all() -> list[Any]:
         try:
             # os._exit in place of an extraction: the worker dies as in a parser crash.
             calls = [good, partial(os._exit, 1), good, good, good]
             assert pipeline.pool is not None
-            return await asyncio.gather(*(pipeline.pool.run(call) for call in calls),
-                                        return_exceptions=True)
+            return await asyncio.gather(
+                *(pipeline.pool.run(call) for call in calls), return_exceptions=True
+            )
         finally:
             await pipeline.close_spider()
 
     results = asyncio.run(extract_all())
     assert [type(r).__name__ for r in results] == [
-        "Extraction", "NotExtractable", "Extraction", "Extraction", "Extraction"]
+        "Extraction",
+        "NotExtractable",
+        "Extraction",
+        "Extraction",
+        "Extraction",
+    ]
     assert results[1].reason == "extraction-crashed"
     assert all(r.body == results[0].body for r in results if isinstance(r, Extraction))
     assert crawler.stats.get_value("newscrawl/extract/pool-broken") >= 2

@@ -26,8 +26,12 @@ from newscrawl.registry import parse_registry, sites_from_arguments
 PAGES = DATA / "pages"
 SCHEMA = json.loads((PROJECT / "newscrawl/article.schema.json").read_text())
 # newscrawl's trafilatura options (newscrawl.extraction.article._main_text)
-OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True,
-                           "include_images": False, "deduplicate": False}
+OPTIONS: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "deduplicate": False,
+}
 URL = "https://example.org/news/2019/11/an-article-about-something-1839927963"
 
 
@@ -48,6 +52,7 @@ def _json_ld(data: Any) -> str:
 
 # -- the body is trafilatura's, to the character -----------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(p.name for p in PAGES.iterdir() if p.suffix != ".md"))
 def test_no_text_trafilatura_finds_is_lost(name: str) -> None:
     html = _html(name)
@@ -65,12 +70,14 @@ def test_a_comment_inside_a_paragraph_does_not_cut_it() -> None:
 
 # -- encodings ---------------------------------------------------------------------------------
 
+
 def test_xhtml_with_an_xml_encoding_declaration_parses() -> None:
     raw = (PAGES / "pt-xhtml-latin1.xhtml").read_bytes()
     assert raw.startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
     found = extract_article(decode_html(raw).text, URL)
-    assert found.headline == ("Serviço de Atendimento Domiciliar registra arrombamento em dois "
-                              "veículos")
+    assert found.headline == (
+        "Serviço de Atendimento Domiciliar registra arrombamento em dois veículos"
+    )
     assert "A equipe do Serviço de Atendimento Domiciliar (SAD), do bairro Amizade" in found.body
 
 
@@ -85,6 +92,7 @@ def test_utf8_with_a_stray_byte_stays_utf8() -> None:
 
 # -- dates -------------------------------------------------------------------------------------
 
+
 def test_offset_less_dates_take_only_a_declared_timezone() -> None:
     html = _html("pt-xhtml-latin1.xhtml")  # article:published_time 2019-07-05T10:30:00
     assert extract_article(html, URL).date_published == "2019-07-05T10:30:00"
@@ -94,36 +102,49 @@ def test_offset_less_dates_take_only_a_declared_timezone() -> None:
 
 
 def test_ad_hoc_sites_and_entries_without_timezone_have_none() -> None:
-    for site in sites_from_arguments(sitemap="https://www.example.com/sitemap.xml",
-                                     feed="https://haber.example.com.tr/rss",
-                                     start_url="https://example.de/politik"):
+    for site in sites_from_arguments(
+        sitemap="https://www.example.com/sitemap.xml",
+        feed="https://haber.example.com.tr/rss",
+        start_url="https://example.de/politik",
+    ):
         assert site.timezone is None
-    registry = parse_registry("[a]\ndomains = ['a.com']\n[b]\ndomains = ['b.vn']\n"
-                              "timezone = 'Asia/Ho_Chi_Minh'", "test")
+    registry = parse_registry(
+        "[a]\ndomains = ['a.com']\n[b]\ndomains = ['b.vn']\ntimezone = 'Asia/Ho_Chi_Minh'", "test"
+    )
     assert (registry["a"].timezone, registry["b"].timezone) == (None, "Asia/Ho_Chi_Minh")
 
 
 # -- listing-page gate -------------------------------------------------------------------------
 
+
 def test_an_article_in_a_page_of_menus_is_not_a_listing() -> None:
     """Counted in words of the whole body, the menus of this Chinese article (a paragraph has no
     spaces, so it counts as one word) made it 63 % links: a listing, with og:type=website."""
-    html = _with_head(_html("zh-xinhuanet-no-lang.html"),
-                      '<meta property="og:type" content="website">')
+    html = _with_head(
+        _html("zh-xinhuanet-no-lang.html"), '<meta property="og:type" content="website">'
+    )
     assert "武汉" in extract_article(html, URL).body
 
 
 @pytest.fixture(scope="module")
 def demo_pages() -> dict[str, str]:
-    paths = ("/", "/thoi-su", "/the-gioi", "/the-thao/bong-da-viet-nam-4300900.html",
-             "/tag/covid-19")
+    paths = (
+        "/",
+        "/thoi-su",
+        "/the-gioi",
+        "/the-thao/bong-da-viet-nam-4300900.html",
+        "/tag/covid-19",
+    )
     with DemoSite("paper") as site:
-        return {path: urllib.request.urlopen(site.base_url + path).read().decode()
-                for path in paths}
+        return {
+            path: urllib.request.urlopen(site.base_url + path).read().decode() for path in paths
+        }
 
 
-@pytest.mark.parametrize("path", ["/", "/thoi-su", "/the-gioi",
-                                  "/the-thao/bong-da-viet-nam-4300900.html", "/tag/covid-19"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/thoi-su", "/the-gioi", "/the-thao/bong-da-viet-nam-4300900.html", "/tag/covid-19"],
+)
 def test_listing_pages_stay_rejected(demo_pages: dict[str, str], path: str) -> None:
     with pytest.raises(NotExtractable, match="listing page: link density"):
         extract_article(demo_pages[path], "http://127.0.0.1" + path)
@@ -131,24 +152,42 @@ def test_listing_pages_stay_rejected(demo_pages: dict[str, str], path: str) -> N
 
 # -- structured data ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data", [
-    {"@type": "BreadcrumbList", "itemListElement": [[{"@type": "ListItem", "name": "Tech"}]]},
-    {"@type": "BreadcrumbList", "itemListElement": [{"name": "Tech"}, {"position": 1,
-                                                                       "name": "Home"}]},
-    {"@type": "BreadcrumbList", "itemListElement": ["Home", 2, None, {"position": "x"}]},
-    {"@type": "BreadcrumbList", "itemListElement": {"position": 1, "item": ["a", "b"]}},
-    {"@type": "BreadcrumbList", "itemListElement": "Home > Tech"},
-    {"@type": "BreadcrumbList", "itemListElement": [{"position": [1], "name": {"x": 1},
-                                                     "item": {"@id": 5, "name": ["Tech"]}}]},
-    {"@graph": {"@type": "NewsArticle", "headline": ["A", "B"], "datePublished": 20191119,
-                "dateModified": ["2019-11-19"], "author": 7, "inLanguage": {"name": "en"}}},
-    {"@graph": "none", "@type": 3},
-    {"@type": {"name": "NewsArticle"}, "headline": None},
-    {"@type": ["NewsArticle", None, 4], "headline": 12, "datePublished": "yesterday"},
-    ["NewsArticle", 1.5, [[{"@type": "WebPage"}]]],
-    "just a string",
-    42,
-])
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"@type": "BreadcrumbList", "itemListElement": [[{"@type": "ListItem", "name": "Tech"}]]},
+        {
+            "@type": "BreadcrumbList",
+            "itemListElement": [{"name": "Tech"}, {"position": 1, "name": "Home"}],
+        },
+        {"@type": "BreadcrumbList", "itemListElement": ["Home", 2, None, {"position": "x"}]},
+        {"@type": "BreadcrumbList", "itemListElement": {"position": 1, "item": ["a", "b"]}},
+        {"@type": "BreadcrumbList", "itemListElement": "Home > Tech"},
+        {
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"position": [1], "name": {"x": 1}, "item": {"@id": 5, "name": ["Tech"]}}
+            ],
+        },
+        {
+            "@graph": {
+                "@type": "NewsArticle",
+                "headline": ["A", "B"],
+                "datePublished": 20191119,
+                "dateModified": ["2019-11-19"],
+                "author": 7,
+                "inLanguage": {"name": "en"},
+            }
+        },
+        {"@graph": "none", "@type": 3},
+        {"@type": {"name": "NewsArticle"}, "headline": None},
+        {"@type": ["NewsArticle", None, 4], "headline": 12, "datePublished": "yesterday"},
+        ["NewsArticle", 1.5, [[{"@type": "WebPage"}]]],
+        "just a string",
+        42,
+    ],
+)
 def test_malformed_json_ld_never_crashes(data: Any) -> None:
     html = _with_head(_html("en-react-comments.html"), _json_ld(data))
     found = extract_article(html, URL)
@@ -157,13 +196,19 @@ def test_malformed_json_ld_never_crashes(data: Any) -> None:
 
 
 def test_breadcrumbs_without_positions_keep_their_order() -> None:
-    crumbs = {"@type": "BreadcrumbList", "itemListElement": [
-        [{"name": "Home", "item": "https://gizmodo.com/"}],
-        {"name": "Tech", "item": {"@id": "https://gizmodo.com/tech"}}, "stray"]}
+    crumbs = {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            [{"name": "Home", "item": "https://gizmodo.com/"}],
+            {"name": "Tech", "item": {"@id": "https://gizmodo.com/tech"}},
+            "stray",
+        ],
+    }
     html = _with_head(_html("en-react-comments.html"), _json_ld(crumbs))
     assert extract_article(html, URL).breadcrumbs == [
         {"name": "Home", "url": "https://gizmodo.com/"},
-        {"name": "Tech", "url": "https://gizmodo.com/tech"}]
+        {"name": "Tech", "url": "https://gizmodo.com/tech"},
+    ]
 
 
 def test_an_item_error_logs_the_url_not_the_page() -> None:
@@ -177,21 +222,33 @@ def test_an_item_error_logs_the_url_not_the_page() -> None:
 
 # -- headlines and languages -------------------------------------------------------------------
 
+
 def test_entities_left_in_headlines_are_unescaped() -> None:
     headline = "&quot;Backwards&quot; &#8216;innovation&#8217; &amp;quot;again&amp;quot;"
-    html = _with_head(_html("en-react-comments.html"),
-                      _json_ld({"@type": "NewsArticle", "headline": headline}))
-    expected = "\"Backwards\" \u2018innovation\u2019 \"again\""
+    html = _with_head(
+        _html("en-react-comments.html"), _json_ld({"@type": "NewsArticle", "headline": headline})
+    )
+    expected = '"Backwards" \u2018innovation\u2019 "again"'
     assert extract_article(html, URL).headline == expected
     meta = '<meta property="og:title" content="Apple &amp;amp; the &amp;quot;future&amp;quot;">'
     found = extract_article(_with_head(_html("zh-xinhuanet-no-lang.html"), meta), URL)
-    assert found.headline == "Apple & the \"future\""
+    assert found.headline == 'Apple & the "future"'
 
 
-@pytest.mark.parametrize(("declared", "expected"), [
-    ("de, at, ch", "de"), ("english", "en"), ("en_US", "en"), ("EN-gb", "en"),
-    ("Deutsch", "de"), ("zh-Hans-CN", "zh"), ("vi", "vi"), ("utf-8", None), ("x-default", None),
-])
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("de, at, ch", "de"),
+        ("english", "en"),
+        ("en_US", "en"),
+        ("EN-gb", "en"),
+        ("Deutsch", "de"),
+        ("zh-Hans-CN", "zh"),
+        ("vi", "vi"),
+        ("utf-8", None),
+        ("x-default", None),
+    ],
+)
 def test_in_language_is_an_iso_639_1_code(declared: str, expected: str | None) -> None:
     article = {"@type": "NewsArticle", "inLanguage": declared}
     html = _with_head(_html("zh-xinhuanet-no-lang.html"), _json_ld(article))
@@ -205,6 +262,7 @@ def test_a_page_without_lang_has_no_language() -> None:
 
 
 # -- German quotations -------------------------------------------------------------------------
+
 
 def test_german_quotation_paragraphs_survive_cleaning() -> None:
     """»…« opens German quotations; "» Link" lines are related links all the same."""

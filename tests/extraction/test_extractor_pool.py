@@ -22,8 +22,9 @@ from newscrawl.extraction.pool import ExtractorPool
 def _imported_after(statement: str) -> set[str]:
     """The modules a fresh interpreter holds after ``statement``."""
     code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
     return set(out.split())
 
 
@@ -48,10 +49,10 @@ def _worker_state() -> tuple[int, Any]:
 def _run(pool: ExtractorPool, *calls: Any) -> list[Any]:
     async def run_all() -> list[Any]:
         try:
-            return await asyncio.gather(*(pool.run(call) for call in calls),
-                                        return_exceptions=True)
+            return await asyncio.gather(*(pool.run(call) for call in calls), return_exceptions=True)
         finally:
             await pool.close()
+
     return asyncio.run(run_all())
 
 
@@ -99,7 +100,6 @@ def test_a_queued_call_is_timed_from_its_turn_not_from_when_it_was_sent() -> Non
     assert events == Counter()
 
 
-
 def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     """The warm-up runs the whole extraction on its page; one that fails only logs a line, so a
     broken sample would silently leave the workers cold: it must extract."""
@@ -108,8 +108,13 @@ def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     from newscrawl.extraction.warmup import SAMPLE_PAGE
 
     found, cleaned, signature = extract_and_sketch(
-        SAMPLE_PAGE, "https://news.example/2024/03/budget.html", num_perm=128, timezone=None,
-        site=SiteContext(language="en"), options=CleaningOptions(check_language=False))
+        SAMPLE_PAGE,
+        "https://news.example/2024/03/budget.html",
+        num_perm=128,
+        timezone=None,
+        site=SiteContext(language="en"),
+        options=CleaningOptions(check_language=False),
+    )
     assert found.headline == "Council approves budget" and found.authors == ["Jane Doe"]
     assert "city council approved" in cleaned.body and cleaned.rejection is None
     assert len(signature) == 128 * 4

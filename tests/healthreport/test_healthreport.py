@@ -34,15 +34,18 @@ def test_steady_sites_raise_no_anomaly() -> None:
     assert find_anomalies(site_series(runs)) == []
 
 
-@pytest.mark.parametrize(("figures", "kinds"), [
-    (broken(0, {"not-article": 41}), ["all-rejected", "reject-jump"]),
-    (broken(0, {"too-short": 2}), ["all-rejected"]),  # too-short's usual count
-    (broken(0), ["no-articles"]),
-    (broken(5), ["collapse"]),
-    (broken(38, {"fetch-failed": 30}), ["reject-jump"]),
-    (broken(40, footerStripped=0.9), ["residue-jump"]),
-    (broken(40, noCredit=0.95), ["residue-jump"]),
-])
+@pytest.mark.parametrize(
+    ("figures", "kinds"),
+    [
+        (broken(0, {"not-article": 41}), ["all-rejected", "reject-jump"]),
+        (broken(0, {"too-short": 2}), ["all-rejected"]),  # too-short's usual count
+        (broken(0), ["no-articles"]),
+        (broken(5), ["collapse"]),
+        (broken(38, {"fetch-failed": 30}), ["reject-jump"]),
+        (broken(40, footerStripped=0.9), ["residue-jump"]),
+        (broken(40, noCredit=0.95), ["residue-jump"]),
+    ],
+)
 def test_a_broken_site_is_found_in_its_latest_run(figures: dict, kinds: list[str]) -> None:
     runs = daily_runs(20, SITES, last={"tuoitre": figures})
     assert _kinds(runs, "tuoitre") == kinds
@@ -56,8 +59,10 @@ def test_a_jump_is_measured_against_the_recent_runs_not_all_of_them() -> None:
     now = [run(16, {"a": broken(40, {"fetch-failed": 20})})]
     series = site_series(old + recent + now)
     (found,) = latest_anomalies(series, find_anomalies(series))
-    assert (found.kind, found.detail) == ("reject-jump",
-                                          "20 rejected as fetch-failed, recent median 1")
+    assert (found.kind, found.detail) == (
+        "reject-jump",
+        "20 rejected as fetch-failed, recent median 1",
+    )
 
 
 def test_a_small_site_without_news_today_is_not_a_collapse() -> None:
@@ -74,13 +79,15 @@ def test_troubled_sites_come_first() -> None:
     runs = daily_runs(12, SITES, last={"vnexpress": broken(0, {"fetch-failed": 9})})
     runs.insert(5, run(4.5, {"dantri": broken(0)}))  # type: ignore[arg-type]
     series = site_series(runs)
-    assert sites_by_trouble(series, find_anomalies(series)) == ["vnexpress", "dantri",
-                                                                "tuoitre"]
+    assert sites_by_trouble(series, find_anomalies(series)) == ["vnexpress", "dantri", "tuoitre"]
 
 
 def _page(runs: list[dict], broken_lines: int = 0) -> str:
-    return render(History(runs, broken_lines), source="data/newscrawl-history.jsonl",
-                  generated=datetime(2026, 12, 1, tzinfo=UTC))
+    return render(
+        History(runs, broken_lines),
+        source="data/newscrawl-history.jsonl",
+        generated=datetime(2026, 12, 1, tzinfo=UTC),
+    )
 
 
 def test_the_page_flags_the_collapsed_site_at_the_top_and_charts_every_site() -> None:
@@ -95,8 +102,12 @@ def test_the_page_flags_the_collapsed_site_at_the_top_and_charts_every_site() ->
     assert "troubled" in sections[0].get("class")
     for section in sections:
         charts = section.cssselect("svg.chart")
-        assert [c.get("data-chart") for c in charts] == ["emitted", "rejected",
-                                                         "fetch-errors", "residue"]
+        assert [c.get("data-chart") for c in charts] == [
+            "emitted",
+            "rejected",
+            "fetch-errors",
+            "residue",
+        ]
         bars = section.cssselect('svg[data-chart="emitted"] rect.bar')
         assert len(bars) == 14 - (section.get("data-site") == "tuoitre")  # its 0: no bar
     assert len(sections[0].cssselect(".anomaly-mark")) == 4  # one per chart, its last run
@@ -113,8 +124,9 @@ def test_unhealthy_runs_are_marked_and_listed() -> None:
 def test_text_from_the_history_is_escaped() -> None:
     hostile = '<script>alert("site")</script>'
     problem = '<img src=x onerror="alert(1)">'
-    runs = daily_runs(4, (hostile,), last={hostile: broken(0, {'<b>"why"</b>': 7})},
-                      last_problems=(problem,))
+    runs = daily_runs(
+        4, (hostile,), last={hostile: broken(0, {'<b>"why"</b>': 7})}, last_problems=(problem,)
+    )
     text = _page(runs, broken_lines=2)
     assert "<script" not in text and "<img" not in text and "<b>" not in text
     page = lxml_html.fromstring(text)
@@ -126,23 +138,22 @@ def test_text_from_the_history_is_escaped() -> None:
 
 
 def test_the_command_writes_the_page_and_counts_broken_lines(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     history = tmp_path / "history.jsonl"
     runs = daily_runs(10, SITES, last={"dantri": broken(0)})
-    history.write_text("".join(json.dumps(r) + "\n" for r in runs) + '{"start": "2026-1',
-                       "utf-8")
+    history.write_text("".join(json.dumps(r) + "\n" for r in runs) + '{"start": "2026-1', "utf-8")
     output = tmp_path / "report.html"
     assert main(["--history", str(history), "--since", "2026-11-05", "-o", str(output)]) == 0
-    assert capsys.readouterr().out.strip() == (
-        f"{output}: 6 run(s), 1 unreadable line(s) skipped")
+    assert capsys.readouterr().out.strip() == (f"{output}: 6 run(s), 1 unreadable line(s) skipped")
     page = lxml_html.fromstring(output.read_text("utf-8"))
     assert page.cssselect("#attention tr.anomaly")[0].get("data-site") == "dantri"
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_the_command_stops_on_a_missing_history(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--history", str(tmp_path / "none.jsonl"), "-o",
-                 str(tmp_path / "r.html")]) == 2
+def test_the_command_stops_on_a_missing_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--history", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "r.html")]) == 2
     assert "Cannot read the history" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()

@@ -19,8 +19,14 @@ from newscrawl.health import EXIT_OK, EXIT_UNHEALTHY
 
 pytestmark = pytest.mark.e2e  # runs scrapy crawl as subprocesses
 
-MONITORS = {"Finish reason", "Sources", "Request errors", "Articles emitted", "Rejects",
-            "Run health"}
+MONITORS = {
+    "Finish reason",
+    "Sources",
+    "Request errors",
+    "Articles emitted",
+    "Rejects",
+    "Run health",
+}
 ROBOTS = "User-agent: *\nAllow: /\n"
 
 
@@ -37,11 +43,19 @@ def monitored_crawl(out: Path, *args: str) -> MonitoredRun:
     tests' own action (``tests/monitor_results.py``)."""
     results, textfile = out / "monitors.json", out / "prom" / "newscrawl.prom"
     textfile.parent.mkdir(parents=True)
-    run = crawl(out, "-s", "NEWSCRAWL_SPIDERMON=1",
-                "-s", 'NEWSCRAWL_SPIDERMON_ACTIONS={"finished": ["monitor_results.RecordResults"]}',
-                "-s", f"MONITOR_RESULTS_FILE={results}",
-                "-s", f"NEWSCRAWL_PROMETHEUS_TEXTFILE={textfile}", *args,
-                env={"PYTHONPATH": str(PROJECT / "tests")})
+    run = crawl(
+        out,
+        "-s",
+        "NEWSCRAWL_SPIDERMON=1",
+        "-s",
+        'NEWSCRAWL_SPIDERMON_ACTIONS={"finished": ["monitor_results.RecordResults"]}',
+        "-s",
+        f"MONITOR_RESULTS_FILE={results}",
+        "-s",
+        f"NEWSCRAWL_PROMETHEUS_TEXTFILE={textfile}",
+        *args,
+        env={"PYTHONPATH": str(PROJECT / "tests")},
+    )
     written = textfile.with_name("newscrawl-news.prom")  # the spider's own file
     metrics: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(written.read_text("utf-8")):
@@ -77,24 +91,38 @@ def unhealthy(tmp_path_factory: pytest.TempPathFactory) -> MonitoredRun:
     with Server() as server:
         server.serve("/robots.txt", ROBOTS, "text/plain")
         sitemap = server.serve("/sitemap.xml", urlset(server.article(1)))
-        return monitored_crawl(out, "-a", f"sitemap={sitemap}",
-                               "-a", f"feed={server.base_url}/rss",
-                               "-s", "NEWSCRAWL_HEALTH_MIN_EMITTED=3",
-                               "-s", "NEWSCRAWL_HEALTH_MAX_REJECT_RATIO=0.4")
+        return monitored_crawl(
+            out,
+            "-a",
+            f"sitemap={sitemap}",
+            "-a",
+            f"feed={server.base_url}/rss",
+            "-s",
+            "NEWSCRAWL_HEALTH_MIN_EMITTED=3",
+            "-s",
+            "NEWSCRAWL_HEALTH_MAX_REJECT_RATIO=0.4",
+        )
 
 
 def test_a_healthy_run_passes_every_monitor(healthy: MonitoredRun) -> None:
     assert healthy.run.returncode == EXIT_OK, healthy.run.stderr[-3000:]
     assert {name: result["status"] for name, result in healthy.monitors.items()} == dict.fromkeys(
-        MONITORS, "OK")
+        MONITORS, "OK"
+    )
     assert "[Spidermon] OK" in healthy.run.stderr
 
 
 def test_an_unhealthy_run_fails_the_monitors_of_its_problems(unhealthy: MonitoredRun) -> None:
     assert unhealthy.run.returncode == EXIT_UNHEALTHY
     statuses = {name: result["status"] for name, result in unhealthy.monitors.items()}
-    assert statuses == {"Finish reason": "OK", "Request errors": "OK", "Sources": "FAIL",
-                        "Articles emitted": "FAIL", "Rejects": "FAIL", "Run health": "FAIL"}
+    assert statuses == {
+        "Finish reason": "OK",
+        "Request errors": "OK",
+        "Sources": "FAIL",
+        "Articles emitted": "FAIL",
+        "Rejects": "FAIL",
+        "Run health": "FAIL",
+    }
     errors = {name: result["error"] for name, result in unhealthy.monitors.items()}
     assert "/rss failed: fetch-failed: HTTP 404" in errors["Sources"]
     assert "1 article(s) emitted (NEWSCRAWL_HEALTH_MIN_EMITTED 3)" in errors["Articles emitted"]
@@ -112,16 +140,19 @@ def test_the_textfile_holds_the_run_report(healthy: MonitoredRun) -> None:
     assert _one(healthy, "newscrawl_run_healthy") == 1
     assert _one(healthy, "newscrawl_run_problems") == 0
     assert _one(healthy, "newscrawl_run_duration_seconds") == pytest.approx(
-        report["durationSeconds"])
+        report["durationSeconds"]
+    )
     assert _one(healthy, "newscrawl_run_last_end_timestamp_seconds") >= _one(
-        healthy, "newscrawl_run_last_start_timestamp_seconds")
+        healthy, "newscrawl_run_last_start_timestamp_seconds"
+    )
     emitted = _by(healthy.metrics["newscrawl_articles_emitted_total"], "site")
     assert emitted == {site: counts.get("emitted", 0) for site, counts in report["sites"].items()}
     assert sum(emitted.values()) == report["emitted"] == len(healthy.run.items) > 0
     assert _by(healthy.metrics["newscrawl_articles_rejected"], "reason") == report["rejected"]
     assert _by(healthy.metrics["newscrawl_articles_skipped"], "reason") == report["skipped"]
     assert _by(healthy.metrics["newscrawl_source_healthy"], "source") == {
-        source["url"]: 1 for source in report["sources"]}
+        source["url"]: 1 for source in report["sources"]
+    }
     assert _by(healthy.metrics["newscrawl_run_finish_reason"], "reason") == {"finished": 1}
     assert not list(healthy.textfile.parent.glob("*.prom.*"))  # no temporary file left over
 
@@ -148,12 +179,16 @@ def test_real_output_matches_its_schemas(healthy: MonitoredRun) -> None:
 
 
 def test_articles_leave_empty_arrays_out_and_say_when_they_were_fetched_in_utc(
-        healthy: MonitoredRun, paper: DemoSite) -> None:
+    healthy: MonitoredRun, paper: DemoSite
+) -> None:
     without_authors = [item for item in healthy.run.items if "authors" not in item]
     assert without_authors  # the demo paper has articles that name no author
-    lines = [line for path in healthy.run.output_dir.glob("*.jsonl")
-             if not path.name.endswith(".rejects.jsonl")
-             for line in path.read_text("utf-8").splitlines()]
+    lines = [
+        line
+        for path in healthy.run.output_dir.glob("*.jsonl")
+        if not path.name.endswith(".rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
     assert not [line for line in lines if '"authors": []' in line or '"breadcrumbs": []' in line]
     for item in healthy.run.items:
         downloaded = item["metadata"]["dateDownloaded"]

@@ -18,7 +18,6 @@ from newscrawl.demosite import Article, DemoSite
 pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
 
 
-
 def _visible(site: DemoSite) -> dict[str, Article]:
     return {a.url_path: a for a in site.articles()}
 
@@ -53,8 +52,11 @@ def test_each_visible_article_is_emitted_once(full_run: CrawlRun, paper: DemoSit
 @pytest.mark.parametrize("field", ["headline", "datePublished", "sourceCredit"])
 def test_article_fields_match_the_pages(full_run: CrawlRun, paper: DemoSite, field: str) -> None:
     served = _visible(paper)
-    expected = {"headline": lambda a: a.headline, "datePublished": lambda a: a.date_published,
-                "sourceCredit": lambda a: a.source_credit}[field]
+    expected = {
+        "headline": lambda a: a.headline,
+        "datePublished": lambda a: a.date_published,
+        "sourceCredit": lambda a: a.source_credit,
+    }[field]
     for path, item in full_run.by_url_path().items():
         assert item[field] == expected(served[path]), path
 
@@ -67,8 +69,9 @@ def test_authors_match_the_pages(full_run: CrawlRun, paper: DemoSite) -> None:
         assert item.get("authors") != [], path
 
 
-def test_bodies_hold_the_article_text_and_nothing_around_it(full_run: CrawlRun,
-                                                            paper: DemoSite) -> None:
+def test_bodies_hold_the_article_text_and_nothing_around_it(
+    full_run: CrawlRun, paper: DemoSite
+) -> None:
     served = _visible(paper)
     for path, item in full_run.by_url_path().items():
         article, body = served[path], item["articleBody"]
@@ -144,6 +147,7 @@ def test_tracking_parameters_are_removed(full_run: CrawlRun) -> None:
 
 # -- one source kind at a time ----------------------------------------------------------------
 
+
 def test_sitemap_argument(tmp_path: Path, paper: DemoSite) -> None:
     run = crawl(tmp_path, "-a", f"sitemap={paper.base_url}/sitemap.xml")
     assert run.returncode == 0
@@ -180,8 +184,10 @@ def test_urls_file_argument(tmp_path: Path, paper: DemoSite) -> None:
     moved = next(a for a in paper.articles() if a.page.redirect_from)
     plain = next(a for a in paper.articles() if a.kind == "article")
     urls = tmp_path / "urls.txt"
-    urls.write_text(f"# comment\n{paper.base_url}{moved.link_path}\n{paper.base_url}"
-                    f"{plain.url_path}\n{paper.base_url}/thoi-su/bai-viet-da-go-4300960.html\n")
+    urls.write_text(
+        f"# comment\n{paper.base_url}{moved.link_path}\n{paper.base_url}"
+        f"{plain.url_path}\n{paper.base_url}/thoi-su/bai-viet-da-go-4300960.html\n"
+    )
     run = crawl(tmp_path, "-a", f"urls_file={urls}")
     assert sorted(run.by_url_path()) == sorted([moved.url_path, plain.url_path])
     assert [r["reason"] for r in run.rejects] == ["fetch-failed"]
@@ -196,8 +202,9 @@ def test_since_skips_older_entries(tmp_path: Path, paper: DemoSite) -> None:
 
 def test_output_option_replaces_default_file(tmp_path: Path, paper: DemoSite) -> None:
     target = tmp_path / "mine.jsonl"
-    run = crawl(tmp_path / "out", "-a", f"feed={paper.base_url}/rss/the-gioi.atom",
-                "-O", str(target))
+    run = crawl(
+        tmp_path / "out", "-a", f"feed={paper.base_url}/rss/the-gioi.atom", "-O", str(target)
+    )
     assert run.returncode == 0
     lines = target.read_text("utf-8").splitlines()
     assert lines and all(json.loads(line)["url"].startswith(paper.base_url) for line in lines)
@@ -205,23 +212,37 @@ def test_output_option_replaces_default_file(tmp_path: Path, paper: DemoSite) ->
     assert not list((tmp_path / "out").glob("news-*.jsonl"))
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("-a", "site=nosuchpaper"), "unknown site(s) nosuchpaper"),
-    (("-a", "sites_file=/nonexistent/sites.toml"), "cannot read sites file"),
-    (("-a", "sitemap=ftp//broken"), "not an http(s) URL"),
-    (("-a", "site=vnexpress", "-a", "since=yesterday"), "since must be YYYY-MM-DD"),
-    ((), "nothing to crawl"),
-    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_SPAM_TITLE_ACTION=dorp"),
-     "NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair"),
-    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_MIN_BODY_CHARS=abc"),
-     "setting NEWSCRAWL_MIN_BODY_CHARS='abc'"),
-    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=yes"), "setting NEWSCRAWL_GZIP='yes'"),
-    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=1", "-o", "out.jsonl"),
-     "name the output file *.gz"),
-    (("-a", "site=vnexpress", "-a", "sitemaps=https://a.vn/s.xml"), "unknown argument(s) sitemaps"),
-    (("-a", "site=vnexpress", "-s", "NEWSCRAWL_STATE_URI=mysql://db/news"),
-     "unsupported state store URI"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-a", "site=nosuchpaper"), "unknown site(s) nosuchpaper"),
+        (("-a", "sites_file=/nonexistent/sites.toml"), "cannot read sites file"),
+        (("-a", "sitemap=ftp//broken"), "not an http(s) URL"),
+        (("-a", "site=vnexpress", "-a", "since=yesterday"), "since must be YYYY-MM-DD"),
+        ((), "nothing to crawl"),
+        (
+            ("-a", "site=vnexpress", "-s", "NEWSCRAWL_SPAM_TITLE_ACTION=dorp"),
+            "NEWSCRAWL_SPAM_TITLE_ACTION must be drop or repair",
+        ),
+        (
+            ("-a", "site=vnexpress", "-s", "NEWSCRAWL_MIN_BODY_CHARS=abc"),
+            "setting NEWSCRAWL_MIN_BODY_CHARS='abc'",
+        ),
+        (("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=yes"), "setting NEWSCRAWL_GZIP='yes'"),
+        (
+            ("-a", "site=vnexpress", "-s", "NEWSCRAWL_GZIP=1", "-o", "out.jsonl"),
+            "name the output file *.gz",
+        ),
+        (
+            ("-a", "site=vnexpress", "-a", "sitemaps=https://a.vn/s.xml"),
+            "unknown argument(s) sitemaps",
+        ),
+        (
+            ("-a", "site=vnexpress", "-s", "NEWSCRAWL_STATE_URI=mysql://db/news"),
+            "unsupported state store URI",
+        ),
+    ],
+)
 def test_bad_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     run = crawl(tmp_path, *args, timeout=60)
     assert run.returncode == 2
@@ -232,15 +253,28 @@ def test_bad_arguments_fail_fast(tmp_path: Path, args: tuple[str, ...], message:
 
 
 # Runs scrapy as if the optional extras (redis, scrapy-redis) were not installed: a base install.
-WITHOUT_REDIS_EXTRA = ("import sys; sys.modules.update(redis=None, scrapy_redis=None); "
-                       "from scrapy.cmdline import execute; execute()")
+WITHOUT_REDIS_EXTRA = (
+    "import sys; sys.modules.update(redis=None, scrapy_redis=None); "
+    "from scrapy.cmdline import execute; execute()"
+)
 
 
 def test_demo_command(tmp_path: Path) -> None:
     """The README's first command: a base install (no extras) runs the demo."""
-    done = subprocess.run([sys.executable, "-c", WITHOUT_REDIS_EXTRA, "demo", "-s",
-                           f"NEWSCRAWL_OUTPUT_DIR={tmp_path}"], cwd=PROJECT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_REDIS_EXTRA,
+            "demo",
+            "-s",
+            f"NEWSCRAWL_OUTPUT_DIR={tmp_path}",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     (feed,) = [p for p in tmp_path.glob("demo-*.jsonl") if ".rejects." not in p.name]
     articles = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
@@ -248,8 +282,9 @@ def test_demo_command(tmp_path: Path) -> None:
     assert len(articles) == 26
     assert "Hội nghị thượng đỉnh Nga-Mỹ" in feed.read_text("utf-8")
     # before the crawl, the warnings to come are explained
-    assert done.stdout.splitlines()[1].startswith("The warnings below are the demo site's "
-                                                  "deliberate traps")
+    assert done.stdout.splitlines()[1].startswith(
+        "The warnings below are the demo site's deliberate traps"
+    )
     assert "WARNING: Rejected" in done.stderr and "not-html" in done.stderr
     assert "Scrapy 2." not in done.stderr  # no start-up banner at the demo's log level
     # the content farm is crawled: its spam headlines dropped, shown in both summaries
@@ -264,15 +299,31 @@ def test_demo_command(tmp_path: Path) -> None:
 
 def test_distributed_mode_without_the_extra_fails_in_one_line(tmp_path: Path) -> None:
     for command in ("crawl", "seed"):
-        done = subprocess.run([sys.executable, "-c", WITHOUT_REDIS_EXTRA, command, "news",
-                               "-a", "urls_file=/nonexistent",
-                               "-s", "REDIS_URL=redis://127.0.0.1:9/0",
-                               "-s", f"NEWSCRAWL_DATA_DIR={tmp_path}"],
-                              cwd=PROJECT, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                WITHOUT_REDIS_EXTRA,
+                command,
+                "news",
+                "-a",
+                "urls_file=/nonexistent",
+                "-s",
+                "REDIS_URL=redis://127.0.0.1:9/0",
+                "-s",
+                f"NEWSCRAWL_DATA_DIR={tmp_path}",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2, done.stderr[-2000:]
         errors = [line for line in done.stderr.splitlines() if line.startswith("newscrawl: ")]
-        assert errors == ["newscrawl: REDIS_URL is set but redis, scrapy_redis is not installed: "
-                          "install the extra with pip install 'newscrawl[redis]'"]
+        assert errors == [
+            "newscrawl: REDIS_URL is set but redis, scrapy_redis is not installed: "
+            "install the extra with pip install 'newscrawl[redis]'"
+        ]
         assert "Traceback" not in done.stderr
 
 
@@ -286,5 +337,6 @@ def test_since_holds_for_feeds_and_listings(tmp_path: Path, paper: DemoSite, sou
     assert run.returncode == 0
     assert run.items and all(item["datePublished"][:10] >= since for item in run.items)
     older = run.stats.get("newscrawl/skipped/older-than-since", 0) + len(
-        run.rejects_for("older-than-since"))
+        run.rejects_for("older-than-since")
+    )
     assert older >= 1

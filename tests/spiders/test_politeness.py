@@ -32,13 +32,19 @@ e2e = pytest.mark.e2e  # runs scrapy crawl as subprocesses
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("120", 120.0), (" 0 ", 0.0),
-    (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
-    ("Tue, 01 Dec 2026 12:01:30 GMT", 90.0),
-    (format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0),  # already past
-    ("soon", None), ("-5", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
+        ("Tue, 01 Dec 2026 12:01:30 GMT", 90.0),
+        (format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0),  # already past
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+    ],
+)
 def test_retry_after_values(value: str, seconds: float | None) -> None:
     assert retry_after_seconds(value, NOW) == seconds
 
@@ -48,10 +54,13 @@ def test_backoff_doubles_up_to_the_cap() -> None:
 
 
 def test_requests_given_up_for_a_long_retry_after_count_as_failed() -> None:
-    stats = {"newscrawl/rejected/retry-after-too-long": 3,
-             "downloader/response_status_count/200": 1}
+    stats = {
+        "newscrawl/rejected/retry-after-too-long": 3,
+        "downloader/response_status_count/200": 1,
+    }
     assert assess(stats, "finished", Thresholds()).problems == [
-        "75% of requests failed (limit 50%)"]
+        "75% of requests failed (limit 50%)"
+    ]
 
 
 SITEMAPS = {
@@ -68,15 +77,15 @@ SITEMAPS = {
  <url><loc>https://a.vn/y-7654321.html</loc></url>
 </urlset>""".encode(),
     "index": b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-             b"<loc>https://a.vn/s1.xml</loc></sitemap><sitemap><loc>https://a.vn/s2.xml</loc>"
-             b"<lastmod>2021-06-17</lastmod></sitemap></sitemapindex>",
+    b"<loc>https://a.vn/s1.xml</loc></sitemap><sitemap><loc>https://a.vn/s2.xml</loc>"
+    b"<lastmod>2021-06-17</lastmod></sitemap></sitemapindex>",
     "cut short": b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>'
-                 b"https://a.vn/1</loc></url><url><loc>https://a.vn/2</loc></url><url><loc>htt",
+    b"https://a.vn/1</loc></url><url><loc>https://a.vn/2</loc></url><url><loc>htt",
     "bad nesting": b"<urlset><url><loc>https://a.vn/1 & 2</loc></url><url><loc>https://a.vn/3"
-                   b"</loc><bad></url></urlset>",
+    b"</loc><bad></url></urlset>",
     "undefined entity": b"<urlset><url><loc>https://a.vn/&nbsp;1</loc></url></urlset>",
     "external entity": b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY e SYSTEM "file:///etc/'
-                       b'passwd">]><urlset><url><loc>&e;</loc></url></urlset>',
+    b'passwd">]><urlset><url><loc>&e;</loc></url></urlset>',
 }
 
 
@@ -99,7 +108,8 @@ def test_streamed_sitemap_gives_the_entries_and_errors_of_a_whole_parse(name: st
     streamed = [entry for batch in batches for entry in batch]
     news_fields = {"published", "title"}
     assert [{k: v for k, v in e.items() if k not in news_fields} for e in streamed] == list(
-        Sitemap(body))
+        Sitemap(body)
+    )
     assert sitemap.malformed is not _whole_tree_is_well_formed(body)
     if name == "news":
         assert streamed[0]["published"] == "2021-06-17T08:15:00+07:00"
@@ -120,6 +130,7 @@ def test_a_text_node_above_libxml2s_limit_is_read() -> None:
 def _drain(requests: Any) -> list[Request]:
     async def run() -> list[Request]:
         return [request async for request in requests]
+
     return asyncio.run(run())
 
 
@@ -138,6 +149,7 @@ def parser_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         def parse_and_record(*args: Any) -> Any:
             threads.append(threading.current_thread().name)
             return parse(*args)
+
         return parse_and_record
 
     monkeypatch.setattr(sources, "open_sitemap", recorded(open_sitemap))
@@ -145,13 +157,20 @@ def parser_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield threads
 
 
-def test_sitemaps_and_feeds_are_parsed_off_the_event_loop(spider: NewsSpider,
-                                                          parser_threads: list[str]) -> None:
+def test_sitemaps_and_feeds_are_parsed_off_the_event_loop(
+    spider: NewsSpider, parser_threads: list[str]
+) -> None:
     urls = [f"http://127.0.0.1:8000/tin/bai-viet-so-{i}-{10000 + i}.html" for i in range(2500)]
-    sitemap = XmlResponse("http://127.0.0.1:8000/sitemap.xml", body=urlset(*urls).encode(),
-                          request=Request("http://127.0.0.1:8000/sitemap.xml", meta={"site": ""}))
-    feed = XmlResponse("http://127.0.0.1:8000/rss.xml", body=rss(*urls[:5]).encode(),
-                       request=Request("http://127.0.0.1:8000/rss.xml", meta={"site": ""}))
+    sitemap = XmlResponse(
+        "http://127.0.0.1:8000/sitemap.xml",
+        body=urlset(*urls).encode(),
+        request=Request("http://127.0.0.1:8000/sitemap.xml", meta={"site": ""}),
+    )
+    feed = XmlResponse(
+        "http://127.0.0.1:8000/rss.xml",
+        body=rss(*urls[:5]).encode(),
+        request=Request("http://127.0.0.1:8000/rss.xml", meta={"site": ""}),
+    )
     assert [r.url for r in _drain(spider.parse_sitemap(sitemap))] == urls
     assert len(_drain(spider.parse_feed(feed))) == 5
     assert len(parser_threads) == 2
@@ -163,8 +182,9 @@ def test_retry_after_is_honoured(tmp_path: Path, server: Server) -> None:
     article = server.article(1)
     path = article.removeprefix(server.base_url)
     server.answer_first(path, (503, {"Retry-After": "2"}), (429, {"Retry-After": "1"}))
-    run = crawl(tmp_path, "-a", f"sitemap={server.serve('/sitemap.xml', urlset(article))}",
-                timeout=60)
+    run = crawl(
+        tmp_path, "-a", f"sitemap={server.serve('/sitemap.xml', urlset(article))}", timeout=60
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     times = [when for when, served, _ in server.answers if served == path]
     assert len(times) == 3
@@ -175,18 +195,32 @@ def test_retry_after_is_honoured(tmp_path: Path, server: Server) -> None:
 
 
 @e2e
-def test_a_host_answering_503_is_paused_and_another_host_is_not(tmp_path: Path,
-                                                                 server: Server) -> None:
+def test_a_host_answering_503_is_paused_and_another_host_is_not(
+    tmp_path: Path, server: Server
+) -> None:
     with Server("127.0.0.2") as other:
         storm = [server.article(i) for i in range(3)]
         calm = [other.article(i) for i in range(100, 140)]  # no near-duplicate of storm
         for url in storm:  # a 503 storm without Retry-After: pauses of 1, 2 and 4 s
             server.answer_first(url.removeprefix(server.base_url), (503, {}))
-        sitemaps = ",".join([server.serve("/sitemap.xml", urlset(*storm)),
-                             other.serve("/sitemap.xml", urlset(*calm))])
-        run = crawl(tmp_path, "-a", f"sitemap={sitemaps}", "-s", "DOWNLOAD_DELAY=0.2",
-                    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSCRAWL_BACKOFF_SECONDS=1",
-                    timeout=120)
+        sitemaps = ",".join(
+            [
+                server.serve("/sitemap.xml", urlset(*storm)),
+                other.serve("/sitemap.xml", urlset(*calm)),
+            ]
+        )
+        run = crawl(
+            tmp_path,
+            "-a",
+            f"sitemap={sitemaps}",
+            "-s",
+            "DOWNLOAD_DELAY=0.2",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "-s",
+            "NEWSCRAWL_BACKOFF_SECONDS=1",
+            timeout=120,
+        )
     assert run.returncode == 0, run.stderr[-3000:]
     unavailable = [when for when, _, status in server.answers if status == 503]
     assert len(unavailable) == 3
@@ -199,12 +233,19 @@ def test_a_host_answering_503_is_paused_and_another_host_is_not(tmp_path: Path,
 
 
 @e2e
-def test_a_retry_after_beyond_the_cap_is_a_reject_not_a_wait(tmp_path: Path,
-                                                              server: Server) -> None:
+def test_a_retry_after_beyond_the_cap_is_a_reject_not_a_wait(
+    tmp_path: Path, server: Server
+) -> None:
     closed = server.article(1)
     server.answer_first(closed.removeprefix(server.base_url), (503, {"Retry-After": "3600"}))
-    run = crawl(tmp_path, "-a", f"sitemap={server.serve('/sitemap.xml', urlset(closed))}",
-                "-s", "NEWSCRAWL_RETRY_AFTER_MAX_SECONDS=5", timeout=60)
+    run = crawl(
+        tmp_path,
+        "-a",
+        f"sitemap={server.serve('/sitemap.xml', urlset(closed))}",
+        "-s",
+        "NEWSCRAWL_RETRY_AFTER_MAX_SECONDS=5",
+        timeout=60,
+    )
     (reject,) = run.rejects
     assert (reject["url"], reject["reason"]) == (closed, "retry-after-too-long")
     assert "3600" in reject["evidence"]
@@ -228,11 +269,13 @@ def test_a_sitemap_above_the_page_size_limit_is_crawled(tmp_path: Path, server: 
 
 @e2e
 def test_a_sitemap_above_its_own_limit_is_a_reject(tmp_path: Path, server: Server) -> None:
-    body = urlset(*(f"{server.base_url}/tin/bai-viet-so-{i}-{10000 + i}.html"
-                    for i in range(20_000)))
+    body = urlset(
+        *(f"{server.base_url}/tin/bai-viet-so-{i}-{10000 + i}.html" for i in range(20_000))
+    )
     sitemap = server.serve("/sitemap.xml", body)
-    run = crawl(tmp_path, "-a", f"sitemap={sitemap}", "-s", "NEWSCRAWL_SITEMAP_MAXSIZE=100000",
-                timeout=60)
+    run = crawl(
+        tmp_path, "-a", f"sitemap={sitemap}", "-s", "NEWSCRAWL_SITEMAP_MAXSIZE=100000", timeout=60
+    )
     assert [(r["url"], r["reason"]) for r in run.rejects] == [(sitemap, "fetch-failed")]
     assert not [path for path in server.hits if path.startswith("/tin/")]
 

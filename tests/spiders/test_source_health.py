@@ -34,13 +34,17 @@ def test_a_feed_that_is_an_html_page_is_unhealthy(tmp_path: Path, server: Server
     assert f"feed {page}" in _problems(run.report)
 
 
-def test_a_registry_whose_article_rule_matches_nothing_is_unhealthy(tmp_path: Path,
-                                                                    server: Server) -> None:
+def test_a_registry_whose_article_rule_matches_nothing_is_unhealthy(
+    tmp_path: Path, server: Server
+) -> None:
     server.serve("/robots.txt", ROBOTS, "text/plain")
     sitemap = server.serve("/sitemap.xml", urlset(*(server.article(i) for i in range(3))))
     registry = tmp_path / "sites.toml"
-    registry.write_text(f'[paper]\ndomains = ["127.0.0.1"]\nsitemaps = ["{sitemap}"]\n'
-                        "article_allow = ['-\\d{14}\\.htm$']\n", "utf-8")
+    registry.write_text(
+        f'[paper]\ndomains = ["127.0.0.1"]\nsitemaps = ["{sitemap}"]\n'
+        "article_allow = ['-\\d{14}\\.htm$']\n",
+        "utf-8",
+    )
     run = crawl(tmp_path / "out", "-a", "site=paper", "-a", f"sites_file={registry}")
     assert run.returncode == EXIT_UNHEALTHY
     assert f"sitemap {sitemap} listed 3 URL(s), none taken" in _problems(run.report)

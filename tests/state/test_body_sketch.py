@@ -29,9 +29,11 @@ from newscrawl.state.minhash import (
 )
 
 BODY = " ".join(f"Đoạn văn thứ {n} nói về giá lúa ở đồng bằng sông Cửu Long." for n in range(40))
-PAGE = (f"<html><head><title>Giá lúa</title></head><body><article><h1>Giá lúa</h1>"
-        f"{''.join(f'<p>{line}.</p>' for line in BODY.split('.') if line.strip())}"
-        "</article></body></html>")
+PAGE = (
+    f"<html><head><title>Giá lúa</title></head><body><article><h1>Giá lúa</h1>"
+    f"{''.join(f'<p>{line}.</p>' for line in BODY.split('.') if line.strip())}"
+    "</article></body></html>"
+)
 
 
 @pytest.mark.parametrize(("threshold", "num_perm"), sorted(KNOWN_LSH_PARAMS))
@@ -47,8 +49,13 @@ def _texts() -> list[str]:
     """Short and long, Latin and Vietnamese, one word to thousands of shingles."""
     words = BODY.split()
     generator = np.random.RandomState(7)
-    return ["Một", "năm chữ trong một câu", BODY, BODY.upper(),
-            *(" ".join(generator.choice(words, size)) for size in (6, 50, 400, 3000))]
+    return [
+        "Một",
+        "năm chữ trong một câu",
+        BODY,
+        BODY.upper(),
+        *(" ".join(generator.choice(words, size)) for size in (6, 50, 400, 3000)),
+    ]
 
 
 @pytest.mark.parametrize("num_perm", [128, 64, 7])
@@ -69,28 +76,36 @@ def test_similarity_is_datasketchs_jaccard_estimate() -> None:
     second = hasher.signature(BODY.replace("giá lúa", "giá gạo", 10))
     assert first is not None and second is not None
     expected = LeanMinHash(seed=SEED, hashvalues=first, scheme=SCHEME).jaccard(
-        LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME))
+        LeanMinHash(seed=SEED, hashvalues=second, scheme=SCHEME)
+    )
     assert 0 < expected < 1
     assert hasher.similarity(first, second) == expected
 
 
 def test_neither_the_crawl_process_nor_the_workers_import_datasketch_or_scipy() -> None:
-    code = ("import sys, newscrawl.state, newscrawl.pipelines.publish, "
-            "newscrawl.pipelines.extract, newscrawl.extraction.warmup; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'datasketch', 'scipy'}))")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+    code = (
+        "import sys, newscrawl.state, newscrawl.pipelines.publish, "
+        "newscrawl.pipelines.extract, newscrawl.extraction.warmup; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'datasketch', 'scipy'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
     assert out.strip() == "[]"
 
 
 def _extract_args() -> dict[str, object]:
-    return {"timezone": None, "site": SiteContext(language="vi"),
-            "options": CleaningOptions(check_language=False)}
+    return {
+        "timezone": None,
+        "site": SiteContext(language="vi"),
+        "options": CleaningOptions(check_language=False),
+    }
 
 
 def test_the_worker_signature_is_the_one_the_store_would_compute() -> None:
-    found, cleaned, signature = extract_and_sketch(PAGE, "http://127.0.0.1/a.html",
-                                                   num_perm=NUM_PERM, **_extract_args())
+    found, cleaned, signature = extract_and_sketch(
+        PAGE, "http://127.0.0.1/a.html", num_perm=NUM_PERM, **_extract_args()
+    )
     assert (found, cleaned) == extract(PAGE, "http://127.0.0.1/a.html", **_extract_args())
     hasher = NearDuplicateHasher()
     carried = hasher.sketch(cleaned.body, signature)

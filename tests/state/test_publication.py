@@ -21,18 +21,22 @@ from newscrawl.state import StateStore, open_state_store
 
 FOOTER = "Giấy phép số 91/GP-STTTT do Sở TT&TT Hà Nội cấp ngày 03/4/2019"
 PROMPT = "Bài viết chưa có ý kiến nào. Mời bạn đọc góp ý!"
-TOPICS = ["Quốc hội thảo luận dự án Luật Đất đai sửa đổi với nhiều ý kiến trái chiều",
-          "Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay",
-          "Bão số 3 đổ bộ vào các tỉnh ven biển Bắc Bộ gây mưa lớn diện rộng",
-          "Đội tuyển Việt Nam hội quân tại Hà Nội để chuẩn bị cho giải vô địch khu vực",
-          "Ngân hàng Nhà nước điều chỉnh giảm lãi suất điều hành lần thứ hai trong năm",
-          "Thành phố khởi công tuyến metro số 2 sau nhiều năm chuẩn bị mặt bằng"]
+TOPICS = [
+    "Quốc hội thảo luận dự án Luật Đất đai sửa đổi với nhiều ý kiến trái chiều",
+    "Giá vàng miếng tăng thêm 500.000 đồng mỗi lượng trong phiên sáng nay",
+    "Bão số 3 đổ bộ vào các tỉnh ven biển Bắc Bộ gây mưa lớn diện rộng",
+    "Đội tuyển Việt Nam hội quân tại Hà Nội để chuẩn bị cho giải vô địch khu vực",
+    "Ngân hàng Nhà nước điều chỉnh giảm lãi suất điều hành lần thứ hai trong năm",
+    "Thành phố khởi công tuyến metro số 2 sau nhiều năm chuẩn bị mặt bằng",
+]
 
 
 def _body(topic: str, *extra: str) -> str:
-    sentences = [f"{topic}, theo thông tin từ cơ quan chức năng chiều qua.",
-                 f"Nhiều chuyên gia nhận định {topic.lower()} sẽ còn được bàn thảo.",
-                 f"Người dân quan tâm tới {topic.lower()} và mong có thông tin sớm."]
+    sentences = [
+        f"{topic}, theo thông tin từ cơ quan chức năng chiều qua.",
+        f"Nhiều chuyên gia nhận định {topic.lower()} sẽ còn được bàn thảo.",
+        f"Người dân quan tâm tới {topic.lower()} và mong có thông tin sớm.",
+    ]
     return "\n".join([*sentences, *extra])
 
 
@@ -44,8 +48,9 @@ def store(tmp_path: Path) -> StateStore:
 
 
 def _hold(held: HeldArticles, store: StateStore, site: str, body: str, rank: str = "0") -> None:
-    held.add(site, rank, Held({"articleBody": body}, store.sketch(body),
-                              frozenset(line_keys(body))))
+    held.add(
+        site, rank, Held({"articleBody": body}, store.sketch(body), frozenset(line_keys(body)))
+    )
 
 
 def test_a_line_in_many_different_articles_is_furniture(store: StateStore) -> None:
@@ -105,27 +110,34 @@ def test_long_lines_are_never_furniture() -> None:
 
 def test_preference_puts_the_original_first(store: StateStore) -> None:
     ranks = {
-        "farm copy, published later": preference(repaired_injection=False,
-                                                  date_published="2021-06-14T13:00:00+07:00",
-                                                  ad_hoc=False),
-        "original": preference(repaired_injection=False,
-                               date_published="2021-06-14T09:30:00+07:00", ad_hoc=False),
-        "same moment, ad hoc": preference(repaired_injection=False,
-                                          date_published="2021-06-14T02:30:00+00:00",
-                                          ad_hoc=True),
-        "same day, no time": preference(repaired_injection=False, date_published="2021-06-14",
-                                        ad_hoc=False),
+        "farm copy, published later": preference(
+            repaired_injection=False, date_published="2021-06-14T13:00:00+07:00", ad_hoc=False
+        ),
+        "original": preference(
+            repaired_injection=False, date_published="2021-06-14T09:30:00+07:00", ad_hoc=False
+        ),
+        "same moment, ad hoc": preference(
+            repaired_injection=False, date_published="2021-06-14T02:30:00+00:00", ad_hoc=True
+        ),
+        "same day, no time": preference(
+            repaired_injection=False, date_published="2021-06-14", ad_hoc=False
+        ),
         "undated": preference(repaired_injection=False, date_published=None, ad_hoc=False),
-        "repaired spam, earliest": preference(repaired_injection=True,
-                                              date_published="2020-01-01", ad_hoc=False),
+        "repaired spam, earliest": preference(
+            repaired_injection=True, date_published="2020-01-01", ad_hoc=False
+        ),
     }
     held = HeldArticles()
     for label, rank in reversed(ranks.items()):  # arrival order: the least preferred first
         held.add("s", rank, Held({"label": label}, store.sketch(label), frozenset()))
     assert [h.item["label"] for _site, h in held.in_preference_order()] == [
-        "original", "same moment, ad hoc", "farm copy, published later", "same day, no time",
+        "original",
+        "same moment, ad hoc",
+        "farm copy, published later",
+        "same day, no time",
         "undated",
-        "repaired spam, earliest"]
+        "repaired spam, earliest",
+    ]
 
 
 def _publisher(store: StateStore) -> tuple[PublishPipeline, dict[str, list[Any]]]:
@@ -133,21 +145,32 @@ def _publisher(store: StateStore) -> tuple[PublishPipeline, dict[str, list[Any]]
     crawler.spider = Spider.from_crawler(crawler, "news")
     crawler.logformatter = LogFormatter.from_crawler(crawler)
     seen: dict[str, list[Any]] = {"scraped": [], "dropped": [], "error": []}
-    for name, signal in (("scraped", signals.item_scraped), ("dropped", signals.item_dropped),
-                         ("error", signals.item_error)):
-        crawler.signals.connect(lambda item, _n=name, **_: seen[_n].append(item), signal=signal,
-                                weak=False)
+    for name, signal in (
+        ("scraped", signals.item_scraped),
+        ("dropped", signals.item_dropped),
+        ("error", signals.item_error),
+    ):
+        crawler.signals.connect(
+            lambda item, _n=name, **_: seen[_n].append(item), signal=signal, weak=False
+        )
     return PublishPipeline(crawler, store, FurnitureRule(), min_chars=10), seen
 
 
 def test_publishing_reports_each_outcome_and_goes_on_after_a_failure(
-        store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Held articles go out at the close: emitted, dropped as a duplicate, or, when publishing
     one of them fails, reported as an item error while the others are still published."""
     pipeline, seen = _publisher(store)
-    articles = [Article(url=f"http://127.0.0.1/{name}", site="paper", articleBody=body)
-                for name, body in (("a", _body(TOPICS[0])), ("b", _body(TOPICS[0])),
-                                   ("c", _body(TOPICS[1])), ("d", _body(TOPICS[2])))]
+    articles = [
+        Article(url=f"http://127.0.0.1/{name}", site="paper", articleBody=body)
+        for name, body in (
+            ("a", _body(TOPICS[0])),
+            ("b", _body(TOPICS[0])),
+            ("c", _body(TOPICS[1])),
+            ("d", _body(TOPICS[2])),
+        )
+    ]
     for article in articles:
         with pytest.raises(Staged):
             pipeline.process_item(article)

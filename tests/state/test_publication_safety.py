@@ -37,9 +37,12 @@ def _site_args(tmp_path: Path, site: DemoSite) -> tuple[str, ...]:
 
 def _published(directory: Path) -> list[str]:
     """URLs of every published (not .part) JSONL line under ``directory``."""
-    return [json.loads(line)["url"] for path in sorted(directory.rglob("*.jsonl"))
-            if not path.name.endswith(".rejects.jsonl")
-            for line in path.read_text("utf-8").splitlines()]
+    return [
+        json.loads(line)["url"]
+        for path in sorted(directory.rglob("*.jsonl"))
+        if not path.name.endswith(".rejects.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    ]
 
 
 def _recorded(data: Path) -> int:
@@ -49,12 +52,12 @@ def _recorded(data: Path) -> int:
 
 # -- pure parts --------------------------------------------------------------------------------
 
+
 def test_published_urls_reads_plain_and_gzipped_files(tmp_path: Path) -> None:
     plain, packed = tmp_path / "a.jsonl.part", tmp_path / "b.jsonl.gz.part"
     plain.write_text('{"url": "https://a.vn/1"}\n{"url": "https://a.vn/2"}\n', "utf-8")
     packed.write_bytes(gzip.compress(b'{"url": "https://a.vn/3"}\n'))
-    assert published_urls([plain, packed]) == {"https://a.vn/1", "https://a.vn/2",
-                                               "https://a.vn/3"}
+    assert published_urls([plain, packed]) == {"https://a.vn/1", "https://a.vn/2", "https://a.vn/3"}
 
 
 def test_a_line_cut_short_makes_the_file_unreadable(tmp_path: Path) -> None:
@@ -67,21 +70,36 @@ def test_a_line_cut_short_makes_the_file_unreadable(tmp_path: Path) -> None:
 def _left_by_a_dead_run(directory: Path, state: str, files: list[Path]) -> Path:
     """The journal of a run that died between its rename and its commit: written by another
     process, which exits (its lock goes with it)."""
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                    "from newscrawl.journal import Journal; "
-                    "Journal(Path(sys.argv[1]), sys.argv[2], 'dead02')"
-                    ".write([Path(p) for p in sys.argv[3:]])",
-                    str(directory), state, *map(str, files)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from newscrawl.journal import Journal; "
+            "Journal(Path(sys.argv[1]), sys.argv[2], 'dead02')"
+            ".write([Path(p) for p in sys.argv[3:]])",
+            str(directory),
+            state,
+            *map(str, files),
+        ],
+        check=True,
+    )
     return Journal(directory, state, "dead02").path
 
 
 def test_replay_records_the_renamed_files_only(tmp_path: Path) -> None:
-    article = {"url": "https://a.vn/x-1", "canonicalUrl": None, "dateModified": None,
-               "fingerprint": "0" * 32, "articleBody": "Một bài báo có nội dung."}
+    article = {
+        "url": "https://a.vn/x-1",
+        "canonicalUrl": None,
+        "dateModified": None,
+        "fingerprint": "0" * 32,
+        "articleBody": "Một bài báo có nội dung.",
+    }
     published = tmp_path / "run.jsonl"
     published.write_text(json.dumps(article) + "\n", "utf-8")
-    journal = _left_by_a_dead_run(tmp_path / "journal", "sqlite:state",
-                                  [published, tmp_path / "never-renamed.jsonl"])
+    journal = _left_by_a_dead_run(
+        tmp_path / "journal", "sqlite:state", [published, tmp_path / "never-renamed.jsonl"]
+    )
     (left_over,) = Journal(tmp_path / "journal", "sqlite:state", "new001").left_over()
     assert left_over == journal
     with open_state_store(f"sqlite:{tmp_path / 'state.sqlite'}") as store:
@@ -106,15 +124,18 @@ def test_a_journal_is_left_over_only_once_its_run_is_gone(tmp_path: Path) -> Non
 # -- crawls ------------------------------------------------------------------------------------
 
 
-
 @pytest.mark.e2e
-@pytest.mark.parametrize(("setup", "message"), [
-    ("output-under-a-file", "output directory"),
-    ("empty-state", "is empty"),
-    ("garbage-state", "is not a SQLite database"),
-])
-def test_unusable_locations_stop_the_run_at_start(tmp_path: Path, site: DemoSite, setup: str,
-                                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("output-under-a-file", "output directory"),
+        ("empty-state", "is empty"),
+        ("garbage-state", "is not a SQLite database"),
+    ],
+)
+def test_unusable_locations_stop_the_run_at_start(
+    tmp_path: Path, site: DemoSite, setup: str, message: str
+) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     data.mkdir()
     extra: tuple[str, ...] = ()
@@ -132,9 +153,11 @@ def test_unusable_locations_stop_the_run_at_start(tmp_path: Path, site: DemoSite
 
 @pytest.mark.e2e
 def test_a_rejects_file_that_cannot_be_written_makes_the_run_unhealthy(
-        tmp_path: Path, site: DemoSite) -> None:
-    run = crawl(tmp_path / "out", *_site_args(tmp_path, site),
-                "-s", "NEWSCRAWL_REJECTS_URI=/dev/full")  # every write: ENOSPC
+    tmp_path: Path, site: DemoSite
+) -> None:
+    run = crawl(
+        tmp_path / "out", *_site_args(tmp_path, site), "-s", "NEWSCRAWL_REJECTS_URI=/dev/full"
+    )  # every write: ENOSPC
     assert run.returncode == EXIT_UNHEALTHY
     assert any("writes failed: rejects" in p for p in run.report["problems"])
     assert run.stderr.count("Cannot write the rejects file") == 1
@@ -144,9 +167,13 @@ def test_a_rejects_file_that_cannot_be_written_makes_the_run_unhealthy(
 
 def _mount_tmpfs(mount: Path, size: str) -> None:
     mount.mkdir()
-    if shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
-            capture_output=True).returncode != 0:
+    if (
+        shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here (needs root)")
 
 
@@ -174,8 +201,9 @@ def _fill(disk: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_output_disk_full_records_only_what_was_published(tmp_path: Path, site: DemoSite,
-                                                          small_disk: Path) -> None:
+def test_output_disk_full_records_only_what_was_published(
+    tmp_path: Path, site: DemoSite, small_disk: Path
+) -> None:
     """The 26 articles (~70 KB of JSONL) do not fit in 48 KB: the run ends unhealthy, the state
     records exactly the articles of a published file (none, if none was published), and the
     next run with room emits the rest: every article once."""
@@ -192,8 +220,9 @@ def test_output_disk_full_records_only_what_was_published(tmp_path: Path, site: 
 
 
 @pytest.mark.e2e
-def test_state_disk_full_at_commit_is_finished_by_the_next_run(tmp_path: Path,
-                                                               state_disk: Path) -> None:
+def test_state_disk_full_at_commit_is_finished_by_the_next_run(
+    tmp_path: Path, state_disk: Path
+) -> None:
     """The output is published, the commit fails (the state's disk filled up during the run):
     the run is unhealthy, and the next run records the published articles from the journal
     instead of emitting them again."""
@@ -219,17 +248,20 @@ def test_state_disk_full_at_commit_is_finished_by_the_next_run(tmp_path: Path,
 
 @pytest.mark.e2e
 def test_a_run_killed_between_rename_and_commit_is_recorded_by_the_next(
-        tmp_path: Path, site: DemoSite) -> None:
+    tmp_path: Path, site: DemoSite
+) -> None:
     """The state as a kill -9 right after the rename leaves it: the file published under its
     final name, the journal naming it, nothing committed."""
     args, data = _site_args(tmp_path, site), tmp_path / "data"
     first = crawl(tmp_path / "first", *args, data_dir=data)
     assert first.returncode == EXIT_OK and first.items
     (data / "state.sqlite").unlink()  # the commit that never happened
-    (published,) = [p for p in (tmp_path / "first").glob("*.jsonl")
-                    if not p.name.endswith(".rejects.jsonl")]
-    journal = _left_by_a_dead_run(data / "journal",
-                                  f"sqlite:{(data / 'state.sqlite').resolve()}", [published])
+    (published,) = [
+        p for p in (tmp_path / "first").glob("*.jsonl") if not p.name.endswith(".rejects.jsonl")
+    ]
+    journal = _left_by_a_dead_run(
+        data / "journal", f"sqlite:{(data / 'state.sqlite').resolve()}", [published]
+    )
     again: CrawlRun = crawl(tmp_path / "again", *args, data_dir=data)
     assert again.returncode == EXIT_OK
     assert again.items == []  # each article in exactly one file

@@ -25,14 +25,20 @@ BACKOFF = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(
 GONE = "https://tin.example.vn/thoi-su/bai-404.html"
 
 
-def rejection(url: str = GONE, reason: str = "fetch-failed", *, at: datetime = NOW,
-              previous: Rejection | None = None) -> Rejection:
+def rejection(
+    url: str = GONE,
+    reason: str = "fetch-failed",
+    *,
+    at: datetime = NOW,
+    previous: Rejection | None = None,
+) -> Rejection:
     made = next_rejection(previous, url, reason, "HTTP 404", at, BACKOFF)
     assert made is not None
     return made
 
 
 # --- the policy -----------------------------------------------------------------------------
+
 
 def test_a_transient_reject_waits_longer_at_each_attempt_up_to_the_last_wait():
     waits, previous = [], None
@@ -66,11 +72,17 @@ def test_a_long_evidence_is_cut():
 
 # the shapes a reason written as a string literal would take
 _LITERAL_REASON_SHAPES = [
-    r'Rejected\(\s*"([\w-]+)"', r'NotExtractable\(\s*"([\w-]+)"',
+    r'Rejected\(\s*"([\w-]+)"',
+    r'NotExtractable\(\s*"([\w-]+)"',
     r'self\.(?:reject|_source_failed|_reject_page)\([^,()]+,\s*"([\w-]+)"',
-    r'return "([\w-]+)", f?"', r'\("([\w-]+)", evidence\)', r'reason(?:, evidence)? = "([\w-]+)"',
-    r'ItemAdapter\(item\), "([\w-]+)"', r'getattr\(exception, "reason", "([\w-]+)"\)',
-    r'Unusable\([^,()]+,\s*"([\w-]+)"', r'GivenUp\(\s*"([\w-]+)"']
+    r'return "([\w-]+)", f?"',
+    r'\("([\w-]+)", evidence\)',
+    r'reason(?:, evidence)? = "([\w-]+)"',
+    r'ItemAdapter\(item\), "([\w-]+)"',
+    r'getattr\(exception, "reason", "([\w-]+)"\)',
+    r'Unusable\([^,()]+,\s*"([\w-]+)"',
+    r'GivenUp\(\s*"([\w-]+)"',
+]
 
 
 def _reasons_in_the_code() -> tuple[set[str], set[str]]:
@@ -82,16 +94,29 @@ def _reasons_in_the_code() -> tuple[set[str], set[str]]:
         if "demosite" not in path.parts:
             source = path.read_text("utf-8")
             named.update(Reason[name] for name in re.findall(r"\bReason\.([A-Z][A-Z_]+)", source))
-            literal.update(match for shape in _LITERAL_REASON_SHAPES
-                           for match in re.findall(shape, source))
+            literal.update(
+                match for shape in _LITERAL_REASON_SHAPES for match in re.findall(shape, source)
+            )
     return named, literal
 
 
 def test_every_reject_reason_in_the_code_has_a_retry_policy():
     reasons, literal = _reasons_in_the_code()
-    assert {"not-html", "fetch-failed", "not-article", "too-short", "spam-title", "duplicate",
-            "pipeline-error", "url-offsite", "ignored", "robots-disallowed", "dropped",
-            "wrong-language", "malformed-feed"} <= reasons
+    assert {
+        "not-html",
+        "fetch-failed",
+        "not-article",
+        "too-short",
+        "spam-title",
+        "duplicate",
+        "pipeline-error",
+        "url-offsite",
+        "ignored",
+        "robots-disallowed",
+        "dropped",
+        "wrong-language",
+        "malformed-feed",
+    } <= reasons
     assert literal == set()  # every reason is named through newscrawl.accounting.Reason
     assert set(RETRY_POLICY) == set(Reason)  # the vocabulary has no reason without a policy
 
@@ -100,7 +125,8 @@ def test_the_policy_table_matches_the_readme():
     readme = (PACKAGE.parent / "README.md").read_text("utf-8")
     rows = dict(re.findall(r"^\| `([\w-]+)` +\| (.+?) +\|", readme, re.MULTILINE))
     assert {reason: rows.get(reason) for reason in RETRY_POLICY} == {
-        reason: retry.value for reason, retry in RETRY_POLICY.items()}
+        reason: retry.value for reason, retry in RETRY_POLICY.items()
+    }
 
 
 @pytest.mark.parametrize("value", ["", "0", "1,-6", "soon", "nan"])
@@ -113,6 +139,7 @@ def test_a_bad_backoff_setting_is_one_line(value):
 
 
 # --- the stores -----------------------------------------------------------------------------
+
 
 def test_a_reject_is_recorded_at_commit_only(open_store):  # noqa: F811
     crawler, other = open_store(), open_store()
@@ -180,8 +207,10 @@ def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store)
 def test_prune_removes_old_records_and_rejects_only(open_store):  # noqa: F811
     store = open_store()
     now = datetime.now(UTC)
-    old, recent = (replace(article(n), emitted_at=(now - timedelta(days=days)).isoformat(
-        timespec="seconds")) for n, days in ((1, 40), (2, 5)))
+    old, recent = (
+        replace(article(n), emitted_at=(now - timedelta(days=days)).isoformat(timespec="seconds"))
+        for n, days in ((1, 40), (2, 5))
+    )
     store.stage(old, store.sketch(ARTICLE))
     store.stage(recent, store.sketch(OTHER))
     store.stage_rejection(rejection(at=now - timedelta(days=40)))
@@ -207,6 +236,7 @@ def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):  # no
 
 
 # --- the CLI --------------------------------------------------------------------------------
+
 
 def test_cli_lookup_shows_the_reject(uri, open_store):  # noqa: F811
     store = open_store()

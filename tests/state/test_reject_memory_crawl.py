@@ -21,8 +21,10 @@ MOVED = "/tin/bai-viet-chuyen-so-40003.html"  # redirects to a PDF of its own
 STUB = "/tin/bai-viet-dang-cap-nhat-so-40004.html"  # too short at first, the article later
 OLD = "/tin/bai-viet-cu-so-40005.html"  # redirects to a short page of its own
 FEED = "/rss/da-go.rss"  # a source, not served: fetched on every run all the same
-SHORT = ("<html><body><article><h1>Bão số 9 đổ bộ</h1><p>Tin đang được cập nhật.</p>"
-         "</article></body></html>")
+SHORT = (
+    "<html><body><article><h1>Bão số 9 đổ bộ</h1><p>Tin đang được cập nhật.</p>"
+    "</article></body></html>"
+)
 # the first back-off is 1.8 s, the next ones 1,000 h
 BACKOFF = ("-s", "NEWSCRAWL_REJECT_BACKOFF_HOURS=0.0005,1000")
 
@@ -34,30 +36,43 @@ def _fetches(site: Server, *paths: str) -> list[int]:
 def _only_the_feed_failed(run: CrawlRun, feed: str) -> bool:
     """The feed fails on every run, which makes each run unhealthy, and nothing else does."""
     return run.returncode == EXIT_UNHEALTHY and run.report["problems"] == [
-        f"feed {feed} failed: fetch-failed: HTTP 404"]
+        f"feed {feed} failed: fetch-failed: HTTP 404"
+    ]
 
 
 def test_a_rejected_page_is_fetched_once_a_transient_one_again_after_its_backoff(
-        tmp_path: Path, server: Server) -> None:
+    tmp_path: Path, server: Server
+) -> None:
     article = server.article(1)
     grown = server.pages[server.article(2).removeprefix(server.base_url)]
     server.serve(STUB, SHORT, "text/html")
     server.redirect(OLD, server.serve("/tin/ngan-so-40005.html", SHORT, "text/html"))
     server.serve(PDF, "%PDF-1.4 not a news page", "application/pdf")
     server.redirect(MOVED, server.serve("/files/40003.pdf", "%PDF-1.4", "application/pdf"))
-    sitemap = server.serve("/sitemap.xml", urlset(
-        article, *(server.base_url + path for path in (MISSING, PDF, MOVED, STUB, OLD))))
-    args = ("-a", f"sitemap={sitemap}", "-a", f"feed={server.base_url + FEED}", *BACKOFF,
-            "-s", "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO=1")
+    sitemap = server.serve(
+        "/sitemap.xml",
+        urlset(article, *(server.base_url + path for path in (MISSING, PDF, MOVED, STUB, OLD))),
+    )
+    args = (
+        "-a",
+        f"sitemap={sitemap}",
+        "-a",
+        f"feed={server.base_url + FEED}",
+        *BACKOFF,
+        "-s",
+        "NEWSCRAWL_HEALTH_MAX_ERROR_RATIO=1",
+    )
     data = tmp_path / "data"
 
     first = crawl(tmp_path / "run1", *args, data_dir=data, timeout=60)
     assert _only_the_feed_failed(first, server.base_url + FEED), first.stderr[-3000:]
     assert rejected(first, "fetch-failed") == {server.base_url + MISSING, server.base_url + FEED}
-    assert rejected(first, "not-html") == {server.base_url + path
-                                           for path in (PDF, "/files/40003.pdf")}
-    assert rejected(first, "too-short") == {server.base_url + path
-                                            for path in (STUB, "/tin/ngan-so-40005.html")}
+    assert rejected(first, "not-html") == {
+        server.base_url + path for path in (PDF, "/files/40003.pdf")
+    }
+    assert rejected(first, "too-short") == {
+        server.base_url + path for path in (STUB, "/tin/ngan-so-40005.html")
+    }
     assert _fetches(server, MISSING, PDF, MOVED, STUB, OLD, FEED) == [1, 1, 1, 1, 1, 1]
     assert "rejected-before" not in first.report["skipped"]
     # the PDF's and the short page's twice: under the URL redirected to them too
@@ -87,8 +102,9 @@ def test_a_rejected_page_is_fetched_once_a_transient_one_again_after_its_backoff
         assert store.rejection(server.base_url + STUB) is None  # emitted since
 
 
-def test_a_run_stopped_before_its_commit_remembers_no_reject(tmp_path: Path,
-                                                             server: Server) -> None:
+def test_a_run_stopped_before_its_commit_remembers_no_reject(
+    tmp_path: Path, server: Server
+) -> None:
     slow = server.article(1)
     server.delays[slow.removeprefix(server.base_url)] = 4.0  # keeps the run busy
     sitemap = server.serve("/sitemap.xml", urlset(slow, server.base_url + MISSING))

@@ -47,10 +47,13 @@ tin cảnh báo.
 """
 
 # The same report as republished elsewhere: one sentence rewritten and a spam footer appended.
-COPY = ARTICLE.replace(
-    "cho biết đây là lần thứ ba trong tháng gia đình ông phải dọn đồ chạy lũ.",
-    "cho biết đây đã là lần thứ tư trong năm nay gia đình ông phải dọn đồ chạy lũ.",
-) + "Tải ứng dụng Tin Nhanh 24h, nhận quà hấp dẫn mỗi ngày!\n"
+COPY = (
+    ARTICLE.replace(
+        "cho biết đây là lần thứ ba trong tháng gia đình ông phải dọn đồ chạy lũ.",
+        "cho biết đây đã là lần thứ tư trong năm nay gia đình ông phải dọn đồ chạy lũ.",
+    )
+    + "Tải ứng dụng Tin Nhanh 24h, nhận quà hấp dẫn mỗi ngày!\n"
+)
 
 # Another paper's report on the same flood: same topic and names, different wording.
 OTHER = """\
@@ -153,8 +156,13 @@ def test_a_killed_run_leaves_only_what_it_committed(uri, open_store):
                     store.sketch("staged body"))
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True,
-                         env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        timeout=60,
+    )
 
     assert run.returncode == -signal.SIGKILL, run.stderr
     store = open_store()
@@ -208,8 +216,10 @@ def test_near_duplicate_found_for_an_edited_copy_not_for_another_report(open_sto
 
 def test_redis_near_duplicate_staged_by_a_concurrent_run_is_found(redis_server_url):  # noqa: F811
     """Two workers publishing at once: the second sees the first's article before its commit."""
-    with (open_state_store(redis_server_url, prefix="race:") as first,
-          open_state_store(redis_server_url, prefix="race:") as second):
+    with (
+        open_state_store(redis_server_url, prefix="race:") as first,
+        open_state_store(redis_server_url, prefix="race:") as second,
+    ):
         first.stage(article(1), first.sketch(ARTICLE))
         assert second.near_duplicate_of(second.sketch(COPY)) == article(1).url
         assert second.near_duplicate_of(second.sketch(OTHER)) is None
@@ -329,7 +339,8 @@ def test_band_keys_are_those_of_datasketch_minhashlsh():
 
     assert hasher.hashranges == lsh.hashranges
     assert hasher.band_keys(signature) == tuple(
-        lsh._H(minhash.hashvalues[start:end]) for start, end in lsh.hashranges)
+        lsh._H(minhash.hashvalues[start:end]) for start, end in lsh.hashranges
+    )
     lsh.insert("article", minhash)
     copy = MinHash(seed=SEED, scheme=SCHEME, hashvalues=hasher.signature(COPY))
     assert lsh.query(copy) == ["article"]
@@ -358,11 +369,14 @@ def test_sqlite_file_is_wal_with_compact_signatures(tmp_path):
         assert db.execute("SELECT length(signature) FROM articles").fetchone() == (128 * 4,)
 
 
-@pytest.mark.parametrize(("uri", "created"), [
-    ("sqlite://{tmp}/abs/state.db", "abs/state.db"),  # sqlite:///tmp/...
-    ("sqlite:rel/state.db", "rel/state.db"),
-    ("{tmp}/plain.db", "plain.db"),
-])
+@pytest.mark.parametrize(
+    ("uri", "created"),
+    [
+        ("sqlite://{tmp}/abs/state.db", "abs/state.db"),  # sqlite:///tmp/...
+        ("sqlite:rel/state.db", "rel/state.db"),
+        ("{tmp}/plain.db", "plain.db"),
+    ],
+)
 def test_sqlite_uri_forms(uri, created, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with open_state_store(uri.format(tmp=tmp_path)) as store:
@@ -397,9 +411,14 @@ def test_redis_ttl_is_set_on_every_key_written(redis_server_url):  # noqa: F811
 
 
 def _cli(uri: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newscrawl.state", "--uri", uri, *args],
-                          cwd=PROJECT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl.state", "--uri", uri, *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
 
 
 def test_cli_stats_lookup_reset(uri, open_store):
@@ -451,8 +470,10 @@ def test_staged_records_are_not_held_in_python_memory(tmp_path):
     # for both backends; SQLite's commit is one transaction fed by a stream, so it stays small.
     count = 20_000
     texts = [f"tin số {n} đã phát" for n in range(count)]  # one shingle: 14 band keys, cheaply
-    records = [article(n, fingerprint=hashlib.md5(text.encode()).hexdigest())
-               for n, text in enumerate(texts)]
+    records = [
+        article(n, fingerprint=hashlib.md5(text.encode()).hexdigest())
+        for n, text in enumerate(texts)
+    ]
     store = open_state_store(str(tmp_path / "state.db"))
     sketches = [store.sketch(text) for text in texts]  # the caller's, allocated before tracing
 
@@ -474,8 +495,10 @@ def test_staged_records_are_not_held_in_python_memory(tmp_path):
     store.close()
 
 
-def test_a_redis_commit_larger_than_a_batch_persists_every_record(redis_server_url,  # noqa: F811
-                                                                  monkeypatch):
+def test_a_redis_commit_larger_than_a_batch_persists_every_record(
+    redis_server_url,  # noqa: F811
+    monkeypatch,
+):
     from newscrawl.state.redis_store import RedisStateStore
 
     batches: list[int] = []
