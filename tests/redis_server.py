@@ -106,3 +106,14 @@ def redis_server_url() -> Iterator[str]:
     pytest.importorskip("redis", reason="the redis client is not installed (pip install redis)")
     with running_redis_server() as url:
         yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> Iterator[str]:
+    """The session's redis-server, emptied for this test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushall()
+    yield redis_server_url
+    client.close()

@@ -47,7 +47,7 @@ def test_who_may_take_a_claim_over(held: str, taken: bool) -> None:
 
 
 @pytest.fixture
-def client(redis_server_url: str) -> Iterator[redis.Redis]:  # noqa: F811
+def client(redis_server_url: str) -> Iterator[redis.Redis]:
     server = redis.Redis.from_url(redis_server_url)
     server.flushall()
     yield server

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import redis
 from conftest import FAST, PROJECT, crawl, start_crawl, wait_for_articles
-from redis_server import (  # noqa: F401  (redis_server_url: a fixture, requested by name)
+from redis_server import (  # noqa: F401  (redis_server_url, redis_url: fixtures, requested by name)
     REDIS_SERVER,
     SKIP_REASON,
     free_port,
     redis_server_url,
+    redis_url,
     start_redis_server,
     stop_redis_server,
 )
@@ -31,14 +32,6 @@ from newscrawl.health import EXIT_ALREADY_RUNNING, EXIT_OK, EXIT_UNHEALTHY, EXIT
 pytestmark = pytest.mark.e2e  # runs scrapy crawl/seed/demo as subprocesses
 
 FAST_WORKERS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=3", "-s", "NEWSCRAWL_REDIS_HEARTBEAT_SECONDS=1")
-
-
-@pytest.fixture
-def redis_url(redis_server_url: str) -> Iterator[str]:  # noqa: F811
-    client = redis.Redis.from_url(redis_server_url)
-    client.flushall()
-    yield redis_server_url
-    client.close()
 
 
 def _args(tmp_path: Path, site: DemoSite, redis_url: str) -> tuple[str, ...]:

@@ -11,14 +11,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from conftest import FAST, PROJECT, Archived, Server, article_page, start_crawl, write_warc
-from redis_server import redis_server_url  # noqa: F401  (a fixture, requested by name)
+from redis_server import redis_server_url, redis_url  # noqa: F401  (fixtures, requested by name)
 
 from newscrawl.health import EXIT_OK
 
@@ -34,14 +33,6 @@ WORKERS = (
     "-s",
     "LOGSTATS_INTERVAL=0.5",
 )
-
-
-@pytest.fixture
-def redis_url(redis_server_url: str) -> Iterator[str]:  # noqa: F811
-    client = redis.Redis.from_url(redis_server_url)
-    client.flushall()
-    yield redis_server_url
-    client.close()
 
 
 def _article(index: int) -> Archived:

@@ -141,7 +141,7 @@ def test_a_bad_backoff_setting_is_one_line(value):
 # --- the stores -----------------------------------------------------------------------------
 
 
-def test_a_reject_is_recorded_at_commit_only(open_store):  # noqa: F811
+def test_a_reject_is_recorded_at_commit_only(open_store):
     crawler, other = open_store(), open_store()
     assert crawler.stage_rejection(rejection())
     assert crawler.rejection(GONE) == rejection()  # the run sees its own
@@ -154,7 +154,7 @@ def test_a_reject_is_recorded_at_commit_only(open_store):  # noqa: F811
     assert other.stats()["rejects"] == 1
 
 
-def test_a_later_reject_replaces_the_earlier(open_store):  # noqa: F811
+def test_a_later_reject_replaces_the_earlier(open_store):
     store = open_store()
     store.stage_rejection(rejection())
     store.commit()
@@ -165,7 +165,7 @@ def test_a_later_reject_replaces_the_earlier(open_store):  # noqa: F811
     assert again.attempts == 2
 
 
-def test_a_url_emitted_later_clears_its_reject(open_store):  # noqa: F811
+def test_a_url_emitted_later_clears_its_reject(open_store):
     store = open_store()
     emitted = article(1)
     store.stage_rejection(rejection(emitted.url, "too-short"))
@@ -176,7 +176,7 @@ def test_a_url_emitted_later_clears_its_reject(open_store):  # noqa: F811
     assert open_store().stats()["rejects"] == 0
 
 
-def test_an_emitted_url_is_not_remembered_as_rejected(open_store):  # noqa: F811
+def test_an_emitted_url_is_not_remembered_as_rejected(open_store):
     store = open_store()
     store.stage(article(1), store.sketch(ARTICLE))
     store.commit()
@@ -185,7 +185,7 @@ def test_an_emitted_url_is_not_remembered_as_rejected(open_store):  # noqa: F811
     assert store.rejection(article(1).url) is None
 
 
-def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store):  # noqa: F811
+def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store):
     store = open_store()
     kept, gone = article(1), article(2)
     store.stage(kept, store.sketch(OTHER))
@@ -204,7 +204,7 @@ def test_forget_removes_the_record_its_duplicate_keys_and_the_reject(open_store)
     assert reader.near_duplicate_of(reader.sketch(OTHER)) == kept.url
 
 
-def test_prune_removes_old_records_and_rejects_only(open_store):  # noqa: F811
+def test_prune_removes_old_records_and_rejects_only(open_store):
     store = open_store()
     now = datetime.now(UTC)
     old, recent = (
@@ -224,7 +224,7 @@ def test_prune_removes_old_records_and_rejects_only(open_store):  # noqa: F811
     assert reader.rejection(GONE) is None and reader.rejection(GONE + "?moi") is not None
 
 
-def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):  # noqa: F811
+def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):
     store = open_store()
     for n, reason in enumerate(["fetch-failed", "not-html", "not-html"]):
         store.stage_rejection(rejection(f"{GONE}?n={n}", reason))
@@ -238,7 +238,7 @@ def test_stats_count_rejects_by_reason_and_reset_forgets_them(open_store):  # no
 # --- the CLI --------------------------------------------------------------------------------
 
 
-def test_cli_lookup_shows_the_reject(uri, open_store):  # noqa: F811
+def test_cli_lookup_shows_the_reject(uri, open_store):
     store = open_store()
     store.stage_rejection(rejection(at=datetime.now(UTC)))
     store.commit()
@@ -249,7 +249,7 @@ def test_cli_lookup_shows_the_reject(uri, open_store):  # noqa: F811
     assert "not emitted nor rejected" in _cli(uri, "lookup", GONE + "x").stderr
 
 
-def test_cli_forget_one_url_normalized_as_lookup(uri, open_store):  # noqa: F811
+def test_cli_forget_one_url_normalized_as_lookup(uri, open_store):
     store = open_store()
     store.stage(article(1), store.sketch(ARTICLE))
     store.stage(article(2), store.sketch(OTHER))
@@ -266,7 +266,7 @@ def test_cli_forget_one_url_normalized_as_lookup(uri, open_store):  # noqa: F811
     assert reader.lookup(article(2).url) is not None
 
 
-def test_cli_prune_and_stats(uri, open_store):  # noqa: F811
+def test_cli_prune_and_stats(uri, open_store):
     store = open_store()
     store.stage(article(1), store.sketch(ARTICLE))  # emitted in 2025
     store.stage_rejection(rejection(at=datetime.now(UTC) - timedelta(days=3)))

@@ -214,7 +214,7 @@ def test_near_duplicate_found_for_an_edited_copy_not_for_another_report(open_sto
     assert reader.near_duplicate_of(reader.sketch("")) is None
 
 
-def test_redis_near_duplicate_staged_by_a_concurrent_run_is_found(redis_server_url):  # noqa: F811
+def test_redis_near_duplicate_staged_by_a_concurrent_run_is_found(redis_server_url):
     """Two workers publishing at once: the second sees the first's article before its commit."""
     with (
         open_state_store(redis_server_url, prefix="race:") as first,
@@ -392,7 +392,7 @@ def test_unsupported_uri_and_sqlite_ttl_are_errors(tmp_path):
         open_state_store(str(tmp_path / "state.db"), ttl_days=7)
 
 
-def test_redis_ttl_is_set_on_every_key_written(redis_server_url):  # noqa: F811
+def test_redis_ttl_is_set_on_every_key_written(redis_server_url):
     import redis
 
     for prefix, ttl_days in (("ttl:", 2.0), ("forever:", None)):
@@ -496,7 +496,7 @@ def test_staged_records_are_not_held_in_python_memory(tmp_path):
 
 
 def test_a_redis_commit_larger_than_a_batch_persists_every_record(
-    redis_server_url,  # noqa: F811
+    redis_server_url,
     monkeypatch,
 ):
     from newscrawl.state.redis_store import RedisStateStore
