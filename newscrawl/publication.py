@@ -26,6 +26,9 @@ from datetime import UTC, datetime, time
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from courlan import normalize_url
 
 from newscrawl.cleaning.furniture import FurnitureRule, furniture_keys
 from newscrawl.state import Sketch, StateStore
@@ -67,9 +70,25 @@ def _utc(value: str | None) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def preference(*, repaired_injection: bool, date_published: str | None, ad_hoc: bool) -> str:
-    """The sort key of an article among its duplicates: lower is preferred."""
-    return f"{int(repaired_injection)}|{_utc(date_published)}|{int(ad_hoc)}"
+def preference(
+    *, repaired_injection: bool, date_published: str | None, ad_hoc: bool, alias: bool = False
+) -> str:
+    """The sort key of an article among its duplicates: lower is preferred. ``alias``: the page
+    names another URL as its canonical one (the same page served under a second URL): at the
+    same moment, the URL the page itself calls canonical is the original."""
+    return f"{int(repaired_injection)}|{_utc(date_published)}|{int(alias)}|{int(ad_hoc)}"
+
+
+def is_alias(url: str, canonical_url: str | None) -> bool:
+    """Whether the page at ``url`` declares another web URL canonical (a relative one read
+    against ``url``; both compared normalized). Any other canonical declares nothing."""
+    canonical = urljoin(url, canonical_url or "")
+    if not canonical_url or urlsplit(canonical).scheme not in ("http", "https"):
+        return False
+    try:
+        return normalize_url(canonical, strict=True) != normalize_url(url, strict=True)
+    except ValueError:
+        return False
 
 
 class HeldArticles:

@@ -31,7 +31,7 @@ from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
 from newscrawl.output import carried_over_dir
 from newscrawl.pipelines import Rejected, Staged
-from newscrawl.publication import Held, HeldArticles, preference
+from newscrawl.publication import Held, HeldArticles, is_alias, preference
 from newscrawl.state import StateStore
 from newscrawl.state.fingerprint import body_fingerprint
 
@@ -87,6 +87,7 @@ class PublishPipeline:
             repaired_injection="titleInjection" in (adapter.get("metadata") or {}),
             date_published=adapter.get("datePublished"),
             ad_hoc=adapter.get("site") in self.ad_hoc,
+            alias=is_alias(adapter.get("url") or "", adapter.get("canonicalUrl")),
         )
         sketch = self.store.sketch(body, attached(item, body, self.store.num_perm))
         detach(item)

@@ -16,7 +16,7 @@ from newscrawl.cleaning.furniture import FurnitureRule, line_key, line_keys, str
 from newscrawl.items import Article
 from newscrawl.pipelines import Staged
 from newscrawl.pipelines.publish import PublishPipeline
-from newscrawl.publication import Held, HeldArticles, preference
+from newscrawl.publication import Held, HeldArticles, is_alias, preference
 from newscrawl.state import StateStore, open_state_store
 
 FOOTER = "Giấy phép số 91/GP-STTTT do Sở TT&TT Hà Nội cấp ngày 03/4/2019"
@@ -119,6 +119,12 @@ def test_preference_puts_the_original_first(store: StateStore) -> None:
         "same moment, ad hoc": preference(
             repaired_injection=False, date_published="2021-06-14T02:30:00+00:00", ad_hoc=True
         ),
+        "same moment, another URL of the original": preference(
+            repaired_injection=False,
+            date_published="2021-06-14T09:30:00+07:00",
+            ad_hoc=False,
+            alias=True,
+        ),
         "same day, no time": preference(
             repaired_injection=False, date_published="2021-06-14", ad_hoc=False
         ),
@@ -133,11 +139,29 @@ def test_preference_puts_the_original_first(store: StateStore) -> None:
     assert [h.item["label"] for _site, h in held.in_preference_order()] == [
         "original",
         "same moment, ad hoc",
+        "same moment, another URL of the original",
         "farm copy, published later",
         "same day, no time",
         "undated",
         "repaired spam, earliest",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical", "alias"),
+    [
+        ("https://bao.vn/thoi-su/a-1.html", "https://bao.vn/kinh-te/a-1.html", True),
+        ("https://bao.vn/kinh-te/a-1.html", "https://bao.vn/kinh-te/a-1.html?utm_source=x", False),
+        ("https://bao.vn/kinh-te/a-1.html", None, False),
+        ("https://bao.vn/thoi-su/a-1.html", "/kinh-te/a-1.html", True),
+        ("https://bao.vn/kinh-te/a-1.html", "/kinh-te/a-1.html", False),
+        ("https://bao.vn/kinh-te/a-1.html", "javascript:void(0)", False),
+    ],
+)
+def test_a_page_naming_another_url_canonical_is_an_alias(
+    url: str, canonical: str | None, alias: bool
+) -> None:
+    assert is_alias(url, canonical) is alias
 
 
 def _publisher(store: StateStore) -> tuple[PublishPipeline, dict[str, list[Any]]]:
