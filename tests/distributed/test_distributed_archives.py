@@ -102,6 +102,19 @@ def _file_claims(client: redis.Redis) -> int:
     )
 
 
+def _ccnews_args(server: Server, redis_url: str) -> tuple[str, ...]:
+    """A worker's (and the seed's) arguments for June 2024 of the test's CC-NEWS tree."""
+    return (
+        "-a",
+        "ccnews=2024-06",
+        "-s",
+        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        *WORKERS,
+    )
+
+
 def test_two_workers_share_the_ccnews_files_and_emit_each_article_once(
     tmp_path: Path, redis_url: str, server: Server
 ) -> None:
@@ -111,15 +124,7 @@ def test_two_workers_share_the_ccnews_files_and_emit_each_article_once(
     paths = _serve_month(server, _files(tmp_path, groups))
     for path in paths:  # slow enough that one worker cannot take every file first
         server.delays[path] = 2.0
-    args = (
-        "-a",
-        "ccnews=2024-06",
-        "-s",
-        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-        "-s",
-        f"REDIS_URL={redis_url}",
-        *WORKERS,
-    )
+    args = _ccnews_args(server, redis_url)
     seeded = _seed(*args)
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     assert "Seeded 4 source request(s)" in seeded.stdout
@@ -151,15 +156,7 @@ def test_a_worker_killed_mid_file_leaves_the_file_to_another(
     paths = _serve_month(server, _files(tmp_path, groups))
     for path in paths:  # each file arrives over 6 s: a worker reads its records as they come
         server.trickles[path] = 6.0
-    args = (
-        "-a",
-        "ccnews=2024-06",
-        "-s",
-        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-        "-s",
-        f"REDIS_URL={redis_url}",
-        *WORKERS,
-    )
+    args = _ccnews_args(server, redis_url)
     assert _seed(*args).returncode == 0
     client = redis.Redis.from_url(redis_url)
     doomed = start_crawl(tmp_path / "doomed", *args, data_dir=tmp_path / "d0")
@@ -210,15 +207,7 @@ def test_a_worker_closed_mid_file_gives_the_file_back(
     puts the file back on the frontier; the next worker reads it and emits the rest."""
     (path,) = _serve_month(server, _files(tmp_path, [[_article(i) for i in range(40)]]))
     server.trickles[path] = 20.0  # read for long after its first 5 articles are made
-    args = (
-        "-a",
-        "ccnews=2024-06",
-        "-s",
-        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-        "-s",
-        f"REDIS_URL={redis_url}",
-        *WORKERS,
-    )
+    args = _ccnews_args(server, redis_url)
     assert _seed(*args).returncode == 0
     _finish(
         start_crawl(
@@ -240,15 +229,7 @@ def test_a_file_that_could_not_be_read_is_seeded_again(
 ) -> None:
     paths = _serve_month(server, _files(tmp_path, [[_article(1)], [_article(2)]]))
     del server.pages[paths[1]]  # listed, but 404
-    args = (
-        "-a",
-        "ccnews=2024-06",
-        "-s",
-        f"NEWSCRAWL_CCNEWS_BASE_URL={server.base_url}/",
-        "-s",
-        f"REDIS_URL={redis_url}",
-        *WORKERS,
-    )
+    args = _ccnews_args(server, redis_url)
     assert "Seeded 2 source request(s)" in _seed(*args).stdout
     worker = start_crawl(tmp_path / "out", *args, data_dir=tmp_path / "data")
     worker.communicate(timeout=240)
