@@ -21,6 +21,7 @@ from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon
 
+from newscrawl.distributed.mode import is_distributed
 from newscrawl.health import (
     Thresholds,
     emitted_problem,
@@ -117,7 +118,7 @@ class SourceHealthMonitor(RunMonitor):
 class ErrorRatioMonitor(RunMonitor):
     @monitors.name("Failed requests within NEWSCRAWL_HEALTH_MAX_ERROR_RATIO")
     def test_error_ratio(self) -> None:
-        shared_frontier = bool(self.data.crawler.settings.get("REDIS_URL"))
+        shared_frontier = is_distributed(self.data.crawler.settings)
         self.assert_no_problem(
             error_problem(self.stats, self.limits, shared_frontier=shared_frontier)
         )
