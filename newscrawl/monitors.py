@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
-from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon
 
 from newscrawl.distributed.mode import is_distributed
+from newscrawl.extensions import is_enabled
 from newscrawl.health import (
     Thresholds,
     emitted_problem,
@@ -66,10 +66,7 @@ def _reports(crawler: Crawler) -> bool:
     """Whether the run report extension is on (it sends ``report_written``)."""
     from newscrawl.extensions.report import RunReport
 
-    return any(
-        load_object(path) is RunReport
-        for path in build_component_list(crawler.settings.getwithbase("EXTENSIONS"))
-    )
+    return is_enabled(crawler.settings, RunReport)
 
 
 class RunMonitor(Monitor):

@@ -9,3 +9,18 @@
 - ``history``: ``RunHistory``, each run appended to the run history;
 - ``watchdog``: ``Watchdog``, which ends a run that stopped making progress.
 """
+
+from __future__ import annotations
+
+from scrapy.settings import BaseSettings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+
+
+def is_enabled(settings: BaseSettings, component: type) -> bool:
+    """Whether ``component`` is among the run's EXTENSIONS (listed, by path or class, and not
+    switched off with None)."""
+    return any(
+        load_object(path) is component
+        for path in build_component_list(settings.getwithbase("EXTENSIONS"))
+    )

@@ -13,8 +13,6 @@ from typing import Any, Self
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.utils.conf import build_component_list
-from scrapy.utils.misc import load_object
 
 from newscrawl.accounting import (
     REJECTED,
@@ -24,6 +22,7 @@ from newscrawl.accounting import (
     suffix_counts,
 )
 from newscrawl.distributed.mode import is_distributed
+from newscrawl.extensions import is_enabled
 from newscrawl.extensions.state import IncrementalState
 from newscrawl.health import (
     Health,
@@ -67,7 +66,7 @@ class RunReport:
         )
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        if _enabled(settings, IncrementalState):  # judged once the output is settled
+        if is_enabled(settings, IncrementalState):  # judged once the output is settled
             crawler.signals.connect(extension.run_settled, signal=run_settled)
         return extension
 
@@ -76,7 +75,7 @@ class RunReport:
 
     def spider_closed(self, reason: str) -> None:
         self.finish_reason = reason
-        if not _enabled(self.crawler.settings, IncrementalState):
+        if not is_enabled(self.crawler.settings, IncrementalState):
             self.run_settled()
 
     def run_settled(self) -> None:
@@ -127,13 +126,6 @@ class RunReport:
             _summary(report),
             self.path,
         )
-
-
-def _enabled(settings: Any, component: type) -> bool:
-    return any(
-        load_object(c) is component
-        for c in build_component_list(settings.getwithbase("EXTENSIONS"))
-    )
 
 
 def _summary(report: dict[str, Any]) -> str:
