@@ -10,6 +10,7 @@ do, the bad bytes become U+FFFD rather than the whole page mojibake or a reject.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import (
@@ -70,24 +71,34 @@ class _Utf8:
     """The bytes read as UTF-8, invalid sequences replaced."""
 
     text: str
-    valid: int  # non-ASCII characters decoded
     invalid: int  # invalid sequences replaced
+    body: bytes
 
     @classmethod
     def read(cls, body: bytes) -> _Utf8:
-        text = body.decode("utf-8", errors="replace")
-        invalid = text.count("\ufffd") - body.count("\ufffd".encode())
-        ascii_bytes = len(body) - len(body.translate(None, _ASCII))  # one character each
-        return cls(text, len(text) - ascii_bytes - invalid, invalid)
+        try:  # most pages: valid UTF-8, read at C speed with nothing to count
+            return cls(body.decode("utf-8"), 0, body)
+        except UnicodeDecodeError:
+            text = body.decode("utf-8", errors="replace")
+        return cls(text, text.count("\ufffd") - body.count("\ufffd".encode()), body)
+
+    @cached_property
+    def valid(self) -> int:
+        """Non-ASCII characters decoded; counted only for damaged bytes, the one case that
+        weighs them against the invalid sequences."""
+        ascii_bytes = len(self.body) - len(self.body.translate(None, _ASCII))  # a character each
+        return len(self.text) - ascii_bytes - self.invalid
 
     @property
     def mostly_valid(self) -> bool:
         """UTF-8 with a few bad bytes, not text in another encoding."""
-        return self.invalid <= max(_FEW_INVALID, self.valid // _VALID_PER_INVALID)
+        return self.invalid <= _FEW_INVALID or self.invalid <= self.valid // _VALID_PER_INVALID
 
     @property
     def clearly_utf8(self) -> bool:
         """Enough valid multi-byte characters to overrule a single-byte declaration."""
+        if not self.invalid:
+            return not self.text.isascii()
         return self.valid > 0 and self.invalid * _VALID_PER_INVALID <= self.valid
 
 
