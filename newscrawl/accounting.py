@@ -100,7 +100,8 @@ REPAIRED_BODY = "newscrawl/repaired/body"
 REPAIRED_TITLE = "newscrawl/repaired/spam-title"
 JSON_DROPPED = "newscrawl/extract/json-dropped"  # JSON-LD blocks over the size/depth bounds
 # + the extraction pool's events: pool-killed (a timed-out extraction's workers ended),
-# pool-broken, retried (a page sent again, alone, after a broken pool)
+# pool-broken, retried (a page sent again, alone, after a broken pool), downloads-paused (too
+# many pages waiting for the pool)
 EXTRACT_EVENT = "newscrawl/extract/"
 REDIS_UNAVAILABLE = "newscrawl/redis/unavailable"
 REDIS_RECOVERED = "newscrawl/redis/recovered"  # requests of dead workers queued again

@@ -155,6 +155,9 @@ NEWSCRAWL_FURNITURE_MIN_SHARE = 0.02
 CONCURRENT_ITEMS = 4
 # trafilatura worker processes; -1: one per core; 0: in the crawl process (debugging, profiling)
 NEWSCRAWL_EXTRACT_WORKERS = -1
+# Pages waiting for the workers at which downloads pause (until half of them are done): enough
+# to keep every worker busy, few enough not to hold hundreds of pages in memory; 0: no pause.
+NEWSCRAWL_EXTRACT_QUEUE = 32
 # Seconds a worker may spend on one page before it is killed and the page rejected as
 # extraction-timeout (an 8 MB page once held a worker for 308 s); 0: no limit. News pages take
 # tens of milliseconds. In-process extraction (NEWSCRAWL_EXTRACT_WORKERS=0) has no limit.

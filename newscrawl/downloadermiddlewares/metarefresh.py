@@ -2,8 +2,9 @@
 
 Scrapy looks for ``<meta http-equiv="refresh">`` in the first 4096 characters of
 ``response.text``, for which it decodes the whole page: ~0.5 ms of the crawl process's CPU a
-page, thrown away, since the spider decodes the page its own way (``newscrawl.encoding``). Here
-it reads a copy of the response cut to the bytes that can hold those characters.
+page, and kept on the response (``response.text`` is cached) while the page waits for
+extraction, which decodes it its own way (``newscrawl.encoding``). Here it reads a copy of the
+response cut to the bytes that can hold those characters, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
-        if len(response.body) <= HEAD_BYTES:
-            return super().process_response(request, response)
         head = response.replace(body=response.body[:HEAD_BYTES])
         redirected = super().process_response(request, head)
         return response if redirected is head else redirected

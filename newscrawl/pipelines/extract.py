@@ -105,6 +105,7 @@ class ExtractPipeline:
         options: CleaningOptions,
         crawler: Crawler | None = None,
         timeout: float = 0,
+        queue: int = 0,
     ) -> None:
         self.stats = stats
         self.options = options
@@ -115,6 +116,9 @@ class ExtractPipeline:
             if workers
             else None
         )
+        self.queue = queue  # pages waiting for the pool that pause the engine; 0: never
+        self.waiting = 0
+        self.paused_downloads = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -126,6 +130,7 @@ class ExtractPipeline:
             cleaning_options(settings),
             crawler,
             max(settings.getfloat("NEWSCRAWL_EXTRACTION_TIMEOUT"), 0),
+            max(settings.getint("NEWSCRAWL_EXTRACT_QUEUE"), 0),
         )
 
     def open_spider(self) -> None:
@@ -142,7 +147,9 @@ class ExtractPipeline:
         extraction = _extraction(item, self.options)
         try:
             found, cleaned, signature = (
-                await self.pool.run(extraction) if self.pool is not None else extraction()
+                await self._in_pool(self.pool, extraction)
+                if self.pool is not None
+                else extraction()
             )
         except NotExtractable as exc:
             raise Rejected(exc.reason, exc.evidence) from exc
@@ -163,6 +170,29 @@ class ExtractPipeline:
         ):  # sources that gave no date: the page's own
             raise Rejected(Reason.OLDER_THAN_SINCE, f"published {article.datePublished}", article)
         return article
+
+    async def _in_pool(self, pool: ExtractorPool, extraction: partial[Extracted]) -> Extracted:
+        self.waiting += 1
+        if self.queue and self.waiting >= self.queue and not self.paused_downloads:
+            self._pause_downloads(True)
+        try:
+            return await pool.run(extraction)
+        finally:
+            self.waiting -= 1
+            # a page finishing its way through Scrapy's scraper wakes the engine up
+            if self.paused_downloads and self.waiting <= self.queue // 2:
+                self._pause_downloads(False)
+
+    def _pause_downloads(self, pause: bool) -> None:
+        engine = self.crawler.engine if self.crawler else None
+        if engine is None:
+            return
+        self.paused_downloads = pause
+        if pause:
+            engine.pause()
+            self._count_pool_event("downloads-paused")
+        else:
+            engine.unpause()
 
     def _count(self, cleaned: Cleaned, site: str) -> None:
         for kind, _text in cleaned.removed:

@@ -261,3 +261,17 @@ def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
     assert results[1].reason == "extraction-crashed"
     assert all(r.body == results[0].body for r in results if isinstance(r, Extraction))
     assert crawler.stats.get_value("newscrawl/extract/pool-broken") >= 2
+
+
+def test_downloads_pause_while_pages_wait_for_the_pool(tmp_path: Path, generated: DemoSite) -> None:
+    """A queue of 4 pages: the engine pauses again and again, and every page is still emitted
+    (resumed by the pages it waited for, not by the engine's 5 s heartbeat)."""
+    registry = _generated_only(generated, tmp_path / "sites.toml")
+    started = time.monotonic()
+    run = crawl(tmp_path / "out", "-a", f"sites_file={registry}", "-s", "NEWSCRAWL_EXTRACT_QUEUE=4")
+    assert run.report.get("finishReason") == "finished", run.stderr[-3000:]
+    assert run.stats["newscrawl/extract/downloads-paused"] > 10
+    assert {item["url"] for item in run.items} == {
+        f"{generated.base_url}/gen/{i}.html" for i in range(GENERATED)
+    }
+    assert time.monotonic() - started < 60
