@@ -27,8 +27,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import islice
 
-from lxml.etree import XPath, XPathSyntaxError
+from lxml.etree import Element, XPath, XPathSyntaxError
 from lxml.html import HtmlElement
 
 __all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
@@ -132,7 +133,6 @@ _BOILERPLATE_TOKENS = re.compile(r"(?<![a-z0-9])(?:ads?|qc|tags?|nav|toolbar|too
 _CONTENT_NAMES = re.compile("embed")
 # Never pruned by name: the page, the element that wraps the article, and table parts (a data
 # table's rows carry names such as "player-2020-580" on a sports page).
-_NAMED = XPath("//*[@class or @id]")  # in C: most elements carry neither
 _NEVER_PRUNED = frozenset({"html", "body", "main", "tr", "td", "th", "thead", "tbody", "tfoot"})
 # A container holding this share of the page's paragraph text, or the headline, is the article
 # or wraps it, whatever its name says ("container-single penci_sidebar", "box article
@@ -141,12 +141,14 @@ _MAX_PRUNED_SHARE = 0.25
 _MIN_LINK_WORDS = 3  # a block that is one short link ("Trang chủ") is left to trafilatura
 _LINK_BLOCK_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "div"})
 _MAX_LINK_PREFIX_WORDS = 3  # "Xem thêm:", ">>", "Video:" before the link
+# A subtree's text, as "".join(element.itertext()) but built in C.
+_TEXT = XPath("string()", smart_strings=False)
 
 
 def _is_layout_table(table: HtmlElement) -> bool:
     for cell in table.iter("td", "th"):
-        blocks = [e for e in cell.iterdescendants() if e.tag in _LAYOUT_CELL_BLOCKS]
-        if len(blocks) >= 2 or any(e.tag in ("table", "h1", "h2") for e in blocks):
+        blocks = list(islice(cell.iterdescendants(*_LAYOUT_CELL_BLOCKS), 2))
+        if len(blocks) == 2 or (blocks and blocks[0].tag in ("table", "h1", "h2")):
             return True
     return False
 
@@ -180,7 +182,7 @@ def _is_text_div(element: HtmlElement) -> bool:
         element.tag == "div"
         and _has_own_text(element)
         and not _CAPTION_NAMES.search(_names(element))
-        and not any(e.tag in _BLOCK_TAGS for e in element.iterdescendants())
+        and _first_descendant(element, _BLOCK_TAGS) is None
     )
 
 
@@ -194,12 +196,28 @@ def _divs_to_paragraphs(tree: HtmlElement) -> None:
             div.tag = "p"
 
 
+def _first_descendant(element: HtmlElement, tags: Iterable[str]) -> HtmlElement | None:
+    """The first descendant with one of ``tags``, searched in C (no Python object is made for
+    the elements passed over)."""
+    return next(element.iterdescendants(*tags), None)
+
+
 def _names(element: HtmlElement) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
-def _is_boilerplate(element: HtmlElement) -> bool:
-    names = _names(element)
+def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
+    """The ``elements`` that carry a class or an id, with ``_names``."""
+    named = []
+    for element in elements:
+        class_, id_ = element.get("class"), element.get("id")
+        if class_ or id_:
+            named.append((element, f"{class_ or ''} {id_ or ''}".lower()))
+    return named
+
+
+@lru_cache(maxsize=8192)  # a site's pages repeat its class names
+def _is_boilerplate(names: str) -> bool:
     return bool(
         (_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
         and not _CONTENT_NAMES.search(names)
@@ -207,7 +225,7 @@ def _is_boilerplate(element: HtmlElement) -> bool:
 
 
 def _text_size(element: HtmlElement) -> int:
-    return len("".join(element.itertext()).split())
+    return len(_TEXT(element).split())
 
 
 def _remove(element: HtmlElement) -> None:
@@ -224,23 +242,43 @@ def _remove(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def _paragraph_words(element: HtmlElement) -> int:
-    return sum(_text_size(p) for p in element.iter("p"))
+class _ParagraphWords:
+    """Words in the paragraphs under an element. Each paragraph is measured once, so the tree
+    must not change while one instance is in use: nested containers share their paragraphs."""
+
+    def __init__(self) -> None:
+        self._sizes: dict[HtmlElement, int] = {}
+
+    def under(self, element: HtmlElement) -> int:
+        total = 0
+        for paragraph in element.iter("p"):
+            size = self._sizes.get(paragraph)
+            if size is None:
+                size = self._sizes[paragraph] = _text_size(paragraph)
+            total += size
+        return total
 
 
-def _holds_the_article(element: HtmlElement, paragraph_words: int) -> bool:
-    return (
-        element.find(".//h1") is not None
-        or _paragraph_words(element) > _MAX_PRUNED_SHARE * paragraph_words
-    )
+class _Article:
+    """What tells the article's container: the page's paragraph words, measured before
+    pruning."""
+
+    def __init__(self, page_words: int, paragraph_words: _ParagraphWords) -> None:
+        self.page_words = page_words
+        self.paragraph_words = paragraph_words
+
+    def held_by(self, element: HtmlElement) -> bool:
+        return (
+            _first_descendant(element, ("h1",)) is not None
+            or self.paragraph_words.under(element) > _MAX_PRUNED_SHARE * self.page_words
+        )
 
 
-def _prunable(element: HtmlElement, paragraph_words: int | None) -> bool:
-    """Whether ``element`` may go; with ``paragraph_words`` (the page's), not if it holds the
-    article."""
+def _prunable(element: HtmlElement, article: _Article | None) -> bool:
+    """Whether ``element`` may go; with ``article``, not if it holds the article."""
     if element.tag in _NEVER_PRUNED or element.getparent() is None:
         return False
-    return paragraph_words is None or not _holds_the_article(element, paragraph_words)
+    return article is None or not article.held_by(element)
 
 
 def _prune(elements: Iterable[HtmlElement]) -> int:
@@ -251,18 +289,32 @@ def _prune(elements: Iterable[HtmlElement]) -> int:
     return removed
 
 
-def _boilerplate_containers(tree: HtmlElement, paragraph_words: int) -> list[HtmlElement]:
+def _boilerplate_containers(
+    elements: Iterable[HtmlElement], article: _Article
+) -> list[HtmlElement]:
     """The outermost prunable boilerplate elements (pruning a box prunes what is inside it);
     inside a box that is spared because it holds the article, the boxes within still go."""
     found: list[HtmlElement] = []
-    outer: set[HtmlElement] = set()
-    for element in _NAMED(tree):
-        if not _is_boilerplate(element) or any(a in outer for a in element.iterancestors()):
+    around_last: set[HtmlElement] = set()
+    for element, names in _named(elements):
+        if not _is_boilerplate(names) or (found and _inside(element, found[-1], around_last)):
             continue
-        if _prunable(element, paragraph_words):
+        if _prunable(element, article):
             found.append(element)
-            outer.add(element)
+            around_last = set(element.iterancestors())
     return found
+
+
+def _inside(element: HtmlElement, container: HtmlElement, around: set[HtmlElement]) -> bool:
+    """Whether ``element`` is inside ``container``, whose ancestors are ``around``. Found
+    boxes are disjoint and met in document order, so an element inside one is inside the
+    last."""
+    for ancestor in element.iterancestors():
+        if ancestor is container:
+            return True
+        if ancestor in around:
+            return False
+    return False
 
 
 def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
@@ -271,7 +323,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
     links up, each to its nearest block: a page has far fewer links than blocks."""
     targets: dict[HtmlElement, set[str]] = {}
     for link in tree.iter("a"):
-        block = next((a for a in link.iterancestors() if a.tag in _LINK_BLOCK_TAGS), None)
+        block = next(link.iterancestors(*_LINK_BLOCK_TAGS), None)
         if block is not None:
             targets.setdefault(block, set()).add((link.get("href") or "").strip())
     blocks = []
@@ -282,7 +334,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
         if linked >= _MIN_LINK_WORDS and _text_size(block) - linked <= _MAX_LINK_PREFIX_WORDS:
             blocks.append(block)
     found = set(blocks)  # a heading inside a teaser block goes with it, counted once
-    return [b for b in blocks if not any(a in found for a in b.iterancestors())]
+    return [b for b in blocks if not any(a in found for a in b.iterancestors(*_LINK_BLOCK_TAGS))]
 
 
 def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
@@ -290,15 +342,15 @@ def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
     "source", "author", "tacgia"), without paragraphs inside: the credit, which trafilatura
     drops with the author boxes it discards."""
     hints: list[str] = []
-    for element in _NAMED(tree):
-        if not _CREDIT_NAMES.search(_names(element)):
+    for element, names in _named(tree.iter(Element)):
+        if not _CREDIT_NAMES.search(names):
             continue
-        text = " ".join("".join(element.itertext()).split())
+        text = " ".join(_TEXT(element).split())
         if (
             text
             and len(text.split()) <= _MAX_CREDIT_WORDS
             and text not in hints
-            and element.find(".//p") is None
+            and _first_descendant(element, ("p",)) is None
         ):
             hints.append(text)
             if len(hints) == _MAX_CREDIT_HINTS:
@@ -324,7 +376,8 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     The page's paragraph text is measured before pruning, so that no container holding the
     article is pruned because of its name. A site's own XPaths are trusted as they are.
     """
-    paragraph_words = _paragraph_words(tree)
+    paragraph_words = _ParagraphWords()
+    page_words = paragraph_words.under(tree)
     site = [
         e
         for xpath in compile_xpaths(tuple(site_xpaths))
@@ -332,8 +385,15 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
         if isinstance(e, HtmlElement)
     ]
     counts = {"site": _prune(e for e in site if _prunable(e, None))}
+    if counts["site"]:
+        paragraph_words = _ParagraphWords()
     _unwrap_layout_tables(tree)
-    counts["boilerplate"] = _prune(_boilerplate_containers(tree, paragraph_words))
-    counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, paragraph_words))
+    # Held until the end: lxml makes the Python object of an element once while one is alive,
+    # instead of on every walk that meets it.
+    elements = list(tree.iter(Element))
+    boilerplate = _boilerplate_containers(elements, _Article(page_words, paragraph_words))
+    counts["boilerplate"] = _prune(boilerplate)
+    article = _Article(page_words, _ParagraphWords() if boilerplate else paragraph_words)
+    counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, article))
     _divs_to_paragraphs(tree)
     return counts
