@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
 
-from lxml.etree import Element, XPath, XPathSyntaxError
+from lxml.etree import Element, XPath, XPathSyntaxError, tostring
 from lxml.html import HtmlElement
 
 __all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
@@ -141,13 +141,11 @@ _MAX_PRUNED_SHARE = 0.25
 _MIN_LINK_WORDS = 3  # a block that is one short link ("Trang chủ") is left to trafilatura
 _LINK_BLOCK_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "div"})
 _MAX_LINK_PREFIX_WORDS = 3  # "Xem thêm:", ">>", "Video:" before the link
-# A subtree's text, as "".join(element.itertext()) but built in C.
-_TEXT = XPath("string()", smart_strings=False)
 
 
 def _is_layout_table(table: HtmlElement) -> bool:
     for cell in table.iter("td", "th"):
-        blocks = list(islice(cell.iterdescendants(*_LAYOUT_CELL_BLOCKS), 2))
+        blocks = list(islice(_descendants(cell, _LAYOUT_CELL_BLOCKS), 2))
         if len(blocks) == 2 or (blocks and blocks[0].tag in ("table", "h1", "h2")):
             return True
     return False
@@ -182,7 +180,7 @@ def _is_text_div(element: HtmlElement) -> bool:
         element.tag == "div"
         and _has_own_text(element)
         and not _CAPTION_NAMES.search(_names(element))
-        and _first_descendant(element, _BLOCK_TAGS) is None
+        and next(_descendants(element, _BLOCK_TAGS), None) is None
     )
 
 
@@ -196,10 +194,20 @@ def _divs_to_paragraphs(tree: HtmlElement) -> None:
             div.tag = "p"
 
 
-def _first_descendant(element: HtmlElement, tags: Iterable[str]) -> HtmlElement | None:
-    """The first descendant with one of ``tags``, searched in C (no Python object is made for
-    the elements passed over)."""
-    return next(element.iterdescendants(*tags), None)
+# lxml's own tag filter is the faster for one tag; for several, it parses them on every call and
+# costs more than a test in Python, once the elements' Python objects are held (``elements`` in
+# prepare_for_extraction).
+
+
+def _descendants(element: HtmlElement, tags: frozenset[str]) -> Iterator[HtmlElement]:
+    return (e for e in element.iterdescendants() if e.tag in tags)
+
+
+def _nearest_ancestor(element: HtmlElement, tags: frozenset[str]) -> HtmlElement | None:
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor.tag not in tags:
+        ancestor = ancestor.getparent()
+    return ancestor
 
 
 def _names(element: HtmlElement) -> str:
@@ -224,8 +232,14 @@ def _is_boilerplate(names: str) -> bool:
     )
 
 
+def _text(element: HtmlElement) -> str:
+    """``"".join(element.itertext())``, built in C."""
+    text: str = tostring(element, method="text", encoding=str, with_tail=False)
+    return text
+
+
 def _text_size(element: HtmlElement) -> int:
-    return len(_TEXT(element).split())
+    return len(_text(element).split())
 
 
 def _remove(element: HtmlElement) -> None:
@@ -269,7 +283,7 @@ class _Article:
 
     def held_by(self, element: HtmlElement) -> bool:
         return (
-            _first_descendant(element, ("h1",)) is not None
+            next(element.iterdescendants("h1"), None) is not None
             or self.paragraph_words.under(element) > _MAX_PRUNED_SHARE * self.page_words
         )
 
@@ -309,12 +323,12 @@ def _inside(element: HtmlElement, container: HtmlElement, around: set[HtmlElemen
     """Whether ``element`` is inside ``container``, whose ancestors are ``around``. Found
     boxes are disjoint and met in document order, so an element inside one is inside the
     last."""
-    for ancestor in element.iterancestors():
-        if ancestor is container:
-            return True
-        if ancestor in around:
+    ancestor = element.getparent()
+    while ancestor is not container:
+        if ancestor is None or ancestor in around:
             return False
-    return False
+        ancestor = ancestor.getparent()
+    return True
 
 
 def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
@@ -323,7 +337,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
     links up, each to its nearest block: a page has far fewer links than blocks."""
     targets: dict[HtmlElement, set[str]] = {}
     for link in tree.iter("a"):
-        block = next(link.iterancestors(*_LINK_BLOCK_TAGS), None)
+        block = _nearest_ancestor(link, _LINK_BLOCK_TAGS)
         if block is not None:
             targets.setdefault(block, set()).add((link.get("href") or "").strip())
     blocks = []
@@ -334,7 +348,14 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
         if linked >= _MIN_LINK_WORDS and _text_size(block) - linked <= _MAX_LINK_PREFIX_WORDS:
             blocks.append(block)
     found = set(blocks)  # a heading inside a teaser block goes with it, counted once
-    return [b for b in blocks if not any(a in found for a in b.iterancestors(*_LINK_BLOCK_TAGS))]
+    return [b for b in blocks if not _within(b, found)]
+
+
+def _within(element: HtmlElement, containers: set[HtmlElement]) -> bool:
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor not in containers:
+        ancestor = ancestor.getparent()
+    return ancestor is not None
 
 
 def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
@@ -345,12 +366,12 @@ def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
     for element, names in _named(tree.iter(Element)):
         if not _CREDIT_NAMES.search(names):
             continue
-        text = " ".join(_TEXT(element).split())
+        text = " ".join(_text(element).split())
         if (
             text
             and len(text.split()) <= _MAX_CREDIT_WORDS
             and text not in hints
-            and _first_descendant(element, ("p",)) is None
+            and next(element.iterdescendants("p"), None) is None
         ):
             hints.append(text)
             if len(hints) == _MAX_CREDIT_HINTS:
@@ -387,10 +408,10 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     counts = {"site": _prune(e for e in site if _prunable(e, None))}
     if counts["site"]:
         paragraph_words = _ParagraphWords()
-    _unwrap_layout_tables(tree)
     # Held until the end: lxml makes the Python object of an element once while one is alive,
     # instead of on every walk that meets it.
     elements = list(tree.iter(Element))
+    _unwrap_layout_tables(tree)
     boilerplate = _boilerplate_containers(elements, _Article(page_words, paragraph_words))
     counts["boilerplate"] = _prune(boilerplate)
     article = _Article(page_words, _ParagraphWords() if boilerplate else paragraph_words)
