@@ -105,7 +105,9 @@ _BOILERPLATE_WORDS = (
     "log in",
     "popup",
     "modal",
-    "(?:audio|video|media) player",
+    "audio player",
+    "video player",
+    "media player",
     "audio",
     "voice",
     "nghe doc",
@@ -118,16 +120,38 @@ _BOILERPLATE_WORDS = (
     "menu",
     "footer",
 )
-_BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?") for word in _BOILERPLATE_WORDS))
+# Words too short to match inside others ("ad" is in "header", "qc" in "qcvn"): whole words of
+# a name ("tags", "details__tags", "klw-new-tags", "ad-slot").
+_BOILERPLATE_TOKENS = ("ads?", "qc", "tags?", "nav", "toolbar", "tools")
+
+
+def _any_of(fragments: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that matches where one of ``fragments`` matches, each a regular expression
+    that starts with a plain letter. Grouped by that letter, so that at each position of a name
+    the engine tries only the fragments that can start there, not all fifty."""
+    by_letter: dict[str, list[str]] = {}
+    for fragment in fragments:
+        by_letter.setdefault(fragment[0], []).append(fragment[1:])
+    return re.compile("|".join(f"{c}(?:{'|'.join(rests)})" for c, rests in by_letter.items()))
+
+
+def _whole_word(token: str) -> str:
+    """``token`` not inside a longer word: neither preceded nor followed by a letter or digit
+    (the look-behind comes after the first letter, which it includes, so that the fragment
+    starts with a letter for ``_any_of``)."""
+    return f"{token[0]}(?<![a-z0-9]{token[0]}){token[1:]}(?![a-z0-9])"
+
+
+_BOILERPLATE_NAMES = _any_of(
+    [word.replace(" ", "[-_]?") for word in _BOILERPLATE_WORDS]
+    + [_whole_word(token) for token in _BOILERPLATE_TOKENS]
+)
 # Text divs that are an image's caption or credit, not paragraphs ("desc_cation" is VnExpress').
 _CAPTION_NAMES = re.compile("caption|cation|credit|chu[-_]?thich|image|photo")
 # Where papers put the credit ("Theo TTXVN", "Nguyễn Quỳnh/VOV.VN"): elements so named.
 _CREDIT_NAMES = re.compile("source|nguon|credit|author|tac[-_]?gia|byline")
 _MAX_CREDIT_WORDS = 12
 _MAX_CREDIT_HINTS = 5
-# Words too short to match inside others ("ad" is in "header", "qc" in "qcvn"): whole words of
-# a name ("tags", "details__tags", "klw-new-tags", "ad-slot").
-_BOILERPLATE_TOKENS = re.compile(r"(?<![a-z0-9])(?:ads?|qc|tags?|nav|toolbar|tools)(?![a-z0-9])")
 # An embed (a tweet, a video) is the article's content, whatever else its wrapper is called
 # ("social-media-embed").
 _CONTENT_NAMES = re.compile("embed")
@@ -226,10 +250,7 @@ def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
 
 @lru_cache(maxsize=8192)  # a site's pages repeat its class names
 def _is_boilerplate(names: str) -> bool:
-    return bool(
-        (_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
-        and not _CONTENT_NAMES.search(names)
-    )
+    return bool(_BOILERPLATE_NAMES.search(names) and not _CONTENT_NAMES.search(names))
 
 
 def _text(element: HtmlElement) -> str:
