@@ -218,12 +218,10 @@ def _divs_to_paragraphs(tree: HtmlElement) -> None:
             div.tag = "p"
 
 
-# lxml's own tag filter is the faster for one tag; for several, it parses them on every call and
-# costs more than a test in Python, once the elements' Python objects are held (``elements`` in
-# prepare_for_extraction).
-
-
 def _descendants(element: HtmlElement, tags: frozenset[str]) -> Iterator[HtmlElement]:
+    """The descendants with one of ``tags``, tested in Python: lxml's own filter parses a list
+    of tags on every call, which costs more once the elements' Python objects are held
+    (``elements`` in prepare_for_extraction). For one tag, lxml's filter is the faster."""
     return (e for e in element.iterdescendants() if e.tag in tags)
 
 
@@ -234,21 +232,23 @@ def _nearest_ancestor(element: HtmlElement, tags: frozenset[str]) -> HtmlElement
     return ancestor
 
 
+def _first_ancestor_in(element: HtmlElement, group: set[HtmlElement]) -> HtmlElement | None:
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor not in group:
+        ancestor = ancestor.getparent()
+    return ancestor
+
+
 def _names(element: HtmlElement) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
 def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
     """The ``elements`` that carry a class or an id, with ``_names``."""
-    named = []
-    for element in elements:
-        class_, id_ = element.get("class"), element.get("id")
-        if class_ or id_:
-            named.append((element, f"{class_ or ''} {id_ or ''}".lower()))
-    return named
+    return [(element, names) for element in elements if (names := _names(element)) != " "]
 
 
-@lru_cache(maxsize=8192)  # a site's pages repeat its class names
+@lru_cache(maxsize=4096)  # a page, and its site, repeat class names
 def _is_boilerplate(names: str) -> bool:
     return bool(_BOILERPLATE_NAMES.search(names) and not _CONTENT_NAMES.search(names))
 
@@ -295,8 +295,8 @@ class _ParagraphWords:
 
 
 class _Article:
-    """What tells the article's container: the page's paragraph words, measured before
-    pruning."""
+    """Tells the article's container: it holds the headline, or more than a share of the
+    page's paragraph words (measured before pruning)."""
 
     def __init__(self, page_words: int, paragraph_words: _ParagraphWords) -> None:
         self.page_words = page_words
@@ -330,26 +330,18 @@ def _boilerplate_containers(
     """The outermost prunable boilerplate elements (pruning a box prunes what is inside it);
     inside a box that is spared because it holds the article, the boxes within still go."""
     found: list[HtmlElement] = []
-    around_last: set[HtmlElement] = set()
+    # The boxes found are disjoint and met in document order: an element inside one is inside
+    # the last, and going up from it meets that box before any of the box's ancestors.
+    last_and_above: set[HtmlElement] = set()
     for element, names in _named(elements):
-        if not _is_boilerplate(names) or (found and _inside(element, found[-1], around_last)):
+        if not _is_boilerplate(names) or (
+            found and _first_ancestor_in(element, last_and_above) is found[-1]
+        ):
             continue
         if _prunable(element, article):
             found.append(element)
-            around_last = set(element.iterancestors())
+            last_and_above = {element, *element.iterancestors()}
     return found
-
-
-def _inside(element: HtmlElement, container: HtmlElement, around: set[HtmlElement]) -> bool:
-    """Whether ``element`` is inside ``container``, whose ancestors are ``around``. Found
-    boxes are disjoint and met in document order, so an element inside one is inside the
-    last."""
-    ancestor = element.getparent()
-    while ancestor is not container:
-        if ancestor is None or ancestor in around:
-            return False
-        ancestor = ancestor.getparent()
-    return True
 
 
 def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
@@ -369,14 +361,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
         if linked >= _MIN_LINK_WORDS and _text_size(block) - linked <= _MAX_LINK_PREFIX_WORDS:
             blocks.append(block)
     found = set(blocks)  # a heading inside a teaser block goes with it, counted once
-    return [b for b in blocks if not _within(b, found)]
-
-
-def _within(element: HtmlElement, containers: set[HtmlElement]) -> bool:
-    ancestor = element.getparent()
-    while ancestor is not None and ancestor not in containers:
-        ancestor = ancestor.getparent()
-    return ancestor is not None
+    return [b for b in blocks if _first_ancestor_in(b, found) is None]
 
 
 def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
@@ -435,6 +420,7 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     _unwrap_layout_tables(tree)
     boilerplate = _boilerplate_containers(elements, _Article(page_words, paragraph_words))
     counts["boilerplate"] = _prune(boilerplate)
+    # paragraphs that lost a box inside them are measured again
     article = _Article(page_words, _ParagraphWords() if boilerplate else paragraph_words)
     counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, article))
     _divs_to_paragraphs(tree)
