@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import islice
 
-from lxml.etree import XPath, XPathSyntaxError
+from lxml.etree import Element, XPath, XPathSyntaxError, tostring
 from lxml.html import HtmlElement
 
 __all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
@@ -104,7 +105,9 @@ _BOILERPLATE_WORDS = (
     "log in",
     "popup",
     "modal",
-    "(?:audio|video|media) player",
+    "audio player",
+    "video player",
+    "media player",
     "audio",
     "voice",
     "nghe doc",
@@ -117,22 +120,43 @@ _BOILERPLATE_WORDS = (
     "menu",
     "footer",
 )
-_BOILERPLATE_NAMES = re.compile("|".join(word.replace(" ", "[-_]?") for word in _BOILERPLATE_WORDS))
+# Words too short to match inside others ("ad" is in "header", "qc" in "qcvn"): whole words of
+# a name ("tags", "details__tags", "klw-new-tags", "ad-slot").
+_BOILERPLATE_TOKENS = ("ads?", "qc", "tags?", "nav", "toolbar", "tools")
+
+
+def _any_of(fragments: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that matches where one of ``fragments`` matches, each a regular expression
+    that starts with a plain letter. Grouped by that letter, so that at each position of a name
+    the engine tries only the fragments that can start there, not all fifty."""
+    by_letter: dict[str, list[str]] = {}
+    for fragment in fragments:
+        by_letter.setdefault(fragment[0], []).append(fragment[1:])
+    return re.compile("|".join(f"{c}(?:{'|'.join(rests)})" for c, rests in by_letter.items()))
+
+
+def _whole_word(token: str) -> str:
+    """``token`` not inside a longer word: neither preceded nor followed by a letter or digit
+    (the look-behind comes after the first letter, which it includes, so that the fragment
+    starts with a letter for ``_any_of``)."""
+    return f"{token[0]}(?<![a-z0-9]{token[0]}){token[1:]}(?![a-z0-9])"
+
+
+_BOILERPLATE_NAMES = _any_of(
+    [word.replace(" ", "[-_]?") for word in _BOILERPLATE_WORDS]
+    + [_whole_word(token) for token in _BOILERPLATE_TOKENS]
+)
 # Text divs that are an image's caption or credit, not paragraphs ("desc_cation" is VnExpress').
 _CAPTION_NAMES = re.compile("caption|cation|credit|chu[-_]?thich|image|photo")
 # Where papers put the credit ("Theo TTXVN", "Nguyễn Quỳnh/VOV.VN"): elements so named.
 _CREDIT_NAMES = re.compile("source|nguon|credit|author|tac[-_]?gia|byline")
 _MAX_CREDIT_WORDS = 12
 _MAX_CREDIT_HINTS = 5
-# Words too short to match inside others ("ad" is in "header", "qc" in "qcvn"): whole words of
-# a name ("tags", "details__tags", "klw-new-tags", "ad-slot").
-_BOILERPLATE_TOKENS = re.compile(r"(?<![a-z0-9])(?:ads?|qc|tags?|nav|toolbar|tools)(?![a-z0-9])")
 # An embed (a tweet, a video) is the article's content, whatever else its wrapper is called
 # ("social-media-embed").
 _CONTENT_NAMES = re.compile("embed")
 # Never pruned by name: the page, the element that wraps the article, and table parts (a data
 # table's rows carry names such as "player-2020-580" on a sports page).
-_NAMED = XPath("//*[@class or @id]")  # in C: most elements carry neither
 _NEVER_PRUNED = frozenset({"html", "body", "main", "tr", "td", "th", "thead", "tbody", "tfoot"})
 # A container holding this share of the page's paragraph text, or the headline, is the article
 # or wraps it, whatever its name says ("container-single penci_sidebar", "box article
@@ -145,8 +169,8 @@ _MAX_LINK_PREFIX_WORDS = 3  # "Xem thêm:", ">>", "Video:" before the link
 
 def _is_layout_table(table: HtmlElement) -> bool:
     for cell in table.iter("td", "th"):
-        blocks = [e for e in cell.iterdescendants() if e.tag in _LAYOUT_CELL_BLOCKS]
-        if len(blocks) >= 2 or any(e.tag in ("table", "h1", "h2") for e in blocks):
+        blocks = list(islice(_descendants(cell, _LAYOUT_CELL_BLOCKS), 2))
+        if len(blocks) == 2 or (blocks and blocks[0].tag in ("table", "h1", "h2")):
             return True
     return False
 
@@ -180,7 +204,7 @@ def _is_text_div(element: HtmlElement) -> bool:
         element.tag == "div"
         and _has_own_text(element)
         and not _CAPTION_NAMES.search(_names(element))
-        and not any(e.tag in _BLOCK_TAGS for e in element.iterdescendants())
+        and next(_descendants(element, _BLOCK_TAGS), None) is None
     )
 
 
@@ -194,20 +218,49 @@ def _divs_to_paragraphs(tree: HtmlElement) -> None:
             div.tag = "p"
 
 
+def _descendants(element: HtmlElement, tags: frozenset[str]) -> Iterator[HtmlElement]:
+    """The descendants with one of ``tags``, tested in Python: lxml's own filter parses a list
+    of tags on every call, which costs more once the elements' Python objects are held
+    (``elements`` in prepare_for_extraction). For one tag, lxml's filter is the faster."""
+    return (e for e in element.iterdescendants() if e.tag in tags)
+
+
+def _nearest_ancestor(element: HtmlElement, tags: frozenset[str]) -> HtmlElement | None:
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor.tag not in tags:
+        ancestor = ancestor.getparent()
+    return ancestor
+
+
+def _first_ancestor_in(element: HtmlElement, group: set[HtmlElement]) -> HtmlElement | None:
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor not in group:
+        ancestor = ancestor.getparent()
+    return ancestor
+
+
 def _names(element: HtmlElement) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
-def _is_boilerplate(element: HtmlElement) -> bool:
-    names = _names(element)
-    return bool(
-        (_BOILERPLATE_TOKENS.search(names) or _BOILERPLATE_NAMES.search(names))
-        and not _CONTENT_NAMES.search(names)
-    )
+def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
+    """The ``elements`` that carry a class or an id, with ``_names``."""
+    return [(element, names) for element in elements if (names := _names(element)) != " "]
+
+
+@lru_cache(maxsize=4096)  # a page, and its site, repeat class names
+def _is_boilerplate(names: str) -> bool:
+    return bool(_BOILERPLATE_NAMES.search(names) and not _CONTENT_NAMES.search(names))
+
+
+def _text(element: HtmlElement) -> str:
+    """``"".join(element.itertext())``, built in C."""
+    text: str = tostring(element, method="text", encoding=str, with_tail=False)
+    return text
 
 
 def _text_size(element: HtmlElement) -> int:
-    return len("".join(element.itertext()).split())
+    return len(_text(element).split())
 
 
 def _remove(element: HtmlElement) -> None:
@@ -224,23 +277,43 @@ def _remove(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def _paragraph_words(element: HtmlElement) -> int:
-    return sum(_text_size(p) for p in element.iter("p"))
+class _ParagraphWords:
+    """Words in the paragraphs under an element. Each paragraph is measured once, so the tree
+    must not change while one instance is in use: nested containers share their paragraphs."""
+
+    def __init__(self) -> None:
+        self._sizes: dict[HtmlElement, int] = {}
+
+    def under(self, element: HtmlElement) -> int:
+        total = 0
+        for paragraph in element.iter("p"):
+            size = self._sizes.get(paragraph)
+            if size is None:
+                size = self._sizes[paragraph] = _text_size(paragraph)
+            total += size
+        return total
 
 
-def _holds_the_article(element: HtmlElement, paragraph_words: int) -> bool:
-    return (
-        element.find(".//h1") is not None
-        or _paragraph_words(element) > _MAX_PRUNED_SHARE * paragraph_words
-    )
+class _Article:
+    """Tells the article's container: it holds the headline, or more than a share of the
+    page's paragraph words (measured before pruning)."""
+
+    def __init__(self, page_words: int, paragraph_words: _ParagraphWords) -> None:
+        self.page_words = page_words
+        self.paragraph_words = paragraph_words
+
+    def held_by(self, element: HtmlElement) -> bool:
+        return (
+            next(element.iterdescendants("h1"), None) is not None
+            or self.paragraph_words.under(element) > _MAX_PRUNED_SHARE * self.page_words
+        )
 
 
-def _prunable(element: HtmlElement, paragraph_words: int | None) -> bool:
-    """Whether ``element`` may go; with ``paragraph_words`` (the page's), not if it holds the
-    article."""
+def _prunable(element: HtmlElement, article: _Article | None) -> bool:
+    """Whether ``element`` may go; with ``article``, not if it holds the article."""
     if element.tag in _NEVER_PRUNED or element.getparent() is None:
         return False
-    return paragraph_words is None or not _holds_the_article(element, paragraph_words)
+    return article is None or not article.held_by(element)
 
 
 def _prune(elements: Iterable[HtmlElement]) -> int:
@@ -251,17 +324,23 @@ def _prune(elements: Iterable[HtmlElement]) -> int:
     return removed
 
 
-def _boilerplate_containers(tree: HtmlElement, paragraph_words: int) -> list[HtmlElement]:
+def _boilerplate_containers(
+    elements: Iterable[HtmlElement], article: _Article
+) -> list[HtmlElement]:
     """The outermost prunable boilerplate elements (pruning a box prunes what is inside it);
     inside a box that is spared because it holds the article, the boxes within still go."""
     found: list[HtmlElement] = []
-    outer: set[HtmlElement] = set()
-    for element in _NAMED(tree):
-        if not _is_boilerplate(element) or any(a in outer for a in element.iterancestors()):
+    # The boxes found are disjoint and met in document order: an element inside one is inside
+    # the last, and going up from it meets that box before any of the box's ancestors.
+    last_and_above: set[HtmlElement] = set()
+    for element, names in _named(elements):
+        if not _is_boilerplate(names) or (
+            found and _first_ancestor_in(element, last_and_above) is found[-1]
+        ):
             continue
-        if _prunable(element, paragraph_words):
+        if _prunable(element, article):
             found.append(element)
-            outer.add(element)
+            last_and_above = {element, *element.iterancestors()}
     return found
 
 
@@ -271,7 +350,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
     links up, each to its nearest block: a page has far fewer links than blocks."""
     targets: dict[HtmlElement, set[str]] = {}
     for link in tree.iter("a"):
-        block = next((a for a in link.iterancestors() if a.tag in _LINK_BLOCK_TAGS), None)
+        block = _nearest_ancestor(link, _LINK_BLOCK_TAGS)
         if block is not None:
             targets.setdefault(block, set()).add((link.get("href") or "").strip())
     blocks = []
@@ -282,7 +361,7 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
         if linked >= _MIN_LINK_WORDS and _text_size(block) - linked <= _MAX_LINK_PREFIX_WORDS:
             blocks.append(block)
     found = set(blocks)  # a heading inside a teaser block goes with it, counted once
-    return [b for b in blocks if not any(a in found for a in b.iterancestors())]
+    return [b for b in blocks if _first_ancestor_in(b, found) is None]
 
 
 def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
@@ -290,15 +369,15 @@ def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
     "source", "author", "tacgia"), without paragraphs inside: the credit, which trafilatura
     drops with the author boxes it discards."""
     hints: list[str] = []
-    for element in _NAMED(tree):
-        if not _CREDIT_NAMES.search(_names(element)):
+    for element, names in _named(tree.iter(Element)):
+        if not _CREDIT_NAMES.search(names):
             continue
-        text = " ".join("".join(element.itertext()).split())
+        text = " ".join(_text(element).split())
         if (
             text
             and len(text.split()) <= _MAX_CREDIT_WORDS
             and text not in hints
-            and element.find(".//p") is None
+            and next(element.iterdescendants("p"), None) is None
         ):
             hints.append(text)
             if len(hints) == _MAX_CREDIT_HINTS:
@@ -324,7 +403,8 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
     The page's paragraph text is measured before pruning, so that no container holding the
     article is pruned because of its name. A site's own XPaths are trusted as they are.
     """
-    paragraph_words = _paragraph_words(tree)
+    paragraph_words = _ParagraphWords()
+    page_words = paragraph_words.under(tree)
     site = [
         e
         for xpath in compile_xpaths(tuple(site_xpaths))
@@ -332,8 +412,16 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
         if isinstance(e, HtmlElement)
     ]
     counts = {"site": _prune(e for e in site if _prunable(e, None))}
+    if counts["site"]:
+        paragraph_words = _ParagraphWords()
+    # Held until the end: lxml makes the Python object of an element once while one is alive,
+    # instead of on every walk that meets it.
+    elements = list(tree.iter(Element))
     _unwrap_layout_tables(tree)
-    counts["boilerplate"] = _prune(_boilerplate_containers(tree, paragraph_words))
-    counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, paragraph_words))
+    boilerplate = _boilerplate_containers(elements, _Article(page_words, paragraph_words))
+    counts["boilerplate"] = _prune(boilerplate)
+    # paragraphs that lost a box inside them are measured again
+    article = _Article(page_words, _ParagraphWords() if boilerplate else paragraph_words)
+    counts["links"] = _prune(e for e in _link_blocks(tree) if _prunable(e, article))
     _divs_to_paragraphs(tree)
     return counts

@@ -14,9 +14,11 @@ from functools import cache
 import pytest
 import trafilatura
 from conftest import DATA
+from lxml.etree import Element
 from lxml.html import HtmlElement, document_fromstring
 
-from newscrawl.dom import _link_blocks, prepare_for_extraction
+from newscrawl.dom import _is_boilerplate, _link_blocks, prepare_for_extraction
+from newscrawl.dom import _text as _subtree_text
 from newscrawl.extraction.article import extract_article
 from newscrawl.registry import RegistryError, parse_registry, site_from_table
 
@@ -468,3 +470,81 @@ def test_bad_prune_xpath_in_a_registry_file_is_reported() -> None:
     )
     with pytest.raises(RegistryError, match="site 'vov': prune_xpath"):
         parse_registry(text, "sites.toml")
+
+
+# -- 7. what the preparation measures (constructed pages: the cases are edges of the rules) -----
+
+
+def _words(count: int, word: str = "chữ") -> str:
+    return " ".join([word] * count)
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in DOM.glob("*.html")))
+def test_subtree_text_is_the_text_of_its_nodes(name: str) -> None:
+    """Word counts are taken on lxml's text serialisation: the same text as ``itertext()``, every
+    text and tail inside the element, not its own tail, nothing of comments."""
+    html = _html(name).replace("</h1>", "<!-- a comment --> after it</h1>", 1)
+    for element in document_fromstring(html).iter(Element):
+        assert _subtree_text(element) == "".join(element.itertext())
+
+
+@pytest.mark.parametrize(
+    ("names", "boilerplate"),
+    [
+        ("ad-slot ", True),
+        (" klw-new-tags", True),
+        ("details__tags ", True),
+        ("header ", False),  # "ad" inside a word
+        ("qcvn ", False),
+        ("nav1 ", False),
+        ("tin-cung-muc ", True),
+        ("tincungmuc ", True),
+        ("audio_player ", True),
+        ("media-player ", True),
+        ("commentary ", False),
+        ("comments ", True),
+        ("social-media-embed ", False),  # an embed is content
+        ("y-kien ", True),
+        ("article-body ", False),
+    ],
+)
+def test_boilerplate_names(names: str, boilerplate: bool) -> None:
+    assert _is_boilerplate(names) is boilerplate
+
+
+def test_boxes_inside_a_pruned_box_go_with_it_and_boxes_after_it_are_found() -> None:
+    tree = document_fromstring(
+        f"<html><body><div class='content'><h1>Tiêu đề</h1><p>{_words(60)}</p></div>"
+        "<div class='related'><div class='share'>one</div><div class='tags'>two</div></div>"
+        "<div><div><div class='social'>three</div></div></div>"
+        "<aside class='sidebar'><div class='menu'>four</div></aside></body></html>"
+    )
+    counts = prepare_for_extraction(tree)
+    assert counts["boilerplate"] == 3  # related, social, sidebar
+    assert _text(tree) == f"Tiêu đề{_words(60)}"
+
+
+def test_paragraph_words_are_measured_again_after_boilerplate_is_pruned() -> None:
+    """A share bar inside a paragraph made the paragraph a third of the page's words; once the
+    bar is pruned, the paragraph is one link, and goes."""
+    tree = document_fromstring(
+        f"<html><body><div class='content'><p>{_words(60)}</p></div>"
+        f"<p><a href='/other'>Read this story now</a> <span class='share'>{_words(40)}</span></p>"
+        "</body></html>"
+    )
+    counts = prepare_for_extraction(tree)
+    assert counts == {"site": 0, "boilerplate": 1, "links": 1}
+    assert "Read this story" not in _text(tree)
+
+
+def test_paragraph_words_are_measured_again_after_the_site_xpaths_prune() -> None:
+    """Before the site's own pruning, the related box held almost half the page's paragraph
+    words and would be spared as the article; after it, a quarter at most, and it goes."""
+    tree = document_fromstring(
+        f"<html><body><div class='content'><p>{_words(100)}</p></div>"
+        f"<div class='related'><p>{_words(40)}<span class='promo'>{_words(40)}</span></p></div>"
+        "</body></html>"
+    )
+    counts = prepare_for_extraction(tree, ("//span[@class='promo']",))
+    assert counts == {"site": 1, "boilerplate": 1, "links": 0}
+    assert len(_text(tree).split()) == 100
