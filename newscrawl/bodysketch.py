@@ -1,10 +1,14 @@
-"""An article body's MinHash signature, computed where the text is (the extraction worker, which
-has the cleaned body in hand) and carried with the article to the publication step, which then
-only derives band keys from it instead of hashing every shingle in the crawl process.
+"""What the publication step needs of an article body, computed where the text is (the
+extraction worker, which has the cleaned body in hand, in parallel with the other pages) and
+carried with the article to the publication step (the crawl process, one page after another,
+most of it after the crawl): the body's MinHash signature, its exact-duplicate fingerprint and
+the furniture key of each of its lines. The publication step then only derives band keys from
+the signature instead of hashing every shingle, and neither fingerprints nor keys the lines
+again unless the body changes.
 
 It travels as an attribute of the item outside its fields, so no exporter writes it, and it is
 used only for the very body it was computed from: a later step that changes the body (the
-site's furniture stripped) computes the new body's signature itself.
+site's furniture stripped) computes what it needs of the new body itself.
 """
 
 from __future__ import annotations
@@ -12,30 +16,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-_ATTRIBUTE = "_newscrawl_body_signature"
+_ATTRIBUTE = "_newscrawl_body_digest"
 
 
 @dataclass(frozen=True)
-class BodySignature:
+class BodyDigest:
     body: str
     num_perm: int
     signature: bytes  # ``minhash.signature_to_bytes``; b"" for a body without words
+    fingerprint: str  # ``state.fingerprint.body_fingerprint``
+    line_keys: tuple[str | None, ...]  # ``cleaning.furniture.keys_by_line``
 
 
-def attach(item: Any, signature: BodySignature) -> None:
-    setattr(item, _ATTRIBUTE, signature)
+def attach(item: Any, digest: BodyDigest) -> None:
+    setattr(item, _ATTRIBUTE, digest)
 
 
-def attached(item: Any, body: str, num_perm: int) -> bytes | None:
-    """The signature carried by ``item`` if it was computed from ``body`` with ``num_perm``
-    permutations; None otherwise (then compute it)."""
+def attached(item: Any, body: str, num_perm: int) -> BodyDigest | None:
+    """The digest carried by ``item`` if it was computed from ``body`` with ``num_perm``
+    permutations; None otherwise (then compute what it holds)."""
     found = getattr(item, _ATTRIBUTE, None)
-    if isinstance(found, BodySignature) and found.num_perm == num_perm and found.body == body:
-        return found.signature
+    if isinstance(found, BodyDigest) and found.num_perm == num_perm and found.body == body:
+        return found
     return None
 
 
 def detach(item: Any) -> None:
-    """Drop the carried signature (once used: it is not needed in the held article's copy)."""
+    """Drop the carried digest (once used: it is not needed in the held article's copy)."""
     if hasattr(item, _ATTRIBUTE):
         delattr(item, _ATTRIBUTE)

@@ -50,7 +50,13 @@ class Held:
 
     item: Any
     sketch: Sketch
-    line_keys: frozenset[str]  # ``cleaning.furniture.line_keys`` of its body
+    keys_by_line: tuple[str | None, ...]  # ``cleaning.furniture.keys_by_line`` of its body
+    fingerprint: str  # ``state.fingerprint.body_fingerprint`` of its body
+
+    @property
+    def line_keys(self) -> set[str]:
+        """``cleaning.furniture.line_keys`` of its body"""
+        return set(filter(None, self.keys_by_line))
 
 
 def _utc(value: str | None) -> str:

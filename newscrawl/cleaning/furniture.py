@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["FurnitureRule", "furniture_keys", "line_keys", "strip_furniture"]
+__all__ = ["FurnitureRule", "furniture_keys", "keys_by_line", "line_keys", "strip_furniture"]
 
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
@@ -50,9 +50,14 @@ def line_key(line: str) -> str | None:
     return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).hexdigest()
 
 
+def keys_by_line(body: str) -> tuple[str | None, ...]:
+    """``line_key`` of each line of the body, in order."""
+    return tuple(map(line_key, body.split("\n")))
+
+
 def line_keys(body: str) -> set[str]:
     """The keys of the body's short lines, each once."""
-    return {key for line in body.split("\n") if (key := line_key(line))}
+    return set(filter(None, keys_by_line(body)))
 
 
 def furniture_keys(counts: Mapping[str, int], site_pages: int, rule: FurnitureRule) -> set[str]:
@@ -60,13 +65,17 @@ def furniture_keys(counts: Mapping[str, int], site_pages: int, rule: FurnitureRu
     return {key for key, pages in counts.items() if rule.is_furniture(pages, site_pages)}
 
 
-def strip_furniture(body: str, furniture: Iterable[str]) -> tuple[str, list[str]]:
-    """``body`` without its furniture lines, and the lines removed."""
+def strip_furniture(
+    body: str, furniture: Iterable[str], keys: Sequence[str | None] | None = None
+) -> tuple[str, list[str]]:
+    """``body`` without its furniture lines, and the lines removed; ``keys``: the body's
+    ``keys_by_line``, if known."""
     furniture = set(furniture)
     if not furniture:
         return body, []
+    lines = body.split("\n")
     kept: list[str] = []
     removed: list[str] = []
-    for line in body.split("\n"):
-        (removed if line_key(line) in furniture else kept).append(line)
+    for line, key in zip(lines, map(line_key, lines) if keys is None else keys, strict=True):
+        (removed if key in furniture else kept).append(line)
     return "\n".join(kept), removed

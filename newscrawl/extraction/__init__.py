@@ -75,12 +75,16 @@ def extract(
 
 
 class Extracted(NamedTuple):
-    """A page's extraction, its cleaning, and the MinHash signature of the cleaned body
-    (``newscrawl.state.minhash.signature_to_bytes``; b"" for a body without words)."""
+    """A page's extraction, its cleaning, and what the publication step needs of the cleaned
+    body (``newscrawl.bodysketch``): its MinHash signature
+    (``newscrawl.state.minhash.signature_to_bytes``; b"" for a body without words), its
+    fingerprint and the furniture key of each of its lines."""
 
     found: Extraction
     cleaned: Cleaned
     body_signature: bytes
+    fingerprint: str
+    line_keys: tuple[str | None, ...]
 
 
 def extract_and_sketch(
@@ -94,8 +98,11 @@ def extract_and_sketch(
     hints: Mapping[str, str] | None = None,
     prune_xpath: tuple[str, ...] = (),
 ) -> Extracted:
-    """``extract``, and the cleaned body's signature for the near-duplicate checks: computed
-    where the text is (a pool worker), the crawl process only derives band keys from it."""
+    """``extract``, and the cleaned body's signature for the near-duplicate checks, its
+    fingerprint and its lines' furniture keys: computed where the text is (a pool worker), in
+    parallel, instead of page after page in the crawl process."""
+    from newscrawl.cleaning.furniture import keys_by_line
+    from newscrawl.state.fingerprint import body_fingerprint
     from newscrawl.state.minhash import body_signature, signature_to_bytes
 
     found, cleaned = extract(
@@ -109,5 +116,9 @@ def extract_and_sketch(
     )
     signature = body_signature(cleaned.body, num_perm)
     return Extracted(
-        found, cleaned, signature_to_bytes(signature) if signature is not None else b""
+        found,
+        cleaned,
+        signature_to_bytes(signature) if signature is not None else b"",
+        body_fingerprint(cleaned.body),
+        keys_by_line(cleaned.body),
     )

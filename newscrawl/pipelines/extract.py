@@ -22,7 +22,7 @@ from newscrawl.accounting import (
     STRIPPED,
     Reason,
 )
-from newscrawl.bodysketch import BodySignature, attach
+from newscrawl.bodysketch import BodyDigest, attach
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
@@ -146,7 +146,7 @@ class ExtractPipeline:
             return item
         extraction = _extraction(item, self.options)
         try:
-            found, cleaned, signature = (
+            found, cleaned, signature, fingerprint, line_keys = (
                 await self._in_pool(self.pool, extraction)
                 if self.pool is not None
                 else extraction()
@@ -159,7 +159,7 @@ class ExtractPipeline:
                 "JSON scripts of %s dropped unread: %s", item.url, "; ".join(found.dropped_json)
             )
         article = _article(item, found, cleaned)
-        attach(article, BodySignature(cleaned.body, NUM_PERM, signature))
+        attach(article, BodyDigest(cleaned.body, NUM_PERM, signature, fingerprint, line_keys))
         self._count(cleaned, item.site)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.accounting import HELD, STATE_UNREACHABLE, STRIPPED, Reason
 from newscrawl.bodysketch import attached, detach
-from newscrawl.cleaning.furniture import FurnitureRule, line_keys, strip_furniture
+from newscrawl.cleaning.furniture import FurnitureRule, keys_by_line, strip_furniture
 from newscrawl.extensions.state import IncrementalState
 from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
@@ -89,11 +89,19 @@ class PublishPipeline:
             ad_hoc=adapter.get("site") in self.ad_hoc,
             alias=is_alias(adapter.get("url") or "", adapter.get("canonicalUrl")),
         )
-        sketch = self.store.sketch(body, attached(item, body, self.store.num_perm))
+        digest = attached(item, body, self.store.num_perm)
         detach(item)
-        self.held.add(
-            adapter.get("site") or "", rank, Held(item, sketch, frozenset(line_keys(body)))
+        held = (
+            Held(
+                item,
+                self.store.sketch(body, digest.signature),
+                digest.line_keys,
+                digest.fingerprint,
+            )
+            if digest
+            else Held(item, self.store.sketch(body), keys_by_line(body), body_fingerprint(body))
         )
+        self.held.add(adapter.get("site") or "", rank, held)
         self.crawler.stats.inc_value(HELD)
         raise Staged("held for publication at the end of the run")
 
@@ -132,13 +140,15 @@ class PublishPipeline:
     def _publishable(self, site: str, held: Held, furniture: set[str]) -> Any:
         item = held.item
         adapter = ItemAdapter(item)
-        body, removed = strip_furniture(adapter.get("articleBody") or "", furniture)
-        sketch = held.sketch
+        body, removed = strip_furniture(
+            adapter.get("articleBody") or "", furniture, held.keys_by_line
+        )
+        sketch, fingerprint = held.sketch, held.fingerprint
         if removed:
             self.crawler.stats.inc_value(f"{STRIPPED}furniture", len(removed))
             adapter["articleBody"] = body
             adapter["metadata"] = {**adapter.get("metadata", {}), "furnitureLines": len(removed)}
-            sketch = self.store.sketch(body)
+            sketch, fingerprint = self.store.sketch(body), body_fingerprint(body)
             if len(body) < self.min_chars:
                 raise Rejected(
                     Reason.TOO_SHORT,
@@ -146,15 +156,17 @@ class PublishPipeline:
                     f"site's furniture ({len(removed)} lines) is removed",
                     item,
                 )
-        self._check_duplicates(adapter, sketch, item)
+        self._check_duplicates(adapter, sketch, fingerprint, item)
         self.store.stage_site_lines(site, held.line_keys)
         return item
 
-    def _check_duplicates(self, adapter: ItemAdapter, sketch: Any, item: Any) -> None:
+    def _check_duplicates(
+        self, adapter: ItemAdapter, sketch: Any, fingerprint: str, item: Any
+    ) -> None:
         """Drops exact and near-duplicates of articles emitted before, by an earlier run or by a
         more preferred article of this one, and stages the article for the run's commit."""
-        url, body = adapter["url"], adapter.get("articleBody") or ""
-        adapter["fingerprint"] = fingerprint = body_fingerprint(body)
+        url = adapter["url"]
+        adapter["fingerprint"] = fingerprint
         if self.store.first_with_fingerprint(fingerprint) == url:
             if adapter.get("metadata", {}).get("update"):
                 raise Rejected(Reason.UNCHANGED, "fetched again as an update, text unchanged", item)

@@ -11,10 +11,12 @@ import pytest
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
-from newscrawl.bodysketch import BodySignature, attach, attached, detach
+from newscrawl.bodysketch import BodyDigest, attach, attached, detach
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
+from newscrawl.cleaning.furniture import line_key
 from newscrawl.extraction import extract, extract_and_sketch
 from newscrawl.items import Article
+from newscrawl.state.fingerprint import body_fingerprint
 from newscrawl.state.minhash import (
     KNOWN_LSH_PARAMS,
     NUM_PERM,
@@ -102,11 +104,13 @@ def _extract_args() -> dict[str, object]:
     }
 
 
-def test_the_worker_signature_is_the_one_the_store_would_compute() -> None:
-    found, cleaned, signature = extract_and_sketch(
+def test_the_worker_digest_is_the_one_the_crawl_process_would_compute() -> None:
+    found, cleaned, signature, fingerprint, line_keys = extract_and_sketch(
         PAGE, "http://127.0.0.1/a.html", num_perm=NUM_PERM, **_extract_args()
     )
     assert (found, cleaned) == extract(PAGE, "http://127.0.0.1/a.html", **_extract_args())
+    assert fingerprint == body_fingerprint(cleaned.body)
+    assert line_keys == tuple(line_key(line) for line in cleaned.body.split("\n"))
     hasher = NearDuplicateHasher()
     carried = hasher.sketch(cleaned.body, signature)
     computed = hasher.sketch(cleaned.body)
@@ -125,8 +129,9 @@ def test_a_body_without_words_is_sketched_without_a_signature() -> None:
 def test_a_carried_signature_is_used_only_for_its_own_body_and_permutations() -> None:
     article = Article(url="http://127.0.0.1/a.html", site="demo", articleBody=BODY)
     signature = signature_to_bytes(np.arange(NUM_PERM, dtype=np.uint32))
-    attach(article, BodySignature(BODY, NUM_PERM, signature))
-    assert attached(article, BODY, NUM_PERM) == signature
+    digest = BodyDigest(BODY, NUM_PERM, signature, "fingerprint", ("key", None))
+    attach(article, digest)
+    assert attached(article, BODY, NUM_PERM) == digest
     assert attached(article, BODY + " Furniture line.", NUM_PERM) is None  # body changed
     assert attached(article, BODY, 64) is None
     assert signature_from_bytes(signature).tolist() == list(range(NUM_PERM))

@@ -12,12 +12,20 @@ from scrapy import Spider, signals
 from scrapy.logformatter import LogFormatter
 from scrapy.utils.test import get_crawler
 
-from newscrawl.cleaning.furniture import FurnitureRule, line_key, line_keys, strip_furniture
+from newscrawl.bodysketch import BodyDigest, attach
+from newscrawl.cleaning.furniture import (
+    FurnitureRule,
+    keys_by_line,
+    line_key,
+    line_keys,
+    strip_furniture,
+)
 from newscrawl.items import Article
 from newscrawl.pipelines import Staged
 from newscrawl.pipelines.publish import PublishPipeline
 from newscrawl.publication import Held, HeldArticles, is_alias, preference
 from newscrawl.state import StateStore, open_state_store
+from newscrawl.state.fingerprint import body_fingerprint
 
 FOOTER = "Giấy phép số 91/GP-STTTT do Sở TT&TT Hà Nội cấp ngày 03/4/2019"
 PROMPT = "Bài viết chưa có ý kiến nào. Mời bạn đọc góp ý!"
@@ -49,7 +57,9 @@ def store(tmp_path: Path) -> StateStore:
 
 def _hold(held: HeldArticles, store: StateStore, site: str, body: str, rank: str = "0") -> None:
     held.add(
-        site, rank, Held({"articleBody": body}, store.sketch(body), frozenset(line_keys(body)))
+        site,
+        rank,
+        Held({"articleBody": body}, store.sketch(body), keys_by_line(body), body_fingerprint(body)),
     )
 
 
@@ -61,6 +71,31 @@ def test_a_line_in_many_different_articles_is_furniture(store: StateStore) -> No
     assert furniture["paper"] == {line_key(FOOTER), line_key(PROMPT)}
     body, removed = strip_furniture(_body(TOPICS[0], FOOTER, PROMPT), furniture["paper"])
     assert removed == [FOOTER, PROMPT] and body == _body(TOPICS[0])
+
+
+def test_the_line_keys_carried_from_extraction_strip_what_keying_again_strips() -> None:
+    body = _body(TOPICS[0], FOOTER, PROMPT)
+    furniture = {line_key(FOOTER)}
+    assert strip_furniture(body, furniture, keys_by_line(body)) == strip_furniture(body, furniture)
+
+
+def test_what_extraction_carried_is_published_unless_the_body_changed(store: StateStore) -> None:
+    """The fingerprint computed in the extraction worker is used as it is for the body it was
+    computed from, and computed again for a body stripped of furniture."""
+    pipeline, seen = _publisher(store)
+    for name, lines in (("a", (FOOTER,)), ("b", (FOOTER,)), ("c", (FOOTER,)), ("d", ())):
+        body = _body(TOPICS["abcd".index(name)], *lines)
+        article = Article(url=f"http://127.0.0.1/{name}", site="paper", articleBody=body)
+        carried = f"{ord(name):032x}"  # not the body's, to tell it apart
+        digest = BodyDigest(body, store.num_perm, b"", carried, keys_by_line(body))
+        attach(article, digest)
+        with pytest.raises(Staged):
+            pipeline.process_item(article)
+    pipeline.rule = FurnitureRule(min_pages=3)
+    asyncio.run(pipeline.close_spider())
+    fingerprints = {a.url[-1]: a.fingerprint for a in seen["scraped"]}
+    assert fingerprints["d"] == f"{ord('d'):032x}"
+    assert fingerprints["a"] == body_fingerprint(_body(TOPICS[0]))  # furniture stripped
 
 
 def test_copies_of_one_article_count_once(store: StateStore) -> None:
@@ -135,7 +170,7 @@ def test_preference_puts_the_original_first(store: StateStore) -> None:
     }
     held = HeldArticles()
     for label, rank in reversed(ranks.items()):  # arrival order: the least preferred first
-        held.add("s", rank, Held({"label": label}, store.sketch(label), frozenset()))
+        held.add("s", rank, Held({"label": label}, store.sketch(label), (), label))
     assert [h.item["label"] for _site, h in held.in_preference_order()] == [
         "original",
         "same moment, ad hoc",
@@ -200,10 +235,10 @@ def test_publishing_reports_each_outcome_and_goes_on_after_a_failure(
             pipeline.process_item(article)
     check = pipeline._check_duplicates
 
-    def failing(adapter: Any, sketch: Any, item: Any) -> None:
+    def failing(adapter: Any, sketch: Any, fingerprint: str, item: Any) -> None:
         if item.url.endswith("/c"):
             raise OSError("disk full")
-        check(adapter, sketch, item)
+        check(adapter, sketch, fingerprint, item)
 
     monkeypatch.setattr(pipeline, "_check_duplicates", failing)
     asyncio.run(pipeline.close_spider())
