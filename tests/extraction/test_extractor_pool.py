@@ -107,7 +107,7 @@ def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     from newscrawl.extraction import extract_and_sketch
     from newscrawl.extraction.warmup import SAMPLE_PAGE
 
-    found, cleaned, signature = extract_and_sketch(
+    found, cleaned, signature, _fingerprint, _line_keys = extract_and_sketch(
         SAMPLE_PAGE,
         "https://news.example/2024/03/budget.html",
         num_perm=128,
@@ -118,3 +118,17 @@ def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     assert found.headline == "Council approves budget" and found.authors == ["Jane Doe"]
     assert "city council approved" in cleaned.body and cleaned.rejection is None
     assert len(signature) == 128 * 4
+
+
+def test_the_forkserver_warm_up_loads_the_date_parser() -> None:
+    """htmldate loads dateparser and every locale's month names on the first page without a
+    date: done in the forkserver, the workers inherit them."""
+    from htmldate.extractors import get_external_parser, month_words
+
+    from newscrawl.extraction.warmup import warm_up
+
+    get_external_parser.cache_clear()
+    month_words.cache_clear()
+    warm_up()
+    assert get_external_parser.cache_info().currsize == 1
+    assert month_words.cache_info().currsize == 1
