@@ -41,9 +41,6 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newscrawl.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
     "newscrawl.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
-    # Scrapy's, reading the page's head only instead of decoding it all
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "newscrawl.downloadermiddlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
     "newscrawl.downloadermiddlewares.addressguard.AddressGuardMiddleware": 760,
 }
 NEWSCRAWL_ALLOW_LOOPBACK = False  # True for local test sites (tests, `scrapy demo`)
