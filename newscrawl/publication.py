@@ -89,7 +89,7 @@ def is_alias(url: str, canonical_url: str | None) -> bool:
     """Whether the page at ``url`` declares another web URL canonical (a relative one read
     against ``url``; both compared normalized). Any other canonical declares nothing."""
     canonical = urljoin(url, canonical_url or "")
-    if not canonical_url or urlsplit(canonical).scheme not in ("http", "https"):
+    if not canonical_url or canonical == url or urlsplit(canonical).scheme not in ("http", "https"):
         return False
     try:
         return normalize_url(canonical, strict=True) != normalize_url(url, strict=True)
