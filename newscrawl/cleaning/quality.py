@@ -8,7 +8,7 @@ import py3langid
 
 from newscrawl.accounting import Reason
 
-__all__ = ["check_quality", "detect_language", "is_vietnamese"]
+__all__ = ["check_quality", "detect_language", "is_vietnamese", "load_language_model"]
 
 _MIN_CHARS_FOR_LANGUAGE = 200  # shorter texts are classified unreliably
 # py3langid walks the text byte by byte in Python (~0.5 us a byte): a sample this long is
@@ -31,6 +31,11 @@ def is_vietnamese(text: str) -> bool:
     """Whether ``text`` is Vietnamese prose, by its share of Vietnamese-only letters: a sports
     report full of foreign names still has 7-8 %, English naming Vietnamese people about 3 %."""
     return _vietnamese_share(text) >= _VIETNAMESE_TEXT
+
+
+def load_language_model() -> None:
+    """Load py3langid's model now rather than on the first text it classifies."""
+    py3langid.classify("")
 
 
 def detect_language(text: str) -> str:

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -35,6 +35,8 @@ PRELOAD = (
     "newscrawl.state.minhash",
     "newscrawl.extraction.warmup",
 )
+# Preloaded too when the crawl checks the articles' language
+LANGUAGE_MODEL = "newscrawl.extraction.languagemodel"
 
 
 def _main_is_scrapy_module() -> None:
@@ -47,12 +49,12 @@ def _main_is_scrapy_module() -> None:
         main.__spec__ = importlib.util.find_spec("scrapy.__main__")
 
 
-def new_executor(workers: int) -> ProcessPoolExecutor:
-    """Workers forked from a forkserver: a clean process that imported ``PRELOAD`` once, not the
+def new_executor(workers: int, preload: Sequence[str] = PRELOAD) -> ProcessPoolExecutor:
+    """Workers forked from a forkserver: a clean process that imported ``preload`` once, not the
     crawl process with its reactor, threads and sockets."""
     _main_is_scrapy_module()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(workers, mp_context=context, initializer=set_up_worker)
 
 
@@ -85,8 +87,10 @@ class ExtractorPool:
         timeout: float = 0,
         queued: int | None = None,
         count: Callable[[str], None] = lambda event: None,
+        preload: Sequence[str] = PRELOAD,
     ) -> None:
         self.workers = workers
+        self.preload = tuple(preload)
         self.timeout = timeout
         self.count = count
         self.executor: ProcessPoolExecutor | None = None
@@ -109,9 +113,9 @@ class ExtractorPool:
 
     def start(self) -> None:
         """Start forking the workers; forking blocks until the forkserver has imported
-        ``PRELOAD``, so it runs in a thread and the event loop goes on meanwhile."""
+        ``preload``, so it runs in a thread and the event loop goes on meanwhile."""
         if self.executor is None:
-            self.executor = new_executor(self.workers)
+            self.executor = new_executor(self.workers, self.preload)
             self._started = asyncio.ensure_future(
                 asyncio.to_thread(_fork_all, self.executor, self.workers)
             )
@@ -170,7 +174,7 @@ class ExtractorPool:
             process.kill()
         executor.shutdown(wait=False)
         if self.executor is executor:
-            self.executor = new_executor(self.workers)
+            self.executor = new_executor(self.workers, self.preload)
         if self._lone is executor:
             self._lone = None
 
@@ -178,14 +182,14 @@ class ExtractorPool:
         if self.executor is broken:  # the first of its failed calls replaces it for all
             self.count("pool-broken")
             broken.shutdown(wait=False, cancel_futures=True)
-            self.executor = new_executor(self.workers)
+            self.executor = new_executor(self.workers, self.preload)
 
     async def _run_alone(self, call: Callable[[], T]) -> T:
         """Alone in its process, a call that kills it is the one to blame, not its
         neighbours."""
         self.count("retried")
         async with self._lone_lock:
-            executor = self._lone = self._lone or new_executor(1)
+            executor = self._lone = self._lone or new_executor(1, self.preload)
             try:
                 return await self._run_in(executor, call)
             except BrokenProcessPool as exc:

@@ -27,7 +27,7 @@ from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteConte
 from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
 from newscrawl.extraction import Extracted, Extraction, NotExtractable, extract_and_sketch
-from newscrawl.extraction.pool import ExtractorPool
+from newscrawl.extraction.pool import LANGUAGE_MODEL, PRELOAD, ExtractorPool
 from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
@@ -112,7 +112,12 @@ class ExtractPipeline:
         self.crawler = crawler
         self.since: date | None = None  # -a since: an article published before is not emitted
         self.pool = (
-            ExtractorPool(workers, timeout=timeout, count=self._count_pool_event)
+            ExtractorPool(
+                workers,
+                timeout=timeout,
+                count=self._count_pool_event,
+                preload=(*PRELOAD, LANGUAGE_MODEL) if options.check_language else PRELOAD,
+            )
             if workers
             else None
         )

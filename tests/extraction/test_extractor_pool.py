@@ -11,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,32 @@ def test_the_forkserver_warm_up_loads_the_date_parser() -> None:
     warm_up()
     assert get_external_parser.cache_info().currsize == 1
     assert month_words.cache_info().currsize == 1
+
+
+def _language_model_loaded() -> bool:
+    """Run in a worker before it classifies any text: whether py3langid's model is there."""
+    import py3langid.langid
+
+    return py3langid.langid.IDENTIFIER is not None
+
+
+def _models_in_workers(preload: str) -> str:
+    """In a fresh process (the forkserver outlives a pool: its preload is set once a process),
+    whether the workers of a pool with ``preload`` start with the language model."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+        "from newscrawl.extraction.pool import ExtractorPool, LANGUAGE_MODEL, PRELOAD;"
+        "from test_extractor_pool import _language_model_loaded, _run;"
+        f"print(_run(ExtractorPool(2, preload={preload}), *[_language_model_loaded] * 2))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or done.stderr
+
+
+@pytest.mark.parametrize(
+    ("preload", "loaded"), [("(*PRELOAD, LANGUAGE_MODEL)", "True"), ("PRELOAD", "False")]
+)
+def test_the_language_model_is_loaded_once_in_the_forkserver_when_used(
+    preload: str, loaded: str
+) -> None:
+    assert _models_in_workers(preload) == f"[{loaded}, {loaded}]"
