@@ -43,7 +43,7 @@ __all__ = ["MAX_JSON_CHARS", "MAX_JSON_DEPTH", "Extraction", "NotExtractable", "
 # a worker to 1.1 GiB and minutes of trafilatura's JSON regexes, and json.loads recurses once a
 # level (RecursionError at ~1000). The 194 JSON-LD scripts of the 181 benchmark pages (aeb):
 # 30 KB at most, nested 6 deep at most.
-_JSON_SCRIPTS = XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
+_JSON_TYPES = ("application/ld+json", "application/settings+json")
 MAX_JSON_CHARS = 256 * 1024
 MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -81,11 +81,11 @@ _PUBLISHED_META = (
 )
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 _LANGUAGE_META = ("og:locale", "language", "content-language")
-_DATE_NODES = (
+_DATE_NODES = XPath(
     "//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
     "[not(ancestor::a)][string-length(normalize-space()) < 80]"
 )
-_AUTHOR_NODES = (
+_AUTHOR_NODES = XPath(
     "//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
     "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]"
 )
@@ -130,28 +130,55 @@ def _json_depth(text: str) -> int:
     return max(accumulate(1 if bracket in "[{" else -1 for bracket in brackets), default=0)
 
 
-def _drop_unreadable_json(tree: HtmlElement) -> tuple[str, ...]:
+@dataclass
+class _HeadElements:
+    """The page's JSON scripts, <meta> and canonical <link> elements, in document order: found
+    in one walk of the tree, where a search for each kind walked it once each."""
+
+    json_scripts: list[HtmlElement] = field(default_factory=list)
+    metas: list[HtmlElement] = field(default_factory=list)
+    canonical_links: list[HtmlElement] = field(default_factory=list)
+
+
+def _head_elements(tree: HtmlElement) -> _HeadElements:
+    found = _HeadElements()
+    for element in tree.iter("script", "meta", "link"):
+        if element.tag == "meta":
+            found.metas.append(element)
+        elif element.tag == "script":
+            if element.get("type") in _JSON_TYPES:
+                found.json_scripts.append(element)
+        elif element.get("rel") == "canonical" and element.get("href") is not None:
+            found.canonical_links.append(element)
+    return found
+
+
+def _drop_unreadable_json(head: _HeadElements) -> tuple[str, ...]:
     """Remove the JSON scripts above ``MAX_JSON_CHARS`` or nested deeper than ``MAX_JSON_DEPTH``
-    from ``tree``, before anything reads them; why each was dropped."""
-    dropped = []
-    for script in _JSON_SCRIPTS(tree):
+    from the tree and from ``head``, before anything reads them; why each was dropped."""
+    dropped, kept = [], []
+    for script in head.json_scripts:
         text = script.text or ""
         if len(text) > MAX_JSON_CHARS:
             dropped.append(f"{script.get('type')}: {len(text)} characters")
         elif (depth := _json_depth(text)) > MAX_JSON_DEPTH:
             dropped.append(f"{script.get('type')}: nested {depth} deep")
         else:
+            kept.append(script)
             continue
         script.drop_tree()
+    head.json_scripts = kept
     return tuple(dropped)
 
 
-def _json_ld_nodes(tree: HtmlElement) -> Iterator[Mapping[str, Any]]:
+def _json_ld_nodes(head: _HeadElements) -> Iterator[Mapping[str, Any]]:
     """Every JSON object in the page's JSON-LD, however nested (lists, @graph as list or
     object); anything else (strings, numbers, broken JSON) is skipped."""
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in head.json_scripts:
+        if script.get("type") != "application/ld+json" or not script.text:
+            continue
         try:
-            data = json.loads(script)
+            data = json.loads(script.text)
         except ValueError:
             continue
         stack = [data]
@@ -225,9 +252,9 @@ class _Structured:
     non_article_type: str | None = None
 
 
-def _read_json_ld(tree: HtmlElement) -> _Structured:
+def _read_json_ld(head: _HeadElements) -> _Structured:
     found = _Structured()
-    for node in _json_ld_nodes(tree):
+    for node in _json_ld_nodes(head):
         types = _types(node)
         if types & _ARTICLE_TYPES and not found.article:
             found.article = dict(node)
@@ -241,11 +268,11 @@ def _read_json_ld(tree: HtmlElement) -> _Structured:
 _MetaIndex = dict[str, str]
 
 
-def _meta_index(tree: HtmlElement) -> _MetaIndex:
+def _meta_index(head: _HeadElements) -> _MetaIndex:
     """Each <meta> name (property, name, itemprop or http-equiv, lowercased) to its first
     non-empty content: one pass, however many names are asked for."""
     index: _MetaIndex = {}
-    for element in tree.iter("meta"):
+    for element in head.metas:
         content = (element.get("content") or "").strip()
         if not content:
             continue
@@ -377,7 +404,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     """Names in the page's author elements (VnExpress ``p.author_mail``, Dân Trí
     ``.author-name``): short texts only, so a whole author box does not pass for a name."""
     names = []
-    for node in tree.xpath(_AUTHOR_NODES):
+    for node in _AUTHOR_NODES(tree):
         text = " ".join(node.text_content().split())
         if text and len(text.split()) <= _MAX_NAME_WORDS and text not in names:
             names.append(text)
@@ -391,7 +418,7 @@ def _without_byline(text: str, authors: list[str]) -> str:
 
 
 def _visible_date(tree: HtmlElement, timezone: str | None) -> str | None:
-    for node in tree.xpath(_DATE_NODES):
+    for node in _DATE_NODES(tree):
         if found := visible_vietnamese_date(node.text_content(), timezone):
             return found
     return None
@@ -426,13 +453,15 @@ def _main_text(tree: HtmlElement, url: str) -> str:
     return text
 
 
-def _page_metadata(tree: HtmlElement) -> Document:
-    """trafilatura's ``extract_metadata`` up to its costly steps: meta tags, then JSON-LD."""
+def _page_metadata(tree: HtmlElement, head: _HeadElements) -> Document:
+    """trafilatura's ``extract_metadata`` up to its costly steps: meta tags, then JSON-LD (its
+    search for the scripts skipped on a page that had none)."""
     document = examine_meta(tree)
     if document.author and " " not in document.author:  # as extract_metadata: no lone handles
         document.author = None
-    with suppress(Exception):  # as extract_metadata: bugs in trafilatura's JSON-LD code
-        document = extract_meta_json(tree, document)
+    if head.json_scripts:
+        with suppress(Exception):  # as extract_metadata: bugs in trafilatura's JSON-LD code
+            document = extract_meta_json(tree, document)
     document.clean_and_trim()
     return document
 
@@ -488,6 +517,15 @@ def _language(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> s
     return next(filter(None, map(_language_code, declared)), None)
 
 
+def _canonical_href(tree: HtmlElement, head: _HeadElements) -> str | None:
+    """The first canonical link's href among those still in ``tree``: pruning may have removed
+    one found before it."""
+    for link in head.canonical_links:
+        if any(ancestor is tree for ancestor in link.iterancestors()):
+            return str(link.get("href"))
+    return None
+
+
 def extract_article(
     html: str,
     url: str,
@@ -504,23 +542,24 @@ def extract_article(
     hints = hints or {}
     loaded = _parse(html)
     tree = loaded.getroottree().getroot()  # the document, also for a fragment
-    dropped_json = _drop_unreadable_json(tree)
-    structured = _read_json_ld(tree)
-    meta = _meta_index(tree)
+    head = _head_elements(tree)
+    dropped_json = _drop_unreadable_json(head)
+    structured = _read_json_ld(head)
+    meta = _meta_index(head)
     if reason := _non_article_reason(tree, structured, meta):
         raise NotExtractable(Reason.NOT_ARTICLE, reason)
     hints_of_credit = credit_hints(tree)  # before pruning
     prepare_for_extraction(tree, prune_xpath)
     body = _main_text(loaded, url)  # before the metadata fallbacks: a page without text ends here
-    document = _page_metadata(tree)
+    document = _page_metadata(tree, head)
     authors = _authors(tree, structured, document)
     published, modified, date_source = _dates(tree, url, structured, meta, hints, timezone)
-    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    canonical = _canonical_href(tree, head)
     return Extraction(
         headline=_headline(tree, structured, document, hints),
         body=_without_byline(body, authors),
         description=_unescaped(document.description) if document.description else None,
-        canonical_url=urljoin(url, canonical[0].strip()) if canonical else document.url,
+        canonical_url=urljoin(url, canonical.strip()) if canonical is not None else document.url,
         date_published=published,
         date_modified=modified,
         authors=authors,
