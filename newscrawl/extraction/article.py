@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cache
 from html import unescape
 from itertools import accumulate
 from typing import Any
@@ -294,7 +295,9 @@ def _non_article_reason(tree: HtmlElement, structured: _Structured, meta: _MetaI
     og_type = meta.get("og:type", "").lower()
     if og_type in _NON_ARTICLE_OG:
         return f"og:type={og_type}"
-    density = _link_density(_main_region(tree))
+    # the chosen region's counts, taken to choose it, are asked again for its link density
+    counts = cache(_text_and_links)
+    density = _link_density(_main_region(tree, counts), counts)
     limit = _WEBSITE_LINK_DENSITY if og_type == "website" else _LISTING_LINK_DENSITY
     if density > limit:
         return f"listing page: link density {density:.2f}" + (
@@ -303,7 +306,10 @@ def _non_article_reason(tree: HtmlElement, structured: _Structured, meta: _MetaI
     return None
 
 
-def _main_region(tree: HtmlElement) -> HtmlElement | None:
+_TextCounts = Callable[[HtmlElement], tuple[int, int]]
+
+
+def _main_region(tree: HtmlElement, counts: _TextCounts) -> HtmlElement | None:
     """The page's main content as the page marks it, else its body: judged on the whole body,
     an article under a site's menus and link lists passes for a listing. A marked region with
     less than half the body's text outside links (an <article> in a sidebar) is not it."""
@@ -311,14 +317,14 @@ def _main_region(tree: HtmlElement) -> HtmlElement | None:
     candidates = _MAIN_CANDIDATES(tree)
     if body is None or not candidates:
         return body
-    plain = _plain_chars(body)
+    plain = _plain_chars(body, counts)
     # most specific first; one that occurs more than once (a listing's teasers) says nothing
     for found in (
         [e for e in candidates if e.get("itemprop") == "articleBody"],
         [e for e in candidates if e.tag == "article"],
         [e for e in candidates if e.tag == "main" or e.get("role") == "main"],
     ):
-        if len(found) == 1 and _plain_chars(found[0]) * 2 >= plain:
+        if len(found) == 1 and _plain_chars(found[0], counts) * 2 >= plain:
             return found[0]
     return body
 
@@ -336,9 +342,9 @@ def _text_and_links(element: HtmlElement) -> tuple[int, int]:
     return _chars(element.text_content()) - hidden, linked
 
 
-def _plain_chars(element: HtmlElement) -> int:
+def _plain_chars(element: HtmlElement, counts: _TextCounts) -> int:
     """Characters of visible text outside links."""
-    text, links = _text_and_links(element)
+    text, links = counts(element)
     return text - links
 
 
@@ -354,15 +360,15 @@ def _boilerplate(region: HtmlElement) -> list[HtmlElement]:
     return [e for e in found if not any(a in inside for a in e.iterancestors())]
 
 
-def _link_density(region: HtmlElement | None) -> float:
+def _link_density(region: HtmlElement | None, counts: _TextCounts) -> float:
     """Share of ``region``'s text that is link text, boilerplate left out, unless it holds
     half the text outside links (an unclosed <header> swallowing the page)."""
     if region is None:
         return 0.0
-    total, linked = _text_and_links(region)
+    total, linked = counts(region)
     plain = total - linked
     for element in _boilerplate(region):
-        chars, link_chars = _text_and_links(element)
+        chars, link_chars = counts(element)
         if (chars - link_chars) * 2 < plain:
             total -= chars
             linked -= link_chars
