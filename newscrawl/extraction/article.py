@@ -91,6 +91,18 @@ _AUTHOR_NODES = XPath(
     "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]"
 )
 _MAX_NAME_WORDS = 6
+# What trafilatura's author search (``extract_author``: a copy of the tree, then its
+# ``AUTHOR_XPATHS``, ~4 ms) needs to find anything: an <author> element, a <rel> child, or one
+# of these words in one of these attributes. A page without any is not searched; a test pins
+# the XPaths these were read from.
+_AUTHOR_ATTRIBUTES = XPath(
+    "//@class | //@id | //@rel | //@itemprop | //@data-testid | //@data-component",
+    smart_strings=False,
+)
+_AUTHOR_WORDS = re.compile(
+    "[Aa]uthor|byl|BBL|Byline|username|screenname|writer|channel-name|submitted-by|posted-by"
+    "|journalist-name|zuozhe|bianji|xiaobian"
+)
 # A page whose main content is mostly link text is a listing, whatever its URL looks like.
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
 # site, the 181 pages of the ScrapingHub benchmark and real Vietnamese and Chinese news pages
@@ -509,8 +521,15 @@ def _authors(tree: HtmlElement, structured: _Structured, document: Document) -> 
     found = _names(structured.article.get("author")) or _byline_authors(tree)
     if found:
         return found
-    names = document.author or extract_author(tree) or ""
+    names = document.author or (extract_author(tree) if _may_name_author(tree) else None) or ""
     return [name.strip() for name in names.split(";") if name.strip()]
+
+
+def _may_name_author(tree: HtmlElement) -> bool:
+    """Whether ``extract_author`` could find a name in ``tree`` (``_AUTHOR_WORDS``)."""
+    if next(tree.iter("author", "rel"), None) is not None:
+        return True
+    return _AUTHOR_WORDS.search("\n".join(_AUTHOR_ATTRIBUTES(tree))) is not None
 
 
 def _language(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> str | None:
