@@ -353,3 +353,13 @@ def test_json_ld_is_read_without_the_scripts_dropped_unread() -> None:
     found = extract_article(html, URL)
     assert (found.headline, found.authors) == ("Kept", ["Jane Doe"])
     assert found.dropped_json == ("application/ld+json: nested 100 deep",)
+
+
+def test_link_text_counts_once_for_each_link_it_is_in() -> None:
+    nested = '<a href="/1">one <div>two <a href="/2">three</a></div> four</a><a href="/3">five</a>'
+    body = article._parse(_page(nested)).find("body")
+    assert article._link_chars(body) == len("onetwothreefour") + len("three") + len("five")
+    for name in sorted(p.name for p in PAGES.iterdir() if p.suffix != ".md"):
+        body = article._parse(_html(name)).find("body")
+        per_link = sum(len("".join(a.text_content().split())) for a in body.iter("a"))
+        assert article._link_chars(body) == per_link
