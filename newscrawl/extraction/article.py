@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cache
 from html import unescape
 from itertools import accumulate
 from typing import Any
@@ -43,7 +44,7 @@ __all__ = ["MAX_JSON_CHARS", "MAX_JSON_DEPTH", "Extraction", "NotExtractable", "
 # a worker to 1.1 GiB and minutes of trafilatura's JSON regexes, and json.loads recurses once a
 # level (RecursionError at ~1000). The 194 JSON-LD scripts of the 181 benchmark pages (aeb):
 # 30 KB at most, nested 6 deep at most.
-_JSON_SCRIPTS = XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
+_JSON_TYPES = ("application/ld+json", "application/settings+json")
 MAX_JSON_CHARS = 256 * 1024
 MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -81,15 +82,30 @@ _PUBLISHED_META = (
 )
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 _LANGUAGE_META = ("og:locale", "language", "content-language")
-_DATE_NODES = (
-    "//time | //*[contains(@class, 'date') or contains(@class, 'time')]"
-    "[not(ancestor::a)][string-length(normalize-space()) < 80]"
+# The elements with an attribute of some value are found from the attributes
+# (``//@class[...]/parent::*``), not by testing every element (``//*[@class...]``): libxml2
+# tests an element's predicate at twice the cost of walking to an attribute.
+_DATE_NODES = XPath(
+    "//time | //@class[contains(., 'date') or contains(., 'time')]"
+    "/parent::*[not(ancestor::a)][string-length(normalize-space()) < 80]"
 )
-_AUTHOR_NODES = (
-    "//*[contains(@class, 'author') or @rel='author' or @itemprop='author']"
-    "[not(ancestor::a) or @rel='author'][not(.//*[contains(@class, 'author')])]"
+_AUTHOR_NODES = XPath(
+    "(//@class[contains(., 'author')] | //@rel[. = 'author'] | //@itemprop[. = 'author'])"
+    "/parent::*[not(ancestor::a) or @rel = 'author'][not(.//*[contains(@class, 'author')])]"
 )
 _MAX_NAME_WORDS = 6
+# What trafilatura's author search (``extract_author``: a copy of the tree, then its
+# ``AUTHOR_XPATHS``, ~4 ms) needs to find anything: an <author> element, a <rel> child, or one
+# of these words in one of these attributes. A page without any is not searched; a test pins
+# the XPaths these were read from.
+_AUTHOR_ATTRIBUTES = XPath(
+    "//@class | //@id | //@rel | //@itemprop | //@data-testid | //@data-component",
+    smart_strings=False,
+)
+_AUTHOR_WORDS = re.compile(
+    "[Aa]uthor|byl|BBL|Byline|username|screenname|writer|channel-name|submitted-by|posted-by"
+    "|journalist-name|zuozhe|bianji|xiaobian"
+)
 # A page whose main content is mostly link text is a listing, whatever its URL looks like.
 # Measured in characters of the main region, boilerplate left out (_link_density), on the demo
 # site, the 181 pages of the ScrapingHub benchmark and real Vietnamese and Chinese news pages
@@ -99,13 +115,17 @@ _MAX_NAME_WORDS = 6
 _LISTING_LINK_DENSITY = 0.8
 _WEBSITE_LINK_DENSITY = 0.5
 # Where the page says its main content is: schema.org's articleBody, <article>, <main>.
-_MAIN_CANDIDATES = XPath("//*[@itemprop='articleBody' or @role='main'] | //article | //main")
+_MAIN_CANDIDATES = XPath(
+    "//@itemprop[. = 'articleBody']/parent::* | //@role[. = 'main']/parent::* | //article | //main"
+)
 # Menus, headers, footers, sidebars: HTML5's elements, and containers whose class or id says
 # so. (trafilatura's own discard XPaths would be finer, but cost 14 ms a page.)
 _BOILERPLATE_TAGS = ("nav", "header", "footer", "aside")
 _CONTAINER_TAGS = ("div", "ul", "section")
 _BOILERPLATE_NAME = re.compile(r"nav|menu|sidebar")
 _INVISIBLE = ("script", "style", "noscript", "template")
+_LINK_TEXTS = XPath("descendant-or-self::a//text()", smart_strings=False)
+_NESTED_LINK = XPath("boolean(descendant-or-self::a//a)")
 # Language names some pages give instead of a code (inLanguage "English", "Deutsch").
 _LANGUAGE_NAMES = {
     "english": "en",
@@ -130,28 +150,55 @@ def _json_depth(text: str) -> int:
     return max(accumulate(1 if bracket in "[{" else -1 for bracket in brackets), default=0)
 
 
-def _drop_unreadable_json(tree: HtmlElement) -> tuple[str, ...]:
+@dataclass
+class _HeadElements:
+    """The page's JSON scripts, <meta> and canonical <link> elements, in document order: found
+    in one walk of the tree, where a search for each kind walked it once each."""
+
+    json_scripts: list[HtmlElement] = field(default_factory=list)
+    metas: list[HtmlElement] = field(default_factory=list)
+    canonical_links: list[HtmlElement] = field(default_factory=list)
+
+
+def _head_elements(tree: HtmlElement) -> _HeadElements:
+    found = _HeadElements()
+    for element in tree.iter("script", "meta", "link"):
+        if element.tag == "meta":
+            found.metas.append(element)
+        elif element.tag == "script":
+            if element.get("type") in _JSON_TYPES:
+                found.json_scripts.append(element)
+        elif element.get("rel") == "canonical" and element.get("href") is not None:
+            found.canonical_links.append(element)
+    return found
+
+
+def _drop_unreadable_json(head: _HeadElements) -> tuple[str, ...]:
     """Remove the JSON scripts above ``MAX_JSON_CHARS`` or nested deeper than ``MAX_JSON_DEPTH``
-    from ``tree``, before anything reads them; why each was dropped."""
-    dropped = []
-    for script in _JSON_SCRIPTS(tree):
+    from the tree and from ``head``, before anything reads them; why each was dropped."""
+    dropped, kept = [], []
+    for script in head.json_scripts:
         text = script.text or ""
         if len(text) > MAX_JSON_CHARS:
             dropped.append(f"{script.get('type')}: {len(text)} characters")
         elif (depth := _json_depth(text)) > MAX_JSON_DEPTH:
             dropped.append(f"{script.get('type')}: nested {depth} deep")
         else:
+            kept.append(script)
             continue
         script.drop_tree()
+    head.json_scripts = kept
     return tuple(dropped)
 
 
-def _json_ld_nodes(tree: HtmlElement) -> Iterator[Mapping[str, Any]]:
+def _json_ld_nodes(head: _HeadElements) -> Iterator[Mapping[str, Any]]:
     """Every JSON object in the page's JSON-LD, however nested (lists, @graph as list or
     object); anything else (strings, numbers, broken JSON) is skipped."""
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in head.json_scripts:
+        if script.get("type") != "application/ld+json" or not script.text:
+            continue
         try:
-            data = json.loads(script)
+            data = json.loads(script.text)
         except ValueError:
             continue
         stack = [data]
@@ -225,9 +272,9 @@ class _Structured:
     non_article_type: str | None = None
 
 
-def _read_json_ld(tree: HtmlElement) -> _Structured:
+def _read_json_ld(head: _HeadElements) -> _Structured:
     found = _Structured()
-    for node in _json_ld_nodes(tree):
+    for node in _json_ld_nodes(head):
         types = _types(node)
         if types & _ARTICLE_TYPES and not found.article:
             found.article = dict(node)
@@ -241,11 +288,11 @@ def _read_json_ld(tree: HtmlElement) -> _Structured:
 _MetaIndex = dict[str, str]
 
 
-def _meta_index(tree: HtmlElement) -> _MetaIndex:
+def _meta_index(head: _HeadElements) -> _MetaIndex:
     """Each <meta> name (property, name, itemprop or http-equiv, lowercased) to its first
     non-empty content: one pass, however many names are asked for."""
     index: _MetaIndex = {}
-    for element in tree.iter("meta"):
+    for element in head.metas:
         content = (element.get("content") or "").strip()
         if not content:
             continue
@@ -267,7 +314,9 @@ def _non_article_reason(tree: HtmlElement, structured: _Structured, meta: _MetaI
     og_type = meta.get("og:type", "").lower()
     if og_type in _NON_ARTICLE_OG:
         return f"og:type={og_type}"
-    density = _link_density(_main_region(tree))
+    # the chosen region's counts, taken to choose it, are asked again for its link density
+    counts = cache(_text_and_links)
+    density = _link_density(_main_region(tree, counts), counts)
     limit = _WEBSITE_LINK_DENSITY if og_type == "website" else _LISTING_LINK_DENSITY
     if density > limit:
         return f"listing page: link density {density:.2f}" + (
@@ -276,7 +325,10 @@ def _non_article_reason(tree: HtmlElement, structured: _Structured, meta: _MetaI
     return None
 
 
-def _main_region(tree: HtmlElement) -> HtmlElement | None:
+_TextCounts = Callable[[HtmlElement], tuple[int, int]]
+
+
+def _main_region(tree: HtmlElement, counts: _TextCounts) -> HtmlElement | None:
     """The page's main content as the page marks it, else its body: judged on the whole body,
     an article under a site's menus and link lists passes for a listing. A marked region with
     less than half the body's text outside links (an <article> in a sidebar) is not it."""
@@ -284,14 +336,14 @@ def _main_region(tree: HtmlElement) -> HtmlElement | None:
     candidates = _MAIN_CANDIDATES(tree)
     if body is None or not candidates:
         return body
-    plain = _plain_chars(body)
+    plain = _plain_chars(body, counts)
     # most specific first; one that occurs more than once (a listing's teasers) says nothing
     for found in (
         [e for e in candidates if e.get("itemprop") == "articleBody"],
         [e for e in candidates if e.tag == "article"],
         [e for e in candidates if e.tag == "main" or e.get("role") == "main"],
     ):
-        if len(found) == 1 and _plain_chars(found[0]) * 2 >= plain:
+        if len(found) == 1 and _plain_chars(found[0], counts) * 2 >= plain:
             return found[0]
     return body
 
@@ -305,13 +357,21 @@ def _chars(text: str) -> int:
 def _text_and_links(element: HtmlElement) -> tuple[int, int]:
     """Characters of visible text in ``element``, and of those inside links."""
     hidden = sum(_chars(node.text_content()) for node in element.iter(*_INVISIBLE))
-    linked = sum(_chars(link.text_content()) for link in element.iter("a"))
-    return _chars(element.text_content()) - hidden, linked
+    return _chars(element.text_content()) - hidden, _link_chars(element)
 
 
-def _plain_chars(element: HtmlElement) -> int:
+def _link_chars(element: HtmlElement) -> int:
+    """Characters of the text of each link in ``element``: the text of all of them in one XPath
+    call, rather than one call a link (twice as costly), unless a link holds another, whose
+    text then counts once for each."""
+    if _NESTED_LINK(element):
+        return sum(_chars(link.text_content()) for link in element.iter("a"))
+    return _chars("".join(_LINK_TEXTS(element)))
+
+
+def _plain_chars(element: HtmlElement, counts: _TextCounts) -> int:
     """Characters of visible text outside links."""
-    text, links = _text_and_links(element)
+    text, links = counts(element)
     return text - links
 
 
@@ -327,15 +387,15 @@ def _boilerplate(region: HtmlElement) -> list[HtmlElement]:
     return [e for e in found if not any(a in inside for a in e.iterancestors())]
 
 
-def _link_density(region: HtmlElement | None) -> float:
+def _link_density(region: HtmlElement | None, counts: _TextCounts) -> float:
     """Share of ``region``'s text that is link text, boilerplate left out, unless it holds
     half the text outside links (an unclosed <header> swallowing the page)."""
     if region is None:
         return 0.0
-    total, linked = _text_and_links(region)
+    total, linked = counts(region)
     plain = total - linked
     for element in _boilerplate(region):
-        chars, link_chars = _text_and_links(element)
+        chars, link_chars = counts(element)
         if (chars - link_chars) * 2 < plain:
             total -= chars
             linked -= link_chars
@@ -377,7 +437,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     """Names in the page's author elements (VnExpress ``p.author_mail``, Dân Trí
     ``.author-name``): short texts only, so a whole author box does not pass for a name."""
     names = []
-    for node in tree.xpath(_AUTHOR_NODES):
+    for node in _AUTHOR_NODES(tree):
         text = " ".join(node.text_content().split())
         if text and len(text.split()) <= _MAX_NAME_WORDS and text not in names:
             names.append(text)
@@ -391,7 +451,7 @@ def _without_byline(text: str, authors: list[str]) -> str:
 
 
 def _visible_date(tree: HtmlElement, timezone: str | None) -> str | None:
-    for node in tree.xpath(_DATE_NODES):
+    for node in _DATE_NODES(tree):
         if found := visible_vietnamese_date(node.text_content(), timezone):
             return found
     return None
@@ -426,13 +486,15 @@ def _main_text(tree: HtmlElement, url: str) -> str:
     return text
 
 
-def _page_metadata(tree: HtmlElement) -> Document:
-    """trafilatura's ``extract_metadata`` up to its costly steps: meta tags, then JSON-LD."""
+def _page_metadata(tree: HtmlElement, head: _HeadElements) -> Document:
+    """trafilatura's ``extract_metadata`` up to its costly steps: meta tags, then JSON-LD (its
+    search for the scripts skipped on a page that had none)."""
     document = examine_meta(tree)
     if document.author and " " not in document.author:  # as extract_metadata: no lone handles
         document.author = None
-    with suppress(Exception):  # as extract_metadata: bugs in trafilatura's JSON-LD code
-        document = extract_meta_json(tree, document)
+    if head.json_scripts:
+        with suppress(Exception):  # as extract_metadata: bugs in trafilatura's JSON-LD code
+            document = extract_meta_json(tree, document)
     document.clean_and_trim()
     return document
 
@@ -474,8 +536,15 @@ def _authors(tree: HtmlElement, structured: _Structured, document: Document) -> 
     found = _names(structured.article.get("author")) or _byline_authors(tree)
     if found:
         return found
-    names = document.author or extract_author(tree) or ""
+    names = document.author or (extract_author(tree) if _may_name_author(tree) else None) or ""
     return [name.strip() for name in names.split(";") if name.strip()]
+
+
+def _may_name_author(tree: HtmlElement) -> bool:
+    """Whether ``extract_author`` could find a name in ``tree`` (``_AUTHOR_WORDS``)."""
+    if next(tree.iter("author", "rel"), None) is not None:
+        return True
+    return _AUTHOR_WORDS.search("\n".join(_AUTHOR_ATTRIBUTES(tree))) is not None
 
 
 def _language(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> str | None:
@@ -486,6 +555,15 @@ def _language(tree: HtmlElement, structured: _Structured, meta: _MetaIndex) -> s
         _meta(meta, _LANGUAGE_META),
     )
     return next(filter(None, map(_language_code, declared)), None)
+
+
+def _canonical_href(tree: HtmlElement, head: _HeadElements) -> str | None:
+    """The first canonical link's href among those still in ``tree``: pruning may have removed
+    one found before it."""
+    for link in head.canonical_links:
+        if any(ancestor is tree for ancestor in link.iterancestors()):
+            return str(link.get("href"))
+    return None
 
 
 def extract_article(
@@ -504,23 +582,24 @@ def extract_article(
     hints = hints or {}
     loaded = _parse(html)
     tree = loaded.getroottree().getroot()  # the document, also for a fragment
-    dropped_json = _drop_unreadable_json(tree)
-    structured = _read_json_ld(tree)
-    meta = _meta_index(tree)
+    head = _head_elements(tree)
+    dropped_json = _drop_unreadable_json(head)
+    structured = _read_json_ld(head)
+    meta = _meta_index(head)
     if reason := _non_article_reason(tree, structured, meta):
         raise NotExtractable(Reason.NOT_ARTICLE, reason)
     hints_of_credit = credit_hints(tree)  # before pruning
     prepare_for_extraction(tree, prune_xpath)
     body = _main_text(loaded, url)  # before the metadata fallbacks: a page without text ends here
-    document = _page_metadata(tree)
+    document = _page_metadata(tree, head)
     authors = _authors(tree, structured, document)
     published, modified, date_source = _dates(tree, url, structured, meta, hints, timezone)
-    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    canonical = _canonical_href(tree, head)
     return Extraction(
         headline=_headline(tree, structured, document, hints),
         body=_without_byline(body, authors),
         description=_unescaped(document.description) if document.description else None,
-        canonical_url=urljoin(url, canonical[0].strip()) if canonical else document.url,
+        canonical_url=urljoin(url, canonical.strip()) if canonical is not None else document.url,
         date_published=published,
         date_modified=modified,
         authors=authors,

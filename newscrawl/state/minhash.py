@@ -45,13 +45,19 @@ def band_hash(band: bytes) -> bytes:
     return hashlib.blake2b(band, digest_size=BAND_KEY_BYTES).digest()
 
 
-def shingles(text: str) -> set[bytes]:
-    """Word 5-grams of the lowercased NFC text (a shorter text is one shingle)."""
+def _word_grams(text: str) -> list[bytes]:
+    """Word 5-grams of the lowercased NFC text in order, repeats included (a shorter text is one
+    gram): the shingles without the set, for hashing, where a repeat cannot change a minimum."""
     words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
     if len(words) <= SHINGLE_WORDS:
-        return {" ".join(words).encode()} if words else set()
+        return [" ".join(words).encode()] if words else []
     grams = zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)  # stops at the last
-    return {" ".join(gram).encode() for gram in grams}
+    return list(map(str.encode, map(" ".join, grams)))
+
+
+def shingles(text: str) -> set[bytes]:
+    """Word 5-grams of the lowercased NFC text (a shorter text is one shingle)."""
+    return set(_word_grams(text))
 
 
 def signature_to_bytes(signature: Signature) -> bytes:
@@ -113,23 +119,23 @@ def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
     the shingles (sha1_hash32, then the finalizer, then the permutations; a test checks them
     bit for bit), computed here because importing datasketch imports scipy: ~0.9 s and ~60 MB
     in every process of the pool."""
-    tokens = shingles(text)
-    if not tokens:
+    grams = _word_grams(text)
+    if not grams:
         return None
-    # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian
-    hashes = (
-        np.frombuffer(b"".join(hashlib.sha1(token).digest()[:4] for token in tokens), dtype="<u4")
-        .astype(np.uint32)
-        .reshape(-1, 1)
-    )
+    # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian (every fifth
+    # 32-bit word of the joined 20-byte digests)
+    digests = b"".join([hashlib.sha1(gram).digest() for gram in grams])
+    hashes = np.frombuffer(digests, dtype=_STORED_DTYPE)[::5].astype(np.uint32)
     shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
-    hashes = hashes ^ (hashes >> shift1)
-    hashes = hashes * multiply1
-    hashes = hashes ^ (hashes >> shift2)
-    hashes = hashes * multiply2
-    hashes = hashes ^ (hashes >> shift3)
+    hashes ^= hashes >> shift1
+    hashes *= multiply1
+    hashes ^= hashes >> shift2
+    hashes *= multiply2
+    hashes ^= hashes >> shift3
     a, b = _permutations(num_perm)
-    signature: Signature = (hashes * a + b).min(axis=0)
+    permuted = np.multiply.outer(hashes, a)
+    permuted += b
+    signature: Signature = permuted.min(axis=0)
     return signature
 
 

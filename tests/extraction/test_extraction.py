@@ -4,6 +4,7 @@ site without stamping Vietnamese assumptions on them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import urllib.request
@@ -13,11 +14,13 @@ import jsonschema
 import pytest
 import trafilatura
 from conftest import DATA, PROJECT
+from trafilatura.metadata import extract_author
+from trafilatura.xpaths import AUTHOR_XPATHS
 
 from newscrawl.cleaning import strip_boilerplate
 from newscrawl.demosite import DemoSite
 from newscrawl.encoding import decode_html
-from newscrawl.extraction import NotExtractable
+from newscrawl.extraction import NotExtractable, article
 from newscrawl.extraction.article import extract_article
 from newscrawl.items import Page
 from newscrawl.logformatter import ConciseLogFormatter
@@ -272,3 +275,91 @@ def test_german_quotation_paragraphs_survive_cleaning() -> None:
     assert strip_boilerplate(body).body == body
     stripped = strip_boilerplate(f"{body}\n» Tin liên quan: Giá vàng giảm mạnh")
     assert stripped.body == body
+
+
+# -- metadata read once, searches spared -------------------------------------------------------
+
+_PARAGRAPHS = "<p>The council approved the new budget on Tuesday after a long debate.</p>" * 4
+
+
+def _page(body: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>Budget</title>{head}</head>"
+        f"<body><article>{body}</article></body></html>"
+    )
+
+
+def test_the_author_hints_were_read_from_trafilaturas_author_xpaths() -> None:
+    """``article._AUTHOR_WORDS`` lists what these XPaths look for: review it if they change."""
+    paths = "\n".join(xpath.path for xpath in AUTHOR_XPATHS)
+    assert hashlib.sha256(paths.encode()).hexdigest() == (
+        "e7cdb233823cbb0a7eadad1211ccea04ebd7789ae4ffc076b2fc765f00286c9f"
+    )
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<author>Jane Doe</author>",
+        "<span>Jane Doe<rel>me</rel></span>",
+        '<a rel="author" href="/jane">Jane Doe</a>',
+        '<p id="author">Jane Doe</p>',
+        '<span itemprop="author name">Jane Doe</span>',
+        '<div data-testid="AuthorCard">Jane Doe</div>',
+        '<span class="authorName">Jane Doe</span>',
+        '<p class="byl">Jane Doe</p>',
+        '<p class="BBL">Jane Doe</p>',
+        '<p class="username">Jane Doe</p>',
+        '<h3 id="zuozhe">Jane Doe</h3>',
+        '<span class="posted-by">Jane Doe</span>',
+        '<span class="journalist-name">Jane Doe</span>',
+        '<div data-component="Byline">Jane Doe</div>',
+        '<div class="screenname">Jane Doe</div>',
+        '<div class="writer">Jane Doe</div>',
+        '<div class="Byline">Jane Doe</div>',
+        '<section id="Author">Jane Doe</section>',
+    ],
+)
+def test_a_page_trafilatura_finds_an_author_in_is_searched(byline: str) -> None:
+    tree = article._parse(_page(_PARAGRAPHS + byline))
+    assert "Jane Doe" in (extract_author(tree) or "")
+    assert article._may_name_author(tree)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.iterdir() if p.suffix != ".md"))
+def test_a_page_spared_the_author_search_has_no_author_there(name: str) -> None:
+    for html in (_html(name), _page(_PARAGRAPHS + '<p class="note">Jane Doe</p>')):
+        tree = article._parse(html)
+        assert article._may_name_author(tree) or extract_author(tree) is None
+
+
+def test_a_canonical_link_pruned_with_the_sites_boilerplate_is_not_read() -> None:
+    html = _page(
+        _PARAGRAPHS + '<div class="junk"><link rel="canonical" href="https://example.org/junk">'
+        "</div>"
+    )
+    assert extract_article(html, URL).canonical_url == "https://example.org/junk"
+    pruned = extract_article(html, URL, prune_xpath=("//div[@class='junk']",))
+    assert pruned.canonical_url is None
+
+
+def test_json_ld_is_read_without_the_scripts_dropped_unread() -> None:
+    deep = "[" * 100 + "]" * 100
+    html = _page(
+        _PARAGRAPHS,
+        head=f'<script type="application/ld+json">{deep}</script>'
+        + _json_ld({"@type": "NewsArticle", "headline": "Kept", "author": {"name": "Jane Doe"}}),
+    )
+    found = extract_article(html, URL)
+    assert (found.headline, found.authors) == ("Kept", ["Jane Doe"])
+    assert found.dropped_json == ("application/ld+json: nested 100 deep",)
+
+
+def test_link_text_counts_once_for_each_link_it_is_in() -> None:
+    nested = '<a href="/1">one <div>two <a href="/2">three</a></div> four</a><a href="/3">five</a>'
+    body = article._parse(_page(nested)).find("body")
+    assert article._link_chars(body) == len("onetwothreefour") + len("three") + len("five")
+    for name in sorted(p.name for p in PAGES.iterdir() if p.suffix != ".md"):
+        body = article._parse(_html(name)).find("body")
+        per_link = sum(len("".join(a.text_content().split())) for a in body.iter("a"))
+        assert article._link_chars(body) == per_link
