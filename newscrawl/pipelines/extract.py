@@ -141,6 +141,8 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider if self.crawler else None
         self.since = getattr(spider, "since", None)
+        if self.pool is not None:
+            self.pool.start()
 
     async def close_spider(self) -> None:
         if self.pool is not None:
