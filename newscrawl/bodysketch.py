@@ -28,17 +28,33 @@ class BodyDigest:
     line_keys: tuple[str | None, ...]  # ``cleaning.furniture.keys_by_line``
 
 
+def body_digest(body: str, num_perm: int) -> BodyDigest:
+    """Computes what a ``BodyDigest`` holds; imports the MinHash (numpy) on first use."""
+    from newscrawl.cleaning.furniture import keys_by_line
+    from newscrawl.state.fingerprint import body_fingerprint
+    from newscrawl.state.minhash import body_signature, signature_to_bytes
+
+    signature = body_signature(body, num_perm)
+    return BodyDigest(
+        body,
+        num_perm,
+        signature_to_bytes(signature) if signature is not None else b"",
+        body_fingerprint(body),
+        keys_by_line(body),
+    )
+
+
 def attach(item: Any, digest: BodyDigest) -> None:
     setattr(item, _ATTRIBUTE, digest)
 
 
-def attached(item: Any, body: str, num_perm: int) -> BodyDigest | None:
+def attached(item: Any, body: str, num_perm: int) -> BodyDigest:
     """The digest carried by ``item`` if it was computed from ``body`` with ``num_perm``
-    permutations; None otherwise (then compute what it holds)."""
+    permutations, else ``body``'s computed now."""
     found = getattr(item, _ATTRIBUTE, None)
     if isinstance(found, BodyDigest) and found.num_perm == num_perm and found.body == body:
         return found
-    return None
+    return body_digest(body, num_perm)
 
 
 def detach(item: Any) -> None:

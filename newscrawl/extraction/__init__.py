@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from newscrawl.bodysketch import BodyDigest
     from newscrawl.cleaning.chain import Cleaned, CleaningOptions, SiteContext
 
 
@@ -76,15 +77,12 @@ def extract(
 
 class Extracted(NamedTuple):
     """A page's extraction, its cleaning, and what the publication step needs of the cleaned
-    body (``newscrawl.bodysketch``): its MinHash signature
-    (``newscrawl.state.minhash.signature_to_bytes``; b"" for a body without words), its
-    fingerprint and the furniture key of each of its lines."""
+    body (``newscrawl.bodysketch``): its MinHash signature, its fingerprint and the furniture
+    key of each of its lines."""
 
     found: Extraction
     cleaned: Cleaned
-    body_signature: bytes
-    fingerprint: str
-    line_keys: tuple[str | None, ...]
+    digest: BodyDigest
 
 
 def extract_and_sketch(
@@ -101,9 +99,7 @@ def extract_and_sketch(
     """``extract``, and the cleaned body's signature for the near-duplicate checks, its
     fingerprint and its lines' furniture keys: computed where the text is (a pool worker), in
     parallel, instead of page after page in the crawl process."""
-    from newscrawl.cleaning.furniture import keys_by_line
-    from newscrawl.state.fingerprint import body_fingerprint
-    from newscrawl.state.minhash import body_signature, signature_to_bytes
+    from newscrawl.bodysketch import body_digest
 
     found, cleaned = extract(
         html,
@@ -114,11 +110,4 @@ def extract_and_sketch(
         hints=hints,
         prune_xpath=prune_xpath,
     )
-    signature = body_signature(cleaned.body, num_perm)
-    return Extracted(
-        found,
-        cleaned,
-        signature_to_bytes(signature) if signature is not None else b"",
-        body_fingerprint(cleaned.body),
-        keys_by_line(cleaned.body),
-    )
+    return Extracted(found, cleaned, body_digest(cleaned.body, num_perm))

@@ -22,7 +22,7 @@ from newscrawl.accounting import (
     STRIPPED,
     Reason,
 )
-from newscrawl.bodysketch import BodyDigest, attach
+from newscrawl.bodysketch import attach
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
@@ -153,7 +153,7 @@ class ExtractPipeline:
             return item
         extraction = _extraction(item, self.options)
         try:
-            found, cleaned, signature, fingerprint, line_keys = (
+            found, cleaned, digest = (
                 await self._in_pool(self.pool, extraction)
                 if self.pool is not None
                 else extraction()
@@ -166,7 +166,7 @@ class ExtractPipeline:
                 "JSON scripts of %s dropped unread: %s", item.url, "; ".join(found.dropped_json)
             )
         article = _article(item, found, cleaned)
-        attach(article, BodyDigest(cleaned.body, NUM_PERM, signature, fingerprint, line_keys))
+        attach(article, digest)
         self._count(cleaned, item.site)
         if cleaned.rejection is not None:
             raise Rejected(*cleaned.rejection, article)
@@ -179,27 +179,20 @@ class ExtractPipeline:
         return article
 
     async def _in_pool(self, pool: ExtractorPool, extraction: partial[Extracted]) -> Extracted:
+        engine = self.crawler.engine if self.crawler else None
         self.waiting += 1
-        if self.queue and self.waiting >= self.queue and not self.paused_downloads:
-            self._pause_downloads(True)
+        if engine and self.queue and self.waiting >= self.queue and not self.paused_downloads:
+            engine.pause()
+            self.paused_downloads = True
+            self._count_pool_event("downloads-paused")
         try:
             return await pool.run(extraction)
         finally:
             self.waiting -= 1
             # a page finishing its way through Scrapy's scraper wakes the engine up
-            if self.paused_downloads and self.waiting <= self.queue // 2:
-                self._pause_downloads(False)
-
-    def _pause_downloads(self, pause: bool) -> None:
-        engine = self.crawler.engine if self.crawler else None
-        if engine is None:
-            return
-        self.paused_downloads = pause
-        if pause:
-            engine.pause()
-            self._count_pool_event("downloads-paused")
-        else:
-            engine.unpause()
+            if engine and self.paused_downloads and self.waiting <= self.queue // 2:
+                engine.unpause()
+                self.paused_downloads = False
 
     def _count(self, cleaned: Cleaned, site: str) -> None:
         for kind, _text in cleaned.removed:

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.accounting import HELD, STATE_UNREACHABLE, STRIPPED, Reason
 from newscrawl.bodysketch import attached, detach
-from newscrawl.cleaning.furniture import FurnitureRule, keys_by_line, strip_furniture
+from newscrawl.cleaning.furniture import FurnitureRule, strip_furniture
 from newscrawl.extensions.state import IncrementalState
 from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
@@ -91,15 +91,8 @@ class PublishPipeline:
         )
         digest = attached(item, body, self.store.num_perm)
         detach(item)
-        held = (
-            Held(
-                item,
-                self.store.sketch(body, digest.signature),
-                digest.line_keys,
-                digest.fingerprint,
-            )
-            if digest
-            else Held(item, self.store.sketch(body), keys_by_line(body), body_fingerprint(body))
+        held = Held(
+            item, self.store.sketch(body, digest.signature), digest.line_keys, digest.fingerprint
         )
         self.held.add(adapter.get("site") or "", rank, held)
         self.crawler.stats.inc_value(HELD)

@@ -108,7 +108,7 @@ def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     from newscrawl.extraction import extract_and_sketch
     from newscrawl.extraction.warmup import SAMPLE_PAGE
 
-    found, cleaned, signature, _fingerprint, _line_keys = extract_and_sketch(
+    found, cleaned, digest = extract_and_sketch(
         SAMPLE_PAGE,
         "https://news.example/2024/03/budget.html",
         num_perm=128,
@@ -118,7 +118,7 @@ def test_the_forkserver_warm_up_extracts_its_sample_page() -> None:
     )
     assert found.headline == "Council approves budget" and found.authors == ["Jane Doe"]
     assert "city council approved" in cleaned.body and cleaned.rejection is None
-    assert len(signature) == 128 * 4
+    assert len(digest.signature) == 128 * 4
 
 
 def test_the_forkserver_warm_up_loads_the_date_parser() -> None:

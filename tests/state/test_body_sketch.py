@@ -11,7 +11,7 @@ import pytest
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
-from newscrawl.bodysketch import BodyDigest, attach, attached, detach
+from newscrawl.bodysketch import BodyDigest, attach, attached, body_digest, detach
 from newscrawl.cleaning.chain import CleaningOptions, SiteContext
 from newscrawl.cleaning.furniture import line_key
 from newscrawl.extraction import extract, extract_and_sketch
@@ -105,19 +105,20 @@ def _extract_args() -> dict[str, object]:
 
 
 def test_the_worker_digest_is_the_one_the_crawl_process_would_compute() -> None:
-    found, cleaned, signature, fingerprint, line_keys = extract_and_sketch(
+    found, cleaned, digest = extract_and_sketch(
         PAGE, "http://127.0.0.1/a.html", num_perm=NUM_PERM, **_extract_args()
     )
     assert (found, cleaned) == extract(PAGE, "http://127.0.0.1/a.html", **_extract_args())
-    assert fingerprint == body_fingerprint(cleaned.body)
-    assert line_keys == tuple(line_key(line) for line in cleaned.body.split("\n"))
+    assert digest.body == cleaned.body
+    assert digest.fingerprint == body_fingerprint(cleaned.body)
+    assert digest.line_keys == tuple(line_key(line) for line in cleaned.body.split("\n"))
     hasher = NearDuplicateHasher()
-    carried = hasher.sketch(cleaned.body, signature)
+    carried = hasher.sketch(cleaned.body, digest.signature)
     computed = hasher.sketch(cleaned.body)
     assert carried.signature is not None and computed.signature is not None
     assert np.array_equal(carried.signature, computed.signature)
     assert carried.band_keys == computed.band_keys and carried.params == computed.params
-    assert signature == signature_to_bytes(computed.signature)
+    assert digest.signature == signature_to_bytes(computed.signature)
 
 
 def test_a_body_without_words_is_sketched_without_a_signature() -> None:
@@ -132,9 +133,11 @@ def test_a_carried_signature_is_used_only_for_its_own_body_and_permutations() ->
     digest = BodyDigest(BODY, NUM_PERM, signature, "fingerprint", ("key", None))
     attach(article, digest)
     assert attached(article, BODY, NUM_PERM) == digest
-    assert attached(article, BODY + " Furniture line.", NUM_PERM) is None  # body changed
-    assert attached(article, BODY, 64) is None
+    # otherwise the body's own, computed: not the carried one
+    changed = BODY + " Furniture line."
+    assert attached(article, changed, NUM_PERM) == body_digest(changed, NUM_PERM)  # body changed
+    assert attached(article, BODY, 64) == body_digest(BODY, 64)
     assert signature_from_bytes(signature).tolist() == list(range(NUM_PERM))
     detach(article)
-    assert attached(article, BODY, NUM_PERM) is None
+    assert attached(article, BODY, NUM_PERM) == body_digest(BODY, NUM_PERM) != digest
     assert "_newscrawl" not in repr(article)
