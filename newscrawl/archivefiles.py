@@ -50,9 +50,15 @@ def claim_prefix(location: str) -> str:
     return f"file {location}\n"
 
 
-def claim_value(location: str, worker: str) -> str:
-    """The claim of an article URL by ``worker`` reading ``location``."""
-    return f"{claim_prefix(location)}{worker}"
+def reading_prefix(location: str, worker: str) -> str:
+    """What every claim made by ``worker`` reading ``location`` starts with."""
+    return f"{claim_prefix(location)}{worker} "
+
+
+def claim_value(location: str, worker: str, serial: int) -> str:
+    """The claim of an article URL by ``worker`` reading ``location``; ``serial`` tells this
+    claim from the same reading's claim of the same URL met twice in the file."""
+    return f"{reading_prefix(location, worker)}{serial}"
 
 
 def may_take_over(held: str, location: str, worker: str) -> bool:
@@ -60,4 +66,7 @@ def may_take_over(held: str, location: str, worker: str) -> bool:
     a claim of an earlier reading of the same file by another worker (which died, since its file
     came back to the frontier). The Redis script ``newscrawl.distributed.archivefiles`` applies
     the same rule in one step."""
+    return held.startswith(claim_prefix(location)) and not held.startswith(
+        reading_prefix(location, worker)
+    )
     return held.startswith(claim_prefix(location)) and held != claim_value(location, worker)

@@ -32,6 +32,7 @@ from newscrawl.archivefiles import (
     archive_file_read,
     claim_prefix,
     claim_value,
+    reading_prefix,
 )
 from newscrawl.distributed.scheduler import ReliableScheduler
 
@@ -42,13 +43,16 @@ ENQUEUED_LOCAL = "scheduler/enqueued/archive-file"
 DEQUEUED_LOCAL = "scheduler/dequeued/archive-file"
 
 # Claim an article URL for the file being read (KEYS[1]: its dupefilter key; ARGV: expiry,
-# this reading's claim, the file's claim prefix). 1: claimed; 2: taken over from an earlier
-# reading of the same file by another worker; 0: claimed by something else (another file, a
-# live crawl's fetch, this very reading: a URL twice in one file).
+# this claim, the file's claim prefix, this reading's). 1: claimed (or claimed by this very
+# call, retried after its reply was lost); 2: taken over from an earlier reading of the same
+# file by another worker; 0: claimed by something else (another file, a live crawl's fetch,
+# this reading's claim of the URL met earlier in the file).
 _CLAIM = """
 if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then return 1 end
 local held = redis.call('GET', KEYS[1])
-if held and held ~= ARGV[2] and string.sub(held, 1, string.len(ARGV[3])) == ARGV[3] then
+if held == ARGV[2] then return 1 end
+local function starts(prefix) return string.sub(held, 1, #prefix) == prefix end
+if held and starts(ARGV[3]) and not starts(ARGV[4]) then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
   return 2
 end
@@ -87,7 +91,12 @@ class ArchiveFileScheduler(ReliableScheduler):
             claimed = int(
                 self.claim(
                     keys=[self.df.fingerprint_key(request)],
-                    args=[self.df.ttl, claim_value(location, self.worker), claim_prefix(location)],
+                    args=[
+                        self.df.ttl,
+                        claim_value(location, self.worker, next(self.tokens)),
+                        claim_prefix(location),
+                        reading_prefix(location, self.worker),
+                    ],
                 )
             )
         except RedisError as exc:  # the file is in the in-flight list: read again later

@@ -66,6 +66,7 @@ def clear_run(server: Any, settings: BaseSettings, spider: str) -> dict[str, int
         "queued requests": queue_key,
         "fingerprints": f"{dupefilter_key}:*",
         "in-flight lists": f"{spider}:inflight:*",
+        "last takes": f"{spider}:taken:*",
         "live workers": f"{spider}:worker:*",
         "seed markers": f"{spider}:seed*",
     }

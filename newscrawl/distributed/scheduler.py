@@ -3,8 +3,11 @@ worker that waits for the frontier, and a worker that ends when Redis stays unre
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import time
+from collections.abc import Iterator
 from typing import Any, Self
 
 from redis.exceptions import RedisError
@@ -36,11 +39,21 @@ if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
 end
 return 0
 """
+# A take whose reply was lost (Redis killed after the step, before answering) is sent again
+# by the client's retry with the same token: it gets the request it already took, which would
+# otherwise sit unfetched in the in-flight list, cleared with it at the commit.
 _TAKE = """
+local last = redis.call('GET', KEYS[3])
+if last then
+  local token, field = string.match(last, '^(%S+) (.+)$')
+  if token == ARGV[1] then return redis.call('HGET', KEYS[2], field) end
+end
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #top == 0 then return false end
 redis.call('ZREM', KEYS[1], top[1])
-redis.call('HSET', KEYS[2], top[2] .. ':' .. redis.sha1hex(top[1]), top[1])
+local field = top[2] .. ':' .. redis.sha1hex(top[1])
+redis.call('HSET', KEYS[2], field, top[1])
+redis.call('SET', KEYS[3], ARGV[1] .. ' ' .. field, 'EX', ARGV[2])
 return top[1]
 """
 _RECOVER = """
@@ -60,6 +73,8 @@ class ReliableScheduler(Scheduler):
     crawler: Crawler
     idle_since: float | None  # when the frontier was last found empty (monotonic clock)
     lost: bool  # Redis stayed unreachable past its retries: the worker is ending
+    tokens: Iterator[int]  # one per script call: the call retried is known by its token
+    take_seconds: int
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -72,6 +87,9 @@ class ReliableScheduler(Scheduler):
         scheduler.seed_only = settings.getbool("NEWSCRAWL_REDIS_SEED_ONLY")
         scheduler.idle_since = None
         scheduler.lost = False
+        scheduler.tokens = itertools.count()
+        # a take's token is remembered as long as the client may retry it, and a minute more
+        scheduler.take_seconds = math.ceil(settings.getfloat("NEWSCRAWL_REDIS_RETRY_SECONDS")) + 60
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.failed, signal=signals.spider_error)
         crawler.signals.connect(scheduler.failed, signal=signals.item_error)
@@ -185,7 +203,14 @@ class ReliableScheduler(Scheduler):
         try:
             # held in the in-flight list until this worker's output is committed
             # (see state_committed)
-            taken = self.take(keys=[self.queue.key, self._key("inflight", self.worker)])
+            taken = self.take(
+                keys=[
+                    self.queue.key,
+                    self._key("inflight", self.worker),
+                    self._key("taken", self.worker),
+                ],
+                args=[next(self.tokens), self.take_seconds],
+            )
         except RedisError as exc:
             self.redis_lost(exc)
             return None
@@ -208,7 +233,7 @@ class ReliableScheduler(Scheduler):
 
     def state_committed(self) -> None:
         try:
-            self.server.delete(self._key("inflight", self.worker))
+            self.server.delete(self._key("inflight", self.worker), self._key("taken", self.worker))
         except RedisError as exc:  # the requests return to the frontier: found emitted then
             logger.warning(
                 "In-flight list of %s not cleared (%s); its requests will be "

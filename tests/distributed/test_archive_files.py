@@ -17,6 +17,7 @@ from newscrawl.archivefiles import (
     file_request_url,
     is_remote,
     may_take_over,
+    reading_prefix,
 )
 
 URL = "https://data.example/crawl-data/CC-NEWS/2024/06/CC-NEWS-00001.warc.gz"
@@ -32,13 +33,18 @@ def test_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert file_request_url(URL) == URL
 
 
+MINE = claim_value(URL, "host-2", 7)  # the claim under test: host-2 reading URL
+
+
 @pytest.mark.parametrize(
     ("held", "taken"),
     [
-        (claim_value(URL, "host-1"), True),  # an earlier reading of the file, by a dead worker
-        (claim_value(URL, "host-2"), False),  # this very reading: the URL twice in the file
-        (claim_value(OTHER, "host-1"), False),  # another file's
-        (claim_value(URL + "x", "host-1"), False),  # a file whose name starts alike
+        (claim_value(URL, "host-1", 0), True),  # an earlier reading of the file, by a dead worker
+        (claim_value(URL, "host-22", 0), True),  # by a worker whose name starts alike
+        (claim_value(URL, "host-2", 0), False),  # this very reading: the URL twice in the file
+        (MINE, False),  # this very claim
+        (claim_value(OTHER, "host-1", 0), False),  # another file's
+        (claim_value(URL + "x", "host-1", 0), False),  # a file whose name starts alike
         ("1", False),  # a live crawl's fetch (the dupefilter's own value)
     ],
 )
@@ -58,10 +64,11 @@ def client(redis_server_url: str) -> Iterator[redis.Redis]:
     "held",
     [
         None,
-        claim_value(URL, "host-1"),
-        claim_value(URL, "host-2"),
-        claim_value(OTHER, "host-1"),
-        claim_value(URL + "x", "host-1"),
+        claim_value(URL, "host-1", 0),
+        claim_value(URL, "host-2", 0),
+        MINE,  # the same call again: its reply was lost, the client retried it
+        claim_value(OTHER, "host-1", 0),
+        claim_value(URL + "x", "host-1", 0),
         "1",
     ],
 )
@@ -71,11 +78,13 @@ def test_the_claim_script_applies_the_rule(client: redis.Redis, held: str | None
     claim = client.register_script(_CLAIM)
     if held is not None:
         client.set("fp", held, ex=100)
-    outcome = int(claim(keys=["fp"], args=[60, claim_value(URL, "host-2"), claim_prefix(URL)]))
-    if held is None:
+    args = [60, MINE, claim_prefix(URL), reading_prefix(URL, "host-2")]
+    outcome = int(claim(keys=["fp"], args=args))
+    if held in (None, MINE):
         assert outcome == 1
     else:
         assert outcome == (2 if may_take_over(held, URL, "host-2") else 0)
-    expected = claim_value(URL, "host-2") if outcome else held
+    expected = MINE if outcome else held
     assert client.get("fp") == (expected.encode() if expected else None)
-    assert 0 < client.ttl("fp") <= (60 if outcome else 100)
+    set_now = held is None or outcome == 2  # a retried claim keeps the expiry it was set with
+    assert 0 < client.ttl("fp") <= (60 if set_now else 100)
