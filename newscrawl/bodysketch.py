@@ -23,7 +23,7 @@ _ATTRIBUTE = "_newscrawl_body_digest"
 class BodyDigest:
     body: str
     num_perm: int
-    signature: bytes  # ``minhash.signature_to_bytes``; b"" for a body without words
+    signature: bytes  # ``minhash.body_signature``; b"" for a body without words
     fingerprint: str  # ``state.fingerprint.body_fingerprint``
     line_keys: tuple[str | None, ...]  # ``cleaning.furniture.keys_by_line``
 
@@ -32,13 +32,12 @@ def body_digest(body: str, num_perm: int) -> BodyDigest:
     """Computes what a ``BodyDigest`` holds; imports the MinHash (numpy) on first use."""
     from newscrawl.cleaning.furniture import keys_by_line
     from newscrawl.state.fingerprint import body_fingerprint
-    from newscrawl.state.minhash import body_signature, signature_to_bytes
+    from newscrawl.state.minhash import body_signature
 
-    signature = body_signature(body, num_perm)
     return BodyDigest(
         body,
         num_perm,
-        signature_to_bytes(signature) if signature is not None else b"",
+        body_signature(body, num_perm) or b"",
         body_fingerprint(body),
         keys_by_line(body),
     )

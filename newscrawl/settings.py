@@ -1,5 +1,7 @@
 """newscrawl's Scrapy settings. Every NEWSCRAWL_* setting is documented in the README."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
@@ -186,6 +188,14 @@ EXTENSIONS = {
     "newscrawl.extensions.report.RunReport": 600,
     "newscrawl.extensions.history.RunHistory": 650,
     "newscrawl.extensions.watchdog.Watchdog": 700,
+}
+# Without Scrapy's remote control, an HTTP server that runs the Python code it is sent: not for
+# an unattended crawl. Taken out of the base list, not disabled in EXTENSIONS: Scrapy imports
+# every listed extension, disabled ones too, and this one brings aiohttp (~15 MiB, 0.2 s).
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path != "scrapy.extensions.remote_control.RemoteControl"
 }
 LOG_LEVEL = "INFO"
 # Scrapy's ~70-line stats dump at INFO would bury the run's summary; the run report holds every

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .minhash import Signature, signature_from_bytes
+from .minhash import Signature
 
 
 class BandIndex:
@@ -28,10 +28,7 @@ class BandIndex:
     ) -> dict[str, Signature]:
         """URLs of records sharing at least one band key, with their signatures."""
         params = [value for band in enumerate(band_keys) for value in band]
-        return {
-            url: signature_from_bytes(blob)
-            for url, blob in db.execute(self._candidates_sql, params)
-        }
+        return dict(db.execute(self._candidates_sql, params).fetchall())
 
     def insert(self, db: sqlite3.Connection, band_keys: tuple[bytes, ...], row_id: int) -> None:
         db.executemany(self._insert_sql, _rows(band_keys, row_id))

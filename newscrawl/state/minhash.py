@@ -8,8 +8,12 @@ datasketch and only re-derive ``MinHashLSH``'s band keys here, for the backends 
 datasketch itself is not imported at run time: its package imports scipy (for the (b, r)
 choice), ~0.9 s and ~60 MB in each process. Its MinHash values are computed here with numpy
 (``body_signature``, in the extraction workers), the (b, r) of the default threshold is known,
-the Jaccard estimate is its formula on the arrays; tests check all three against datasketch.
+the Jaccard estimate is its formula on the values; tests check all three against datasketch.
 A threshold other than the default still asks datasketch for its (b, r).
+
+A signature is the bytes of its hash values (little-endian 32-bit words, as stored): the band
+keys and the Jaccard estimate need no numpy, which the crawl process, where they are computed,
+then does not import (~11 MiB, 0.2 s).
 """
 
 from __future__ import annotations
@@ -17,14 +21,18 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-Signature = npt.NDArray[np.uint32]
+# The hash values, little-endian 32-bit words (``NUM_PERM`` of them): as the stores keep them.
+Signature = bytes
 
 # Pinned rather than left to datasketch's defaults (2.0 changed them): stored signatures must
 # stay comparable across upgrades.
@@ -33,8 +41,9 @@ SCHEME = "affine32"
 SHINGLE_WORDS = 5
 NUM_PERM = 128  # the stores' default; the extraction workers sketch bodies with it
 BAND_KEY_BYTES = 8
-_STORED_DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian on every host
 _WORD = re.compile(r"\w+")
+_WORD_TYPE: Final = "I"  # an array's 32-bit word: a hash value
+assert array(_WORD_TYPE).itemsize == 4
 
 
 def band_hash(band: bytes) -> bytes:
@@ -58,14 +67,6 @@ def _word_grams(text: str) -> list[bytes]:
 def shingles(text: str) -> set[bytes]:
     """Word 5-grams of the lowercased NFC text (a shorter text is one shingle)."""
     return set(_word_grams(text))
-
-
-def signature_to_bytes(signature: Signature) -> bytes:
-    return signature.astype(_STORED_DTYPE, copy=False).tobytes()
-
-
-def signature_from_bytes(blob: bytes) -> Signature:
-    return np.frombuffer(blob, dtype=_STORED_DTYPE)
 
 
 # Missing a copy costs more than a spare candidate, which the stored signature then rejects:
@@ -93,19 +94,15 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 # MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash
 # before the permutations.
-_FMIX32 = (
-    np.uint32(16),
-    np.uint32(0x85EBCA6B),
-    np.uint32(13),
-    np.uint32(0xC2B2AE35),
-    np.uint32(16),
-)
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
 
 
 @lru_cache
-def _permutations(num_perm: int) -> tuple[Signature, Signature]:
+def _permutations(num_perm: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     """(a, b) of datasketch's affine32 permutations h -> a*h + b mod 2^32 for ``SEED``, drawn
     as ``MinHash(num_perm, seed=SEED, scheme="affine32")`` draws them."""
+    import numpy as np
+
     generator = np.random.RandomState(SEED)
     a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
@@ -119,14 +116,17 @@ def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
     the shingles (sha1_hash32, then the finalizer, then the permutations; a test checks them
     bit for bit), computed here because importing datasketch imports scipy: ~0.9 s and ~60 MB
     in every process of the pool."""
+    import numpy as np
+
     grams = _word_grams(text)
     if not grams:
         return None
+    little_endian = np.dtype("<u4")
     # sha1_hash32: the first four bytes of each SHA-1 digest, little-endian (every fifth
     # 32-bit word of the joined 20-byte digests)
     digests = b"".join([hashlib.sha1(gram).digest() for gram in grams])
-    hashes = np.frombuffer(digests, dtype=_STORED_DTYPE)[::5].astype(np.uint32)
-    shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
+    hashes = np.frombuffer(digests, dtype=little_endian)[::5].astype(np.uint32)
+    shift1, multiply1, shift2, multiply2, shift3 = map(np.uint32, _FMIX32)
     hashes ^= hashes >> shift1
     hashes *= multiply1
     hashes ^= hashes >> shift2
@@ -135,7 +135,7 @@ def body_signature(text: str, num_perm: int = NUM_PERM) -> Signature | None:
     a, b = _permutations(num_perm)
     permuted = np.multiply.outer(hashes, a)
     permuted += b
-    signature: Signature = permuted.min(axis=0)
+    signature: bytes = permuted.min(axis=0).astype(little_endian, copy=False).tobytes()
     return signature
 
 
@@ -176,33 +176,28 @@ class NearDuplicateHasher:
 
     def sketch(self, text: str, signature: bytes | None = None) -> Sketch:
         """The text's signature and band keys; ``signature``: the text's, computed elsewhere
-        (``signature_to_bytes(body_signature(text, num_perm))``, b"" for a text without
-        words)."""
-        found = (
-            self.signature(text)
-            if signature is None
-            else (signature_from_bytes(signature) if signature else None)
-        )
+        (``body_signature(text, num_perm)``, b"" for a text without words)."""
+        found = self.signature(text) if signature is None else (signature or None)
         return Sketch(found, self.band_keys(found), self.params)
 
     def band_keys(self, signature: Signature | None) -> tuple[bytes, ...]:
-        """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them.
-
-        ``astype(">u4")`` is MinHashLSH's ``byteswap()`` on little-endian hosts, but host-proof.
-        """
+        """One key per band, as ``MinHashLSH._H`` with ``hashfunc=band_hash`` makes them: of
+        the band's values big-endian (its ``byteswap()`` on a little-endian host)."""
         if signature is None:
             return ()
-        return tuple(
-            band_hash(signature[start:end].astype(">u4").tobytes())
-            for start, end in self.hashranges
-        )
+        words = array(_WORD_TYPE)
+        words.frombytes(signature)
+        words.byteswap()  # the stored little-endian words, big-endian on any host
+        big_endian = words.tobytes()
+        return tuple(band_hash(big_endian[start * 4 : end * 4]) for start, end in self.hashranges)
 
     def similarity(self, first: Signature, second: Signature) -> float:
         """datasketch's Jaccard estimate between two signatures (``MinHash.jaccard``: the
         share of equal hash values), without importing it."""
         if len(first) != len(second):
             raise ValueError("cannot compare signatures of different numbers of permutations")
-        return float(np.count_nonzero(first == second)) / float(len(first))
+        mine, theirs = memoryview(first).cast(_WORD_TYPE), memoryview(second).cast(_WORD_TYPE)
+        return sum(a == b for a, b in zip(mine, theirs, strict=True)) / len(mine)
 
     def best_match(self, signature: Signature, candidates: Mapping[str, Signature]) -> str | None:
         """The most similar candidate at or above the threshold (ties: the least URL)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .api import Emitted
 from .bandsql import BandIndex
-from .minhash import BAND_KEY_BYTES, Signature, signature_from_bytes, signature_to_bytes
+from .minhash import BAND_KEY_BYTES, Signature
 from .rejects import Rejection
 
 # Nothing here needs to survive the process, or ever be rolled back (``clear`` starts a new
@@ -147,7 +147,6 @@ class StagedOverlay:
         record = staged.record
         url_key = hash(record.url)
         canonical = record.canonical_url
-        signature = signature_to_bytes(staged.signature) if staged.signature is not None else None
         previous = self._db.execute(
             "SELECT id, band_keys, first_of FROM staged WHERE url_key = ? AND url = ?",
             (url_key, record.url),
@@ -173,7 +172,7 @@ class StagedOverlay:
                 record.fingerprint,
                 record.emitted_at,
                 record.modified,
-                signature,
+                staged.signature,
                 b"".join(staged.band_keys),
                 " ".join(first_of),
             ),
@@ -212,7 +211,7 @@ class StagedOverlay:
         for *fields, signature, band_keys, first_of in self._db.execute(_STREAM):
             yield StagedRecord(
                 Emitted(*fields),
-                signature_from_bytes(signature) if signature is not None else None,
+                signature,
                 _split_keys(band_keys),
                 tuple(first_of.split()),
             )

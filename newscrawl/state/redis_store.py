@@ -38,8 +38,6 @@ from .minhash import (
     NearDuplicateHasher,
     Signature,
     Sketch,
-    signature_from_bytes,
-    signature_to_bytes,
 )
 from .rejects import Rejection
 
@@ -125,9 +123,7 @@ class RedisStateStore(BaseStateStore):
         if sketch.signature is None:
             return
         pipe = self._redis.pipeline(transaction=True)
-        pipe.set(
-            self._key("cs", record.url), signature_to_bytes(sketch.signature), ex=_CLAIM_SECONDS
-        )
+        pipe.set(self._key("cs", record.url), sketch.signature, ex=_CLAIM_SECONDS)
         for key in self._claim_band_keys(sketch.band_keys):
             pipe.sadd(key, record.url)
             pipe.expire(key, _CLAIM_SECONDS)
@@ -191,11 +187,7 @@ class RedisStateStore(BaseStateStore):
             zip(committed, self._signatures(url.decode() for url in committed), strict=True)
         )
         # A member whose article or claim expired has no signature left.
-        return {
-            url.decode(): signature_from_bytes(blob)
-            for url, blob in sorted(candidates.items())
-            if blob
-        }
+        return {url.decode(): blob for url, blob in sorted(candidates.items()) if blob}
 
     def _members(self, keys: list[bytes]) -> list[bytes]:
         pipe = self._redis.pipeline(transaction=False)
@@ -222,8 +214,7 @@ class RedisStateStore(BaseStateStore):
         old_blobs = self._signatures(item.record.url for item in batch)
         pipe = self._redis.pipeline(transaction=True)
         for item, old_blob in zip(batch, old_blobs, strict=True):
-            old_signature = signature_from_bytes(old_blob) if old_blob else None
-            self._write_article(pipe, item, self._hasher.band_keys(old_signature))
+            self._write_article(pipe, item, self._hasher.band_keys(old_blob or None))
             for fingerprint in item.first_of:
                 pipe.set(self._key("f", fingerprint), item.record.url, nx=True, ex=self._ttl)
         pipe.set(self._prefix + b"meta", self._hasher.params, ex=self._ttl)
@@ -238,7 +229,7 @@ class RedisStateStore(BaseStateStore):
             name: value for name, value in asdict(record).items() if value is not None
         }
         if item.signature is not None:
-            mapping["sig"] = signature_to_bytes(item.signature)
+            mapping["sig"] = item.signature
         pipe.delete(article)  # an update may drop fields (modified, sig)
         pipe.hset(article, mapping=mapping)
         self._expire(pipe, article)
@@ -336,8 +327,7 @@ class RedisStateStore(BaseStateStore):
             if name is not None
         ]
         owned = [key for key in pointers if self._redis.get(key) == url.encode()]
-        signature = signature_from_bytes(blob) if isinstance(blob, bytes) else None
-        band_keys = self._hasher.band_keys(signature)
+        band_keys = self._hasher.band_keys(blob if isinstance(blob, bytes) else None)
         pipe = self._redis.pipeline(transaction=True)
         for key in self._band_keys(band_keys):
             pipe.srem(key, url)

@@ -13,7 +13,7 @@ from typing import IO
 from .api import Emitted
 from .bandsql import BandIndex
 from .base import BaseStateStore, StagedRecord
-from .minhash import NearDuplicateHasher, Signature, signature_from_bytes, signature_to_bytes
+from .minhash import NearDuplicateHasher, Signature
 from .overlay import REJECT_FIELDS, SITE_LINES_UPSERT, SITE_PAGES_UPSERT
 from .rejects import Rejection
 
@@ -142,7 +142,6 @@ class SQLiteStateStore(BaseStateStore):
     def _write_article(self, item: StagedRecord) -> int:
         """Insert or update the article row and its band rows; returns its id."""
         record = item.record
-        blob = signature_to_bytes(item.signature) if item.signature is not None else None
         canonical = record.canonical_url
         values = (
             _url_key(canonical) if canonical is not None else None,
@@ -150,7 +149,7 @@ class SQLiteStateStore(BaseStateStore):
             record.fingerprint,
             record.emitted_at,
             record.modified,
-            blob,
+            item.signature,
         )
         key = (_url_key(record.url), record.url)
         row = self._db.execute(
@@ -163,7 +162,7 @@ class SQLiteStateStore(BaseStateStore):
         else:
             article_id, old_blob = row
             self._db.execute(_UPDATE, (*values, article_id))
-            old_keys = self._hasher.band_keys(signature_from_bytes(old_blob) if old_blob else None)
+            old_keys = self._hasher.band_keys(old_blob or None)
             self._bands.delete(self._db, old_keys, article_id)
         self._bands.insert(self._db, item.band_keys, article_id)
         self._db.execute(_DELETE_REJECT, key)

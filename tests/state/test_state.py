@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import PROJECT
 from datasketch import MinHash, MinHashLSH
@@ -335,14 +336,17 @@ def test_band_keys_are_those_of_datasketch_minhashlsh():
     hasher = NearDuplicateHasher(0.8, 128)
     lsh = MinHashLSH(threshold=0.8, num_perm=128, weights=(0.1, 0.9), hashfunc=band_hash)
     signature = hasher.signature(ARTICLE)
-    minhash = MinHash(seed=SEED, scheme=SCHEME, hashvalues=signature)
+    assert signature is not None
+    minhash = MinHash(seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(signature, "<u4"))
 
     assert hasher.hashranges == lsh.hashranges
     assert hasher.band_keys(signature) == tuple(
         lsh._H(minhash.hashvalues[start:end]) for start, end in lsh.hashranges
     )
     lsh.insert("article", minhash)
-    copy = MinHash(seed=SEED, scheme=SCHEME, hashvalues=hasher.signature(COPY))
+    copy_signature = hasher.signature(COPY)
+    assert copy_signature is not None
+    copy = MinHash(seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(copy_signature, "<u4"))
     assert lsh.query(copy) == ["article"]
 
 
