@@ -40,6 +40,7 @@ PROBE_SETTINGS: dict[str, Any] = {
     "SPIDER_MIDDLEWARES": {},
     "FEEDS": {},
     "TELNETCONSOLE_ENABLED": False,
+    "NEWSCRAWL_QUEUE_ON_DISK": False,
 }
 _GZIP_MAGIC = b"\x1f\x8b"
 

@@ -299,7 +299,11 @@ def test_a_url_found_again_adds_the_hints_it_lacked(tmp_path: Path) -> None:
         "lastmod": "2025-10-29T08:00:00+07:00",
     }
     assert crawler.stats.get_value("newscrawl/found-again") == 1
-    del first  # the request is gone (fetched): a later discovery is a new request again
+    # queued on disk, the request comes back with a copy of its hints: those of every source
+    # are the spider's, and they are what the page gets
+    queued_copy = {**first.meta, "hints": dict(first.meta["hints"])}
+    assert spider._article_done(queued_copy) is first.meta["hints"]
+    # the request is done (fetched): a later discovery is a new request again
     assert spider._article_request(url, site, {}) is not None
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from newscrawl.demosite import DemoSite
 from newscrawl.output import companion_path, default_feed_uri, feed_options, rejects_path
 
 # Loopback needs no politeness delay, and the address guard must let it through; everything
@@ -47,6 +46,9 @@ class Command(ScrapyCommand):
         self.settings.setdict(_DEMO_SETTINGS, priority="spider")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # here: Scrapy imports every command's module when it starts, for every crawl
+        from newscrawl.demosite import DemoSite
+
         assert self.settings is not None and self.crawler_process is not None
         feed = default_feed_uri(self.settings, "demo")
         self.settings.set("FEEDS", {feed: feed_options(self.settings)}, priority="cmdline")

@@ -42,10 +42,13 @@ def require_redis_extra(settings: BaseSettings) -> None:
 
 
 class DistributedAddon:
-    """Scrapy add-on: with ``REDIS_URL`` set, crawl through the shared Redis frontier."""
+    """Scrapy add-on that picks the crawl's frontier: with ``REDIS_URL`` set, the shared Redis
+    one; else Scrapy's scheduler with its queue on disk (``newscrawl.scheduler``). An add-on
+    sets its settings below the project's: a project-wide SCHEDULER would override both."""
 
     def update_settings(self, settings: BaseSettings) -> None:
         if not is_distributed(settings):
+            settings.set("SCHEDULER", "newscrawl.scheduler.SpillingScheduler", "addon")
             return
         require_redis_extra(settings)
         # ReliableScheduler, reading the frontier's archive files (-a warc=, -a ccnews=) whole

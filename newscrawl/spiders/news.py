@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, MutableMapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 from weakref import WeakValueDictionary
@@ -14,6 +14,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import BaseSettings
 from scrapy.spiders import SitemapSpider
+from twisted.python.failure import Failure
 
 from newscrawl.accounting import (
     DECODED,
@@ -77,10 +78,12 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
         # A -> B -> A, would otherwise be fetched forever (they bypass the duplicate filter).
         self._sources_seen: set[str] = set()
         self.refetch_window = timedelta(0)
-        # The hints of each URL whose request is still pending, held by the request's meta: a
-        # URL found again (in the feed after the news sitemap) adds what it lacks, e.g. lastmod,
-        # whichever source was parsed first. Entries go with their requests.
-        self._pending_hints: WeakValueDictionary[str, _Hints] = WeakValueDictionary()
+        # The hints of each article URL whose request is pending: a URL found again (in the
+        # feed after the news sitemap) adds what it lacks, e.g. lastmod, whichever source was
+        # parsed first. Held here, not only by the request's meta: a request queued on disk
+        # (newscrawl.scheduler) comes back with a copy of them. Entries go when the request is
+        # done (parsed, failed, dropped).
+        self._pending_hints: MutableMapping[str, _Hints] = {}
         # Tokens of the source requests (sitemaps, feeds, listings) not parsed yet. A retry or
         # redirect copies the token with the meta, so each source finishes once: parsed, failed
         # or dropped as a duplicate. Random, so that a distributed worker parsing a source that
@@ -90,6 +93,10 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if is_distributed(crawler.settings):
+            # A request goes to Redis at once, for any worker to fetch: its hints are held
+            # only as long as the request object lives here, never to be popped.
+            spider._pending_hints = WeakValueDictionary()
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.refuse_redirect, signal=signals.request_scheduled)
@@ -210,8 +217,22 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
             url,
             self.parse_article,
             errback=self.on_error,
-            meta={"site": site.key, "hints": pending, "update": update},
+            meta={"site": site.key, "article": url, "hints": pending, "update": update},
         )
+
+    def _article_done(self, meta: dict[str, Any]) -> _Hints:
+        """An article request is done: its URL is no longer pending. Its hints, every
+        source's."""
+        pending = self._pending_hints.pop(meta.get("article", ""), None)
+        return pending if pending is not None else meta.get("hints") or _Hints()
+
+    def request_dropped(self, request: Request) -> None:
+        super().request_dropped(request)
+        self._article_done(request.meta)
+
+    def on_error(self, failure: Failure) -> None:
+        self._article_done(failure.request.meta)  # type: ignore[attr-defined]
+        super().on_error(failure)
 
     def _rejected_before(self, url: str) -> bool:
         """Whether an earlier run rejected ``url`` and its reject is still in force."""
@@ -231,6 +252,7 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
     # to warn of a `return value` in it (ast.parse, ~0.5 ms a page; its cache is keyed by the
     # bound method, a new one on every request).
     def parse_article(self, response: Response) -> list[Page]:
+        hints = self._article_done(response.meta)
         site = self.site_of(response)
         content_type = response.headers.get(b"Content-Type") or b""
         if not response.body.strip():
@@ -261,7 +283,7 @@ class NewsSpider(SourceCallbacks, RejectAccounting, ArchiveSources, SitemapSpide
             timezone=site.timezone,
             prune_xpath=site.prune_xpath,
             footer_patterns=site.footer_patterns,
-            hints=dict(response.meta.get("hints", {})),
+            hints=dict(hints),
             downloaded=response.meta.get("fetched")
             or datetime.now(UTC).isoformat(timespec="seconds"),
             update=response.meta.get("update", False),

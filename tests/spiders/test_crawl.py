@@ -37,6 +37,14 @@ def test_full_run_finishes_cleanly(full_run: CrawlRun) -> None:
     assert "Traceback" not in full_run.stderr
 
 
+def test_the_request_queue_was_on_disk_and_is_deleted(full_run: CrawlRun) -> None:
+    stats = full_run.stats
+    assert stats["scheduler/enqueued/disk"] == stats["scheduler/enqueued"] > 0
+    assert stats["scheduler/dequeued/disk"] == stats["scheduler/enqueued"]
+    assert "scheduler/unserializable" not in stats  # every request fit on disk
+    assert list((full_run.output_dir / "data" / "queues").iterdir()) == []
+
+
 def test_every_line_matches_the_schema(full_run: CrawlRun) -> None:
     assert full_run.items
     for item in full_run.items:  # formats checked too: a date must be a real date

@@ -166,9 +166,10 @@ def test_sitemaps_and_feeds_are_parsed_off_the_event_loop(
         body=urlset(*urls).encode(),
         request=Request("http://127.0.0.1:8000/sitemap.xml", meta={"site": ""}),
     )
+    in_feed = [f"http://127.0.0.1:8000/tin/bai-moi-{i}-{20000 + i}.html" for i in range(5)]
     feed = XmlResponse(
         "http://127.0.0.1:8000/rss.xml",
-        body=rss(*urls[:5]).encode(),
+        body=rss(*in_feed).encode(),
         request=Request("http://127.0.0.1:8000/rss.xml", meta={"site": ""}),
     )
     assert [r.url for r in _drain(spider.parse_sitemap(sitemap))] == urls
