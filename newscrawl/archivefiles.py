@@ -69,4 +69,3 @@ def may_take_over(held: str, location: str, worker: str) -> bool:
     return held.startswith(claim_prefix(location)) and not held.startswith(
         reading_prefix(location, worker)
     )
-    return held.startswith(claim_prefix(location)) and held != claim_value(location, worker)
