@@ -308,7 +308,7 @@ def in_process_extraction() -> Callable[[Page], Any]:
         cleaning_options(get_crawler(settings_dict=_project_settings()).settings),
         check_language=False,
     )
-    pipeline = ExtractPipeline(0, get_crawler().stats, options)
+    pipeline = ExtractPipeline(None, get_crawler().stats, options)
     return _passes(lambda page: asyncio.run(pipeline.process_item(page)))
 
 

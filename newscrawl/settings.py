@@ -185,6 +185,8 @@ EXTENSIONS = {
     "newscrawl.extensions.closespider.CloseSpider": 0,
     "scrapy.extensions.logstats.LogStats": None,
     "newscrawl.extensions.progress.ProgressLog": 0,
+    # the extraction worker processes, shared by the extraction and publication pipelines
+    "newscrawl.extensions.workers.ExtractionWorkers": 0,
     # before Scrapy's FeedExporter (0): its files are handed over before the run publishes
     "newscrawl.extensions.warcarchive.WarcArchive": -10,
     "newscrawl.extensions.state.IncrementalState": 400,

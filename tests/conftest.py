@@ -19,10 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.demosite import DemoSite, generated_article
+from newscrawl.extensions.workers import ExtractionWorkers
 
 PROJECT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"  # fixtures, origins in their READMEs
@@ -64,6 +67,12 @@ class CrawlRun:
 
 def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
     return [json.loads(line) for path in paths for line in path.read_text("utf-8").splitlines()]
+
+
+def extraction_crawler(**settings: Any) -> Crawler:
+    """A crawler with the extraction workers' extension, as ``scrapy crawl`` builds it with the
+    project's settings (``get_crawler`` alone loads none of them)."""
+    return get_crawler(settings_dict={"EXTENSIONS": {ExtractionWorkers: 0}, **settings})
 
 
 def rejected(run: CrawlRun, reason: str) -> set[str]:

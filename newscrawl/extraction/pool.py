@@ -67,10 +67,9 @@ def _fork_all(executor: ProcessPoolExecutor, workers: int) -> None:
 class ExtractorPool:
     """Runs calls in ``workers`` processes (the extraction of one page each).
 
-    Started on the first call, not before: a run that skips everything (an incremental run with
-    nothing new) never forks a worker. A call still running after ``timeout`` seconds (0: never)
-    raises ``NotExtractable`` (``extraction-timeout``), its executor's workers killed; the other
-    calls they were running start again in a new executor. A call whose worker dies (OOM killer,
+    Started by ``start()`` or on the first call. A call still running after ``timeout`` seconds
+    (0: never) raises ``NotExtractable`` (``extraction-timeout``), its executor's workers
+    killed; the other calls they were running start again in a new executor. A call whose worker dies (OOM killer,
     a crash in a parser) runs again in a process of its own, one call at a time; if that one
     dies too, it raises ``NotExtractable`` (``extraction-crashed``). ``count`` is told each of
     these events: ``pool-killed``, ``pool-broken``, ``retried``.
@@ -116,8 +115,10 @@ class ExtractorPool:
         ``preload``, so it runs in a thread and the event loop goes on meanwhile."""
         if self.executor is None:
             self.executor = new_executor(self.workers, self.preload)
-            self._started = asyncio.ensure_future(
-                asyncio.to_thread(_fork_all, self.executor, self.workers)
+            # run_in_executor, not to_thread: the thread starts now, not when the caller next
+            # gives the event loop a turn
+            self._started = asyncio.get_running_loop().run_in_executor(
+                None, _fork_all, self.executor, self.workers
             )
 
     async def close(self) -> None:

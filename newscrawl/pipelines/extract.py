@@ -5,7 +5,6 @@ cleaning chain (``newscrawl.cleaning.clean_article``)."""
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from functools import partial
 from typing import Any, Self
@@ -26,8 +25,9 @@ from newscrawl.bodysketch import attach
 from newscrawl.cleaning.chain import REPAIR, Cleaned, CleaningOptions, SiteContext
 from newscrawl.conformance import utc_seconds
 from newscrawl.dates import to_moment
+from newscrawl.extensions.workers import ExtractionWorkers
 from newscrawl.extraction import Extracted, Extraction, NotExtractable, extract_and_sketch
-from newscrawl.extraction.pool import LANGUAGE_MODEL, PRELOAD, ExtractorPool
+from newscrawl.extraction.pool import ExtractorPool
 from newscrawl.history import FOOTER_STRIPPED, KEPT, lost_layout_lines, residue_key
 from newscrawl.items import Article, Page
 from newscrawl.pipelines import Rejected
@@ -90,37 +90,28 @@ def _article(page: Page, found: Extraction, cleaned: Cleaned) -> Article:
 
 
 class ExtractPipeline:
-    """``Page`` → ``Article``: extraction and cleaning in an ``ExtractorPool`` of
-    NEWSCRAWL_EXTRACT_WORKERS processes (-1: one a core), its time limit
-    NEWSCRAWL_EXTRACTION_TIMEOUT. NEWSCRAWL_EXTRACT_WORKERS=0 extracts in-process (debugging,
-    profiling), without a time limit: a call running in the crawl's own thread cannot be
-    stopped. Never is a page dropped unreported: a page the pool gives up on is rejected with
-    the pool's reason (``extraction-timeout``, ``extraction-crashed``).
+    """``Page`` → ``Article``: extraction and cleaning in the crawl's pool of worker processes
+    (``newscrawl.extensions.workers.ExtractionWorkers``: NEWSCRAWL_EXTRACT_WORKERS processes, its
+    time limit NEWSCRAWL_EXTRACTION_TIMEOUT). Without a pool (NEWSCRAWL_EXTRACT_WORKERS=0, or the
+    extension left out of EXTENSIONS) it extracts in-process (debugging, profiling), without a
+    time limit: a call running in the crawl's own thread cannot be stopped. Never is a page
+    dropped unreported: a page the pool gives up on is rejected with the pool's reason
+    (``extraction-timeout``, ``extraction-crashed``).
     """
 
     def __init__(
         self,
-        workers: int,
+        pool: ExtractorPool | None,
         stats: StatsCollector,
         options: CleaningOptions,
         crawler: Crawler | None = None,
-        timeout: float = 0,
         queue: int = 0,
     ) -> None:
+        self.pool = pool
         self.stats = stats
         self.options = options
         self.crawler = crawler
         self.since: date | None = None  # -a since: an article published before is not emitted
-        self.pool = (
-            ExtractorPool(
-                workers,
-                timeout=timeout,
-                count=self._count_pool_event,
-                preload=(*PRELOAD, LANGUAGE_MODEL) if options.check_language else PRELOAD,
-            )
-            if workers
-            else None
-        )
         self.queue = queue  # pages waiting for the pool that pause the engine; 0: never
         self.waiting = 0
         self.paused_downloads = False
@@ -128,25 +119,24 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        workers = settings.getint("NEWSCRAWL_EXTRACT_WORKERS")
+        if crawler.get_extension(ExtractionWorkers) is None and settings.getint(
+            "NEWSCRAWL_EXTRACT_WORKERS"
+        ):
+            logger.warning(
+                "ExtractionWorkers is not in EXTENSIONS: pages are extracted in the crawl "
+                "process, whatever NEWSCRAWL_EXTRACT_WORKERS says"
+            )
         return cls(
-            workers if workers >= 0 else os.cpu_count() or 1,
+            ExtractionWorkers.pool_of(crawler),
             crawler.stats,
             cleaning_options(settings),
             crawler,
-            max(settings.getfloat("NEWSCRAWL_EXTRACTION_TIMEOUT"), 0),
             max(settings.getint("NEWSCRAWL_EXTRACT_QUEUE"), 0),
         )
 
     def open_spider(self) -> None:
         spider = self.crawler.spider if self.crawler else None
         self.since = getattr(spider, "since", None)
-        if self.pool is not None:
-            self.pool.start()
-
-    async def close_spider(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
@@ -205,7 +195,6 @@ class ExtractPipeline:
             self.stats.inc_value(REPAIRED_TITLE)
 
     def _count_pool_event(self, event: str) -> None:
-        """``pool-killed``, ``pool-broken``, ``retried``"""
         self.stats.inc_value(f"{EXTRACT_EVENT}{event}")
 
 

@@ -11,9 +11,14 @@ must see the published articles therefore go before this one.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from contextlib import suppress
+from collections import deque
+from collections.abc import Generator
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -24,28 +29,50 @@ from scrapy.utils.log import logformatter_adapter
 from twisted.python.failure import Failure
 
 from newscrawl.accounting import HELD, STATE_UNREACHABLE, STRIPPED, Reason
-from newscrawl.bodysketch import attached, detach
+from newscrawl.bodysketch import BodyDigest, attached, body_digest, detach
 from newscrawl.cleaning.furniture import FurnitureRule, strip_furniture
 from newscrawl.extensions.state import IncrementalState
+from newscrawl.extensions.workers import ExtractionWorkers
+from newscrawl.extraction import NotExtractable
+from newscrawl.extraction.pool import ExtractorPool
 from newscrawl.items import Article
 from newscrawl.journal import articles_in, emitted_record
 from newscrawl.output import carried_over_dir
 from newscrawl.pipelines import Rejected, Staged
 from newscrawl.publication import Held, HeldArticles, is_alias, preference
 from newscrawl.state import StateStore
-from newscrawl.state.fingerprint import body_fingerprint
 
 logger = logging.getLogger(__name__)
+
+# Articles whose furniture is stripped ahead of the one being decided: enough to keep every
+# worker of the pool busy with the digests of changed bodies (the pool queues two a worker).
+_AHEAD = 16
+
+
+@dataclass(frozen=True)
+class _Stripped:
+    """A held article's body without its site's furniture; the lines removed; the new body's
+    digest, unless nothing was removed or too little is left."""
+
+    body: str
+    removed: list[str]
+    digest: BodyDigest | None = None
 
 
 class PublishPipeline:
     def __init__(
-        self, crawler: Crawler, store: StateStore, rule: FurnitureRule, min_chars: int
+        self,
+        crawler: Crawler,
+        store: StateStore,
+        rule: FurnitureRule,
+        min_chars: int,
+        pool: ExtractorPool | None = None,
     ) -> None:
         self.crawler = crawler
         self.store = store
         self.rule = rule
         self.min_chars = min_chars
+        self.pool = pool  # computes the digests of bodies that lose furniture lines
         self.held = HeldArticles()
         self.ad_hoc: set[str] = set()
 
@@ -59,7 +86,13 @@ class PublishPipeline:
             settings.getint("NEWSCRAWL_FURNITURE_MIN_PAGES"),
             settings.getfloat("NEWSCRAWL_FURNITURE_MIN_SHARE"),
         )
-        return cls(crawler, state.store, rule, settings.getint("NEWSCRAWL_MIN_BODY_CHARS"))
+        return cls(
+            crawler,
+            state.store,
+            rule,
+            settings.getint("NEWSCRAWL_MIN_BODY_CHARS"),
+            ExtractionWorkers.pool_of(crawler),
+        )
 
     def open_spider(self) -> None:
         sites = getattr(self.crawler.spider, "sites", ())
@@ -118,37 +151,71 @@ class PublishPipeline:
         """Publish: furniture per site, then every held article in order of preference."""
         self.store.begin_publication()  # held until the run's commit or rollback
         furniture = self.held.furniture(self.store, self.rule)
-        for site, held in self.held.in_preference_order():
-            try:
-                item = self._publishable(site, held, furniture.get(site, set()))
-            except Rejected as rejected:
-                await self._drop(rejected.item or held.item, rejected)
-            except self.store.unreachable:
-                raise
-            except Exception as exc:  # one article's failure is reported; the rest go out
-                await self._fail(held.item, exc)
-            else:
-                await self._emit(item)
+        with closing(self._stripped_ahead(furniture)) as articles:
+            for site, held, stripped in articles:
+                try:
+                    item = self._publishable(site, held, await stripped)
+                except Rejected as rejected:
+                    await self._drop(rejected.item or held.item, rejected)
+                except self.store.unreachable:
+                    raise
+                except Exception as exc:  # one article's failure is reported; the rest go out
+                    await self._fail(held.item, exc)
+                else:
+                    await self._emit(item)
 
-    def _publishable(self, site: str, held: Held, furniture: set[str]) -> Any:
+    def _stripped_ahead(
+        self, furniture: dict[str, set[str]]
+    ) -> Generator[tuple[str, Held, asyncio.Future[_Stripped]]]:
+        """The held articles in order of preference, each with its body stripped of its site's
+        furniture: a task started some articles ahead, so that the pool computes the digests of
+        the bodies that changed in parallel while the decisions go on one article at a time."""
+        ahead: deque[tuple[str, Held, asyncio.Future[_Stripped]]] = deque()
+        try:
+            for site, held in self.held.in_preference_order():
+                stripping = asyncio.ensure_future(self._strip(held, furniture.get(site, set())))
+                ahead.append((site, held, stripping))
+                if len(ahead) > _AHEAD:
+                    yield ahead.popleft()
+            while ahead:
+                yield ahead.popleft()
+        finally:  # the publication stopped (the store unreachable): nothing left running
+            for *_, unfinished in ahead:
+                unfinished.cancel()
+
+    async def _strip(self, held: Held, furniture: set[str]) -> _Stripped:
+        body, removed = strip_furniture(
+            ItemAdapter(held.item).get("articleBody") or "", furniture, held.keys_by_line
+        )
+        if not removed or len(body) < self.min_chars:
+            return _Stripped(body, removed)
+        return _Stripped(body, removed, await self._digest(body))
+
+    async def _digest(self, body: str) -> BodyDigest:
+        """``body``'s digest, computed in the pool if there is one (then in parallel and
+        without loading the MinHash code, numpy, in the crawl process)."""
+        if self.pool is not None:
+            with suppress(NotExtractable):  # the pool gave up on it: computed here then
+                return await self.pool.run(partial(body_digest, body, self.store.num_perm))
+        return body_digest(body, self.store.num_perm)
+
+    def _publishable(self, site: str, held: Held, stripped: _Stripped) -> Any:
         item = held.item
         adapter = ItemAdapter(item)
-        body, removed = strip_furniture(
-            adapter.get("articleBody") or "", furniture, held.keys_by_line
-        )
         sketch, fingerprint = held.sketch, held.fingerprint
-        if removed:
+        if removed := stripped.removed:
             self.crawler.stats.inc_value(f"{STRIPPED}furniture", len(removed))
-            adapter["articleBody"] = body
+            adapter["articleBody"] = stripped.body
             adapter["metadata"] = {**adapter.get("metadata", {}), "furnitureLines": len(removed)}
-            sketch, fingerprint = self.store.sketch(body), body_fingerprint(body)
-            if len(body) < self.min_chars:
+            if stripped.digest is None:
                 raise Rejected(
                     Reason.TOO_SHORT,
-                    f"{len(body)} chars < {self.min_chars} once the "
+                    f"{len(stripped.body)} chars < {self.min_chars} once the "
                     f"site's furniture ({len(removed)} lines) is removed",
                     item,
                 )
+            sketch = self.store.sketch(stripped.body, stripped.digest.signature)
+            fingerprint = stripped.digest.fingerprint
         self._check_duplicates(adapter, sketch, fingerprint, item)
         self.store.stage_site_lines(site, held.line_keys)
         return item

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Server, crawl, emitted, rejected, urlset
-from scrapy.utils.test import get_crawler
+from conftest import Server, crawl, emitted, extraction_crawler, rejected, urlset
 
+from newscrawl.extensions.workers import ExtractionWorkers
 from newscrawl.extraction.article import MAX_JSON_CHARS
-from newscrawl.pipelines.extract import ExtractPipeline
 
 pytestmark = pytest.mark.e2e  # starts worker pools, runs scrapy crawl as a subprocess
 
@@ -82,22 +81,21 @@ def test_a_page_over_the_time_limit_is_rejected_the_others_emitted(
 def test_a_neighbour_of_a_page_over_the_limit_starts_again_in_a_new_pool() -> None:
     """Killing the workers of a page over the limit breaks their pool: the page another worker
     was extracting is extracted again, not blamed (nor sent to the one-page-at-a-time retry)."""
-    crawler = get_crawler(
-        settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2, "NEWSCRAWL_EXTRACTION_TIMEOUT": 4}
-    )
-    pipeline = ExtractPipeline.from_crawler(crawler)
+    crawler = extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=2, NEWSCRAWL_EXTRACTION_TIMEOUT=4)
+    workers = crawler.get_extension(ExtractionWorkers)
 
     async def extract() -> list[Any]:
+        pool = workers.pool
+        assert pool is not None
         try:
-            assert pipeline.pool is not None
-            await pipeline.pool.run(partial(int))  # the pool started: both calls start at once
-            stuck = asyncio.ensure_future(pipeline.pool.run(partial(time.sleep, 60)))
+            await pool.run(partial(int))  # the pool started: both calls start at once
+            stuck = asyncio.ensure_future(pool.run(partial(time.sleep, 60)))
             await asyncio.sleep(2)
             # runs when the stuck call's workers are killed (2 s later), then 3 s in the new pool
-            neighbour = pipeline.pool.run(partial(time.sleep, 3))
+            neighbour = pool.run(partial(time.sleep, 3))
             return await asyncio.gather(stuck, neighbour, return_exceptions=True)
         finally:
-            await pipeline.close_spider()
+            await workers.close()
 
     stuck, neighbour = asyncio.run(extract())
     assert getattr(stuck, "reason", stuck) == "extraction-timeout"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -14,11 +15,21 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import PROJECT, CrawlRun, collect, crawl, crawl_command, start_crawl
+from conftest import (
+    PROJECT,
+    CrawlRun,
+    collect,
+    crawl,
+    crawl_command,
+    extraction_crawler,
+    start_crawl,
+)
+from scrapy import Spider, signals
 from scrapy.utils.test import get_crawler
 
 from newscrawl.demosite import DemoSite
 from newscrawl.demosite.server import GENERATED_ALLOW
+from newscrawl.extensions.workers import ExtractionWorkers
 from newscrawl.extraction import Extraction
 from newscrawl.extraction.article import extract_article
 from newscrawl.items import Article, Page
@@ -192,56 +203,87 @@ def _page(html: str) -> Page:
 
 
 def test_in_process_mode_starts_no_process() -> None:
-    pipeline = ExtractPipeline.from_crawler(
-        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 0})
-    )
-
-    async def extract() -> Any:
-        try:
-            return await pipeline.process_item(_page(ARTICLE_HTML))
-        finally:
-            await pipeline.close_spider()
-
+    pipeline = ExtractPipeline.from_crawler(extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=0))
+    assert pipeline.pool is None
     before = set(psutil.Process().children(recursive=True))
-    article = asyncio.run(extract())
+    article = asyncio.run(pipeline.process_item(_page(ARTICLE_HTML)))
     assert isinstance(article, Article) and "Cửu Long" in article.articleBody
     assert set(psutil.Process().children(recursive=True)) == before
 
 
-def test_the_pool_starts_when_the_spider_opens() -> None:
-    """Its forkserver imports and warms up the extraction while the crawl reads robots.txt and
-    the sitemaps, not after the first page arrived."""
-    pipeline = ExtractPipeline.from_crawler(
-        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2})
-    )
+async def _forked(count: int, timeout: float = 60) -> int:
+    """Waits for ``count`` workers forked by this process's forkserver (its grandchildren; the
+    forkserver may outlive an earlier test's pool)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(workers := _pool_workers(psutil.Process())) >= count:
+            return len(workers)
+        await asyncio.sleep(0.1)
+    return 0
 
-    async def workers_forked() -> int:
+
+def test_a_crawl_starts_its_pool_when_its_crawler_is_built() -> None:
+    """In a running crawl (its event loop turning), the forkserver imports and warms up the
+    extraction while the engine is built and the crawl reads robots.txt and the sitemaps, not
+    after the first page arrived. Both pipelines use that one pool."""
+
+    async def build_and_wait() -> int:
+        crawler = extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=2)
+        workers = crawler.get_extension(ExtractionWorkers)
         try:
-            pipeline.open_spider()
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                # the forkserver's children (it may outlive an earlier test's pool)
-                if len(workers := _pool_workers(psutil.Process())) >= 2:
-                    return len(workers)
-                await asyncio.sleep(0.1)
-            return 0
+            assert workers.pool is not None and workers.pool.started
+            assert ExtractPipeline.from_crawler(crawler).pool is workers.pool
+            return await _forked(2)
         finally:
-            await pipeline.close_spider()
+            await workers.close()
 
-    assert asyncio.run(workers_forked()) >= 2
+    assert asyncio.run(build_and_wait()) >= 2
+
+
+def test_the_pool_starts_with_the_spider_and_closes_after_it() -> None:
+    """Built outside an event loop, the crawler's pool starts when the spider opens; it closes
+    when the spider has closed (after the pipelines' own close, when the publication still
+    uses it), and its workers exit."""
+    crawler = extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=2)
+    workers = crawler.get_extension(ExtractionWorkers)
+    assert workers.pool is not None and not workers.pool.started
+    spider = Spider("news")
+
+    async def open_then_close() -> tuple[int, int]:
+        await crawler.signals.send_catch_log_async(signals.spider_opened, spider=spider)
+        forked = await _forked(2)
+        await crawler.signals.send_catch_log_async(
+            signals.spider_closed, spider=spider, reason="finished"
+        )
+        deadline = time.monotonic() + 30
+        while _pool_workers(psutil.Process()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        return forked, len(_pool_workers(psutil.Process()))
+
+    assert asyncio.run(open_then_close()) == (2, 0)
 
 
 def test_minus_one_means_one_worker_per_core() -> None:
-    pipeline = ExtractPipeline.from_crawler(
-        get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": -1})
-    )
-    assert pipeline.pool is not None and pipeline.pool.workers == os.cpu_count()
+    crawler = extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=-1)
+    pool = crawler.get_extension(ExtractionWorkers).pool
+    assert pool is not None and pool.workers == os.cpu_count()
+
+
+def test_without_the_extension_pages_are_extracted_in_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="newscrawl.pipelines.extract"):
+        pipeline = ExtractPipeline.from_crawler(
+            get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2})
+        )
+    assert pipeline.pool is None
+    assert "ExtractionWorkers is not in EXTENSIONS" in caplog.text
 
 
 def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
     """The pages in the pool with it are extracted again, one at a time; only it is rejected."""
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_EXTRACT_WORKERS": 2})
-    pipeline = ExtractPipeline.from_crawler(crawler)
+    crawler = extraction_crawler(NEWSCRAWL_EXTRACT_WORKERS=2)
+    workers = crawler.get_extension(ExtractionWorkers)
     good = partial(
         extract_article, ARTICLE_HTML, "http://127.0.0.1/a-123456.html", timezone="Asia/Ho_Chi_Minh"
     )
@@ -250,12 +292,12 @@ def test_a_page_that_kills_its_worker_is_blamed_alone() -> None:
         try:
             # os._exit in place of an extraction: the worker dies as in a parser crash.
             calls = [good, partial(os._exit, 1), good, good, good]
-            assert pipeline.pool is not None
+            assert workers.pool is not None
             return await asyncio.gather(
-                *(pipeline.pool.run(call) for call in calls), return_exceptions=True
+                *(workers.pool.run(call) for call in calls), return_exceptions=True
             )
         finally:
-            await pipeline.close_spider()
+            await workers.close()
 
     results = asyncio.run(extract_all())
     assert [type(r).__name__ for r in results] == [

@@ -20,6 +20,7 @@ from newscrawl.cleaning.furniture import (
     line_keys,
     strip_furniture,
 )
+from newscrawl.extraction import NotExtractable
 from newscrawl.items import Article
 from newscrawl.pipelines import Staged
 from newscrawl.pipelines.publish import PublishPipeline
@@ -96,6 +97,54 @@ def test_what_extraction_carried_is_published_unless_the_body_changed(store: Sta
     fingerprints = {a.url[-1]: a.fingerprint for a in seen["scraped"]}
     assert fingerprints["d"] == f"{ord('d'):032x}"
     assert fingerprints["a"] == body_fingerprint(_body(TOPICS[0]))  # furniture stripped
+
+
+class _RecordingPool:
+    """Stands for the extraction workers' pool: runs each call here, and records it; or fails
+    every call as a pool that gave up on it."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.bodies: list[str] = []
+        self.fails = fails
+
+    async def run(self, call: Any) -> Any:
+        await asyncio.sleep(0)  # the publication goes on meanwhile
+        self.bodies.append(call.args[0])
+        if self.fails:
+            raise NotExtractable("extraction-crashed")
+        return call()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_bodies_that_lose_furniture_are_digested_in_the_pool(
+    store: StateStore, fails: bool
+) -> None:
+    """Only they; a pool that gives up on one leaves it to the crawl process. Either way the
+    published fingerprint is the stripped body's, and the duplicate checks go on in order (e:
+    b's text and a caption line of its own, a near-duplicate of b)."""
+    pipeline, seen = _publisher(store)
+    pipeline.pool = _RecordingPool(fails)  # type: ignore[assignment]
+    pipeline.rule = FurnitureRule(min_pages=3)
+    bodies = {
+        "a": _body(TOPICS[0], FOOTER),
+        "b": _body(TOPICS[1], FOOTER),
+        "c": _body(TOPICS[2], FOOTER),
+        "d": _body(TOPICS[3]),
+        "e": _body(TOPICS[1], FOOTER, "Ảnh: minh họa"),
+    }
+    for name, body in bodies.items():
+        with pytest.raises(Staged):
+            pipeline.process_item(
+                Article(url=f"http://127.0.0.1/{name}", site="paper", articleBody=body)
+            )
+    asyncio.run(pipeline.close_spider())
+    assert sorted(pipeline.pool.bodies) == sorted(
+        [_body(TOPICS[0]), _body(TOPICS[1]), _body(TOPICS[2]), _body(TOPICS[1], "Ảnh: minh họa")]
+    )
+    published = {a.url[-1]: a for a in seen["scraped"]}
+    assert sorted(published) == ["a", "b", "c", "d"]
+    assert published["a"].fingerprint == body_fingerprint(_body(TOPICS[0]))
+    assert [a.url[-1] for a in seen["dropped"]] == ["e"]  # near-duplicate of b, stripped
 
 
 def test_copies_of_one_article_count_once(store: StateStore) -> None:
