@@ -1,6 +1,7 @@
 """What the crawl process imports: not the extraction workers' libraries (trafilatura, numpy by
-way of py3langid or the MinHash), nor aiohttp (Scrapy's remote control, taken out): each costs
-every run MiB of memory and tenths of a second of start-up."""
+way of py3langid or the MinHash), nor aiohttp (Scrapy's remote control, taken out), nor
+jsonschema (only the tests validate against the output's schemas): each costs every run MiB of
+memory and hundredths to tenths of a second of start-up."""
 
 from __future__ import annotations
 
@@ -31,4 +32,4 @@ def test_the_crawl_process_leaves_the_workers_libraries_and_aiohttp_alone() -> N
         [sys.executable, "-c", CRAWL_PROCESS_IMPORTS], check=True, capture_output=True, text=True
     ).stdout.split()
     assert {"scrapy", "newscrawl", "twisted"} <= set(imported)  # the crawl's own
-    assert {"numpy", "py3langid", "trafilatura", "aiohttp"}.isdisjoint(imported)
+    assert {"numpy", "py3langid", "trafilatura", "aiohttp", "jsonschema"}.isdisjoint(imported)
