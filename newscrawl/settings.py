@@ -84,6 +84,8 @@ NEWSCRAWL_HISTORY = None
 # directory deleted when the run ends (newscrawl/scheduler.py): ~2.7 KB of memory a queued
 # request otherwise, 270 MB for a site's 100,000 URLs; False: in memory.
 NEWSCRAWL_QUEUE_ON_DISK = True
+# Scrapy's LIFO disk queue, the requests' callbacks named without searching the spider
+SCHEDULER_DISK_QUEUE = "newscrawl.squeues.PickleLifoDiskQueue"
 NEWSCRAWL_REFETCH_WINDOW_DAYS = 3.0  # emitted articles whose lastmod moves are fetched again
 NEWSCRAWL_NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of word 5-gram shingles
 # A URL rejected for a passing cause (newscrawl/state/rejects.py) is fetched again after the
