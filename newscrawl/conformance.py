@@ -82,7 +82,6 @@ def _format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
-
 @cache
 def schema(name: str) -> dict[str, Any]:
     """The JSON Schema ``name`` ("article", "rejects" or "report")."""

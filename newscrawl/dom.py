@@ -32,7 +32,7 @@ from itertools import islice
 from lxml.etree import Element, XPath, XPathSyntaxError, tostring
 from lxml.html import HtmlElement
 
-__all__ = ["compile_xpaths", "credit_hints", "prepare_for_extraction"]
+__all__ = ["Elements", "compile_xpaths", "credit_hints", "prepare_for_extraction"]
 
 _BLOCK_TAGS = frozenset(
     {
@@ -221,7 +221,7 @@ def _divs_to_paragraphs(tree: HtmlElement) -> None:
 def _descendants(element: HtmlElement, tags: frozenset[str]) -> Iterator[HtmlElement]:
     """The descendants with one of ``tags``, tested in Python: lxml's own filter parses a list
     of tags on every call, which costs more once the elements' Python objects are held
-    (``elements`` in prepare_for_extraction). For one tag, lxml's filter is the faster."""
+    (``Elements``). For one tag, lxml's filter is the faster."""
     return (e for e in element.iterdescendants() if e.tag in tags)
 
 
@@ -246,6 +246,19 @@ def _names(element: HtmlElement) -> str:
 def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
     """The ``elements`` that carry a class or an id, with ``_names``."""
     return [(element, names) for element in elements if (names := _names(element)) != " "]
+
+
+class Elements:
+    """A tree's elements, listed once for the steps that walk them all (``credit_hints``,
+    ``prepare_for_extraction``), with the names of those that carry a class or an id.
+
+    Held while the steps run: lxml makes an element's Python object once while one is alive,
+    instead of on every walk that meets it (for lxml.html's trees, through a Python callback).
+    """
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.all = list(tree.iter(Element))
+        self.named = _named(self.all)
 
 
 @lru_cache(maxsize=4096)  # a page, and its site, repeat class names
@@ -325,7 +338,7 @@ def _prune(elements: Iterable[HtmlElement]) -> int:
 
 
 def _boilerplate_containers(
-    elements: Iterable[HtmlElement], article: _Article
+    named: Iterable[tuple[HtmlElement, str]], article: _Article
 ) -> list[HtmlElement]:
     """The outermost prunable boilerplate elements (pruning a box prunes what is inside it);
     inside a box that is spared because it holds the article, the boxes within still go."""
@@ -333,7 +346,7 @@ def _boilerplate_containers(
     # The boxes found are disjoint and met in document order: an element inside one is inside
     # the last, and going up from it meets that box before any of the box's ancestors.
     last_and_above: set[HtmlElement] = set()
-    for element, names in _named(elements):
+    for element, names in named:
         if not _is_boilerplate(names) or (
             found and _first_ancestor_in(element, last_and_above) is found[-1]
         ):
@@ -364,12 +377,12 @@ def _link_blocks(tree: HtmlElement) -> list[HtmlElement]:
     return [b for b in blocks if _first_ancestor_in(b, found) is None]
 
 
-def credit_hints(tree: HtmlElement) -> tuple[str, ...]:
+def credit_hints(tree: HtmlElement, elements: Elements | None = None) -> tuple[str, ...]:
     """Short texts of elements whose class or id names a source or byline ("nguon-tin",
     "source", "author", "tacgia"), without paragraphs inside: the credit, which trafilatura
-    drops with the author boxes it discards."""
+    drops with the author boxes it discards. ``elements``: the tree's, if listed already."""
     hints: list[str] = []
-    for element, names in _named(tree.iter(Element)):
+    for element, names in (elements or Elements(tree)).named:
         if not _CREDIT_NAMES.search(names):
             continue
         text = " ".join(_text(element).split())
@@ -397,11 +410,15 @@ def compile_xpaths(expressions: tuple[str, ...]) -> tuple[XPath, ...]:
     return tuple(compiled)
 
 
-def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -> dict[str, int]:
+def prepare_for_extraction(
+    tree: HtmlElement, site_xpaths: Sequence[str] = (), elements: Elements | None = None
+) -> dict[str, int]:
     """Rewrite ``tree`` in place for trafilatura; returns how many elements each step changed.
 
     The page's paragraph text is measured before pruning, so that no container holding the
     article is pruned because of its name. A site's own XPaths are trusted as they are.
+    ``elements``: the tree's, if listed already (listed again if the site's XPaths remove
+    some).
     """
     paragraph_words = _ParagraphWords()
     page_words = paragraph_words.under(tree)
@@ -412,13 +429,12 @@ def prepare_for_extraction(tree: HtmlElement, site_xpaths: Sequence[str] = ()) -
         if isinstance(e, HtmlElement)
     ]
     counts = {"site": _prune(e for e in site if _prunable(e, None))}
+    if counts["site"] or elements is None:
+        elements = Elements(tree)
     if counts["site"]:
         paragraph_words = _ParagraphWords()
-    # Held until the end: lxml makes the Python object of an element once while one is alive,
-    # instead of on every walk that meets it.
-    elements = list(tree.iter(Element))
-    _unwrap_layout_tables(tree)
-    boilerplate = _boilerplate_containers(elements, _Article(page_words, paragraph_words))
+    _unwrap_layout_tables(tree)  # renames tags: the names of classes and ids stay
+    boilerplate = _boilerplate_containers(elements.named, _Article(page_words, paragraph_words))
     counts["boilerplate"] = _prune(boilerplate)
     # paragraphs that lost a box inside them are measured again
     article = _Article(page_words, _ParagraphWords() if boilerplate else paragraph_words)

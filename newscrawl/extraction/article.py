@@ -34,7 +34,7 @@ from trafilatura.settings import Document, set_date_params
 
 from newscrawl.accounting import Reason
 from newscrawl.dates import to_iso, visible_vietnamese_date
-from newscrawl.dom import credit_hints, prepare_for_extraction
+from newscrawl.dom import Elements, credit_hints, prepare_for_extraction
 from newscrawl.extraction import Extraction, NotExtractable
 
 __all__ = ["MAX_JSON_CHARS", "MAX_JSON_DEPTH", "Extraction", "NotExtractable", "extract_article"]
@@ -588,8 +588,9 @@ def extract_article(
     meta = _meta_index(head)
     if reason := _non_article_reason(tree, structured, meta):
         raise NotExtractable(Reason.NOT_ARTICLE, reason)
-    hints_of_credit = credit_hints(tree)  # before pruning
-    prepare_for_extraction(tree, prune_xpath)
+    elements = Elements(tree)
+    hints_of_credit = credit_hints(tree, elements)  # before pruning
+    prepare_for_extraction(tree, prune_xpath, elements)
     body = _main_text(loaded, url)  # before the metadata fallbacks: a page without text ends here
     document = _page_metadata(tree, head)
     authors = _authors(tree, structured, document)

@@ -69,10 +69,10 @@ class ExtractorPool:
 
     Started by ``start()`` or on the first call. A call still running after ``timeout`` seconds
     (0: never) raises ``NotExtractable`` (``extraction-timeout``), its executor's workers
-    killed; the other calls they were running start again in a new executor. A call whose worker dies (OOM killer,
-    a crash in a parser) runs again in a process of its own, one call at a time; if that one
-    dies too, it raises ``NotExtractable`` (``extraction-crashed``). ``count`` is told each of
-    these events: ``pool-killed``, ``pool-broken``, ``retried``.
+    killed; the other calls they were running start again in a new executor. A call whose
+    worker dies (OOM killer, a crash in a parser) runs again in a process of its own, one call
+    at a time; if that one dies too, it raises ``NotExtractable`` (``extraction-crashed``).
+    ``count`` is told each of these events: ``pool-killed``, ``pool-broken``, ``retried``.
 
     ``queued`` calls (default: one a worker) wait in the executor's queue beside the running
     ones, so that a worker finishing a call starts the next at once instead of idling while its
