@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import trafilatura
 from conftest import DATA, PROJECT
+from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 from trafilatura.xpaths import AUTHOR_XPATHS
 
@@ -69,6 +70,14 @@ def test_a_comment_inside_a_paragraph_does_not_cut_it() -> None:
     dropped the rest of the paragraph with it."""
     body = extract_article(_html("en-react-comments.html"), URL).body
     assert "Once again, I\u2019m not complaining. As one of the many thousands" in body
+
+
+def test_pages_load_with_lxmls_own_element_lookup() -> None:
+    """Every element an HtmlElement, form fields too (lxml.html's Python lookup would make an
+    InputElement): no Python callback for each element object a walk makes."""
+    tree = article._parse("<html><body><form><input name='q'><p>Tin mới</p></form></body></html>")
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
+    assert tree.find(".//input").text_content() == ""  # HtmlElement's methods still there
 
 
 # -- encodings ---------------------------------------------------------------------------------
