@@ -243,22 +243,17 @@ def _names(element: HtmlElement) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
-def _named(elements: Iterable[HtmlElement]) -> list[tuple[HtmlElement, str]]:
-    """The ``elements`` that carry a class or an id, with ``_names``."""
-    return [(element, names) for element in elements if (names := _names(element)) != " "]
-
-
 class Elements:
     """A tree's elements, listed once for the steps that walk them all (``credit_hints``,
-    ``prepare_for_extraction``), with the names of those that carry a class or an id.
+    ``prepare_for_extraction``), with ``_names`` of those that carry a class or an id.
 
     Held while the steps run: lxml makes an element's Python object once while one is alive,
-    instead of on every walk that meets it (for lxml.html's trees, through a Python callback).
+    instead of on every walk that meets it.
     """
 
     def __init__(self, tree: HtmlElement) -> None:
         self.all = list(tree.iter(Element))
-        self.named = _named(self.all)
+        self.named = [(element, names) for element in self.all if (names := _names(element)) != " "]
 
 
 @lru_cache(maxsize=4096)  # a page, and its site, repeat class names
